@@ -1,0 +1,35 @@
+//! `mbdrisk check`: validate input files and print the summary a researcher wants first.
+
+use std::path::PathBuf;
+
+use mbdrisk::cohort::{load_cohort, load_visits, summarise};
+
+/// Validate a cohort file (and a visits file) and print a summary.
+///
+/// Example: `mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv`
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv")]
+pub struct Args {
+    /// Cohort file (CSV or Parquet), one row per patient at the decision point.
+    #[arg(long)]
+    data: PathBuf,
+    /// Visits file (CSV or Parquet), one row per patient-visit after the decision point.
+    #[arg(long)]
+    visits: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> mbdrisk::Result<()> {
+    let cohort = load_cohort(&args.data)?;
+    super::print_warnings(&cohort.warnings);
+    let visits = match &args.visits {
+        Some(p) => {
+            let v = load_visits(p, Some(&cohort))?;
+            super::print_warnings(&v.warnings);
+            Some(v)
+        }
+        None => None,
+    };
+    let summary = summarise(&cohort, visits.as_ref())?;
+    print!("{summary}");
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Schema validation: every problem with file, row, column, value and expectation, all at once.
+
+use std::collections::HashMap;
+
+use super::schema::{ColumnSpec, Kind};
+use crate::error::Problem;
+use crate::table::{did_you_mean, file_row, parse_number, Column, RawTable, Table};
+
+/// Outcome of checking a raw table against a schema: the typed table (when there were no
+/// errors), the errors and the warnings.
+#[derive(Debug)]
+pub struct Checked {
+    /// Typed table: schema columns typed by their spec, other columns by inference.
+    pub table: Table,
+    /// Problems that make the file unusable.
+    pub errors: Vec<Problem>,
+    /// Things worth knowing that do not stop the analysis (extra or absent optional columns).
+    pub warnings: Vec<Problem>,
+}
+
+/// Check every column of `raw` against `schema`.
+pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let src = raw.source.clone();
+    let schema_names: Vec<String> = schema.iter().map(|s| s.name.to_string()).collect();
+
+    for spec in schema {
+        if !raw.names.iter().any(|n| n == spec.name) {
+            let near = did_you_mean(spec.name, &raw.names);
+            let mut p = Problem::file_level(
+                &src,
+                match near {
+                    Some(n) => format!("a column '{}' (found '{n}': rename it)", spec.name),
+                    None => format!("a column '{}'", spec.name),
+                },
+            );
+            p.column = Some(spec.name.to_string());
+            p.row = Some(1);
+            if spec.required || near.is_some() {
+                errors.push(p);
+            } else {
+                p.expected.push_str(" (optional: analyses that need it will fail)");
+                warnings.push(p);
+            }
+        }
+    }
+    for name in &raw.names {
+        if schema.iter().all(|s| s.name != name) {
+            let mut p = Problem::file_level(&src, "");
+            p.row = Some(1);
+            p.column = Some(name.clone());
+            if let Some(n) = did_you_mean(name, &schema_names) {
+                // A near-miss of a schema column is a typo, not an extra covariate.
+                if !raw.names.iter().any(|m| m == n) {
+                    p.expected = format!("the schema column '{n}' (unknown column name)");
+                    errors.push(p);
+                    continue;
+                }
+            }
+            p.expected = "a column of the MM schema; kept as an extra column".into();
+            warnings.push(p);
+        }
+    }
+
+    let RawTable {
+        source,
+        names,
+        columns,
+    } = raw;
+    let mut typed = Vec::with_capacity(columns.len());
+    for (name, cells) in names.iter().zip(columns) {
+        let col = match schema.iter().find(|s| s.name == name) {
+            Some(spec) => type_column(&source, spec, cells, &mut errors),
+            None => Table::infer(RawTable {
+                source: source.clone(),
+                names: vec![name.clone()],
+                columns: vec![cells],
+            })
+            .columns
+            .remove(0),
+        };
+        typed.push(col);
+    }
+    Checked {
+        table: Table {
+            source,
+            names,
+            columns: typed,
+        },
+        errors,
+        warnings,
+    }
+}
+
+fn type_column(
+    src: &str,
+    spec: &ColumnSpec,
+    cells: Vec<Option<String>>,
+    errors: &mut Vec<Problem>,
+) -> Column {
+    let missing = |i: usize, errors: &mut Vec<Problem>| {
+        if !spec.nullable {
+            errors.push(Problem::cell(
+                src,
+                file_row(i),
+                spec.name,
+                "",
+                "a value (this column may not be empty)",
+            ));
+        }
+    };
+    match spec.kind {
+        Kind::Id => {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (i, c) in cells.iter().enumerate() {
+                match c {
+                    None => missing(i, errors),
+                    Some(id) => {
+                        if let Some(first) = seen.insert(id.as_str(), i) {
+                            errors.push(Problem::cell(
+                                src,
+                                file_row(i),
+                                spec.name,
+                                id,
+                                format!(
+                                    "a unique patient id, but it already appears in row {}",
+                                    file_row(first)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Column::Text(cells)
+        }
+        Kind::Level(levels) => {
+            for (i, c) in cells.iter().enumerate() {
+                match c {
+                    None => missing(i, errors),
+                    Some(v) if levels.contains(&v.as_str()) => {}
+                    Some(v) => {
+                        let hint = levels
+                            .iter()
+                            .find(|l| l.eq_ignore_ascii_case(v))
+                            .map(|l| format!(" (write '{l}'; levels are case-sensitive)"))
+                            .unwrap_or_default();
+                        errors.push(Problem::cell(
+                            src,
+                            file_row(i),
+                            spec.name,
+                            v,
+                            format!("one of {}{hint}", levels.join(", ")),
+                        ));
+                    }
+                }
+            }
+            Column::Text(cells)
+        }
+        Kind::Binary => Column::Num(
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match c.as_deref() {
+                    None => {
+                        missing(i, errors);
+                        None
+                    }
+                    Some("0") => Some(0.0),
+                    Some("1") => Some(1.0),
+                    Some(v) => {
+                        let expected = match parse_number(v) {
+                            Some(x) if x == 0.0 || x == 1.0 => return Some(x),
+                            _ => "0 or 1 (1 = bone event, 0 = censored / no event)",
+                        };
+                        errors.push(Problem::cell(src, file_row(i), spec.name, v, expected));
+                        None
+                    }
+                })
+                .collect(),
+        ),
+        Kind::Number {
+            min,
+            max,
+            unit,
+            hint,
+        } => Column::Num(
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let v = match c.as_deref() {
+                        None => {
+                            missing(i, errors);
+                            return None;
+                        }
+                        Some(v) => v,
+                    };
+                    match parse_number(v) {
+                        None => {
+                            errors.push(Problem::cell(
+                                src,
+                                file_row(i),
+                                spec.name,
+                                v,
+                                format!("a number in {unit} (leave the cell empty when not measured)"),
+                            ));
+                            None
+                        }
+                        Some(x) if x < min || x > max => {
+                            let what = if x < 0.0 && min >= 0.0 {
+                                "a non-negative number"
+                            } else {
+                                "a plausible value"
+                            };
+                            let hint = hint.map(|h| format!(": {h}")).unwrap_or_default();
+                            errors.push(Problem::cell(
+                                src,
+                                file_row(i),
+                                spec.name,
+                                v,
+                                format!("{what} in [{min}, {max}] {unit}{hint}"),
+                            ));
+                            None
+                        }
+                        Some(x) => Some(x),
+                    }
+                })
+                .collect(),
+        ),
+    }
+}

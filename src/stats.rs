@@ -1,0 +1,90 @@
+//! Small descriptive helpers shared by summaries and reports.
+
+/// Sample quantile with R's default definition (type 7: linear interpolation between order
+/// statistics). `sorted` must be sorted ascending and non-empty; `q` in [0, 1].
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 1 {
+        return sorted[0];
+    }
+    let h = (n - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Mean and sample standard deviation (n - 1); sd is NaN for n < 2.
+pub fn mean_sd(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let ss: f64 = x.iter().map(|v| (v - mean).powi(2)).sum();
+    (mean, (ss / (n - 1.0)).sqrt())
+}
+
+/// Five-number summary plus mean and sd of the non-missing values.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Describe {
+    /// Non-missing count.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation.
+    pub sd: f64,
+    /// Minimum.
+    pub min: f64,
+    /// 25th percentile (type 7).
+    pub q25: f64,
+    /// Median.
+    pub median: f64,
+    /// 75th percentile (type 7).
+    pub q75: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Describe the non-missing values of a column; `None` when all are missing.
+pub fn describe(values: &[Option<f64>]) -> Option<Describe> {
+    let mut v: Vec<f64> = values.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let (mean, sd) = mean_sd(&v);
+    Some(Describe {
+        n: v.len(),
+        mean,
+        sd,
+        min: v[0],
+        q25: quantile_sorted(&v, 0.25),
+        median: quantile_sorted(&v, 0.5),
+        q75: quantile_sorted(&v, 0.75),
+        max: v[v.len() - 1],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_matches_r_type7() {
+        // R: quantile(c(1, 2, 4, 7, 11), c(.1, .25, .5, .9)) -> 1.4 2.0 4.0 9.4
+        let x = [1.0, 2.0, 4.0, 7.0, 11.0];
+        let got: Vec<f64> = [0.1, 0.25, 0.5, 0.9]
+            .iter()
+            .map(|&q| quantile_sorted(&x, q))
+            .collect();
+        for (g, w) in got.iter().zip([1.4, 2.0, 4.0, 9.4]) {
+            assert!((g - w).abs() < 1e-12, "{g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn describe_skips_missing() {
+        let d = describe(&[Some(1.0), None, Some(3.0)]).expect("two values");
+        assert_eq!(d.n, 2);
+        assert_eq!(d.median, 2.0);
+        assert!((d.sd - 2f64.sqrt()).abs() < 1e-12);
+        assert!(describe(&[None, None]).is_none());
+    }
+}

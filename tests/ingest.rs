@@ -1,0 +1,368 @@
+//! Bad-input classes of the cohort and visits readers: one test each, asserting the message
+//! names the file, row and column, and that the command exits 2 without writing output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mbdrisk::cohort::{load_cohort, load_visits};
+use mbdrisk::Error;
+
+const HEADER: &str = "patient_id,age,sex,egfr,iss_stage,cyto_risk,agent,bpa_months,response,prior_sre,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet,time_months,event,event_24m";
+const ROWS: [&str; 4] = [
+    "MM001,66,M,78,I,standard,zoledronic_acid,24,CR,0,0.21,35,negative,not_detected,CMR,30.5,0,0",
+    "MM002,71,F,55,II,high,denosumab,18,VGPR,1,0.45,41,positive,detected,non_CMR,9.2,1,1",
+    "MM003,59,M,90,III,standard,pamidronate,30,PR,0,,28,,not_detected,CMR,12.0,0,",
+    "MM004,62,F,81,I,standard,zoledronic_acid,26,sCR,0,0.15,30,negative,,CMR,40.0,1,0",
+];
+const VISITS_HEADER: &str = "patient_id,month,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}
+
+fn cohort_text(replace: Option<(usize, &str)>) -> String {
+    let mut lines = vec![HEADER.to_string()];
+    for (i, r) in ROWS.iter().enumerate() {
+        match replace {
+            Some((k, new)) if k == i => lines.push(new.to_string()),
+            _ => lines.push(r.to_string()),
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+/// The error message for a cohort file with data row `k` (0-based) replaced by `row`.
+fn cohort_error_with_row(k: usize, row: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "cohort.csv", &cohort_text(Some((k, row))));
+    match load_cohort(&p) {
+        Err(e @ Error::InvalidInput(_)) => {
+            assert_eq!(e.exit_code(), 2);
+            e.to_string()
+        }
+        Err(e) => panic!("expected InvalidInput, got {e}"),
+        Ok(_) => panic!("expected an error for row {row}"),
+    }
+}
+
+fn assert_names(msg: &str, row: usize, column: &str) {
+    assert!(msg.contains(&format!("row {row}")), "no 'row {row}' in: {msg}");
+    assert!(
+        msg.contains(&format!("column '{column}'")),
+        "no column '{column}' in: {msg}"
+    );
+    assert!(msg.contains("cohort.csv") || msg.contains("visits.csv"), "{msg}");
+}
+
+#[test]
+fn accepts_a_valid_cohort_and_types_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "cohort.csv", &cohort_text(None));
+    let c = load_cohort(&p).expect("valid cohort");
+    assert_eq!(c.table.nrows(), 4);
+    let ctx = c.table.num("ctx_ng_ml").expect("numeric");
+    assert_eq!(ctx[2], None);
+    assert_eq!(ctx[0], Some(0.21));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+#[test]
+fn rejects_non_numeric_text_in_numeric_column() {
+    let msg = cohort_error_with_row(1, &ROWS[1].replace(",55,", ",fifty,"));
+    assert_names(&msg, 3, "egfr");
+    assert!(msg.contains("'fifty'") && msg.contains("a number"), "{msg}");
+}
+
+#[test]
+fn rejects_unknown_category_level() {
+    let msg = cohort_error_with_row(0, &ROWS[0].replace(",negative,", ",neg,"));
+    assert_names(&msg, 2, "mrd");
+    assert!(msg.contains("one of negative, positive"), "{msg}");
+}
+
+#[test]
+fn rejects_wrong_case_level_with_hint() {
+    let msg = cohort_error_with_row(0, &ROWS[0].replace(",CMR,", ",cmr,"));
+    assert_names(&msg, 2, "pet");
+    assert!(msg.contains("write 'CMR'"), "{msg}");
+}
+
+#[test]
+fn rejects_negative_time() {
+    let msg = cohort_error_with_row(2, &ROWS[2].replace(",12.0,", ",-3,"));
+    assert_names(&msg, 4, "time_months");
+    assert!(msg.contains("non-negative"), "{msg}");
+}
+
+#[test]
+fn rejects_event_code_other_than_0_1() {
+    let msg = cohort_error_with_row(1, &ROWS[1].replace(",9.2,1,1", ",9.2,2,1"));
+    assert_names(&msg, 3, "event");
+    assert!(msg.contains("0 or 1"), "{msg}");
+}
+
+#[test]
+fn rejects_duplicate_patient_id() {
+    let msg = cohort_error_with_row(3, &ROWS[3].replace("MM004", "MM002"));
+    assert_names(&msg, 5, "patient_id");
+    assert!(msg.contains("already appears in row 3"), "{msg}");
+}
+
+#[test]
+fn rejects_ctx_in_pg_per_ml_with_hint() {
+    let msg = cohort_error_with_row(0, &ROWS[0].replace(",0.21,", ",210,"));
+    assert_names(&msg, 2, "ctx_ng_ml");
+    assert!(msg.contains("looks like pg/mL"), "{msg}");
+}
+
+#[test]
+fn rejects_implausible_p1np_egfr_and_age() {
+    let msg = cohort_error_with_row(0, &ROWS[0].replace(",35,", ",35000,"));
+    assert_names(&msg, 2, "p1np_ng_ml");
+    let msg = cohort_error_with_row(0, &ROWS[0].replace(",78,", ",780,"));
+    assert_names(&msg, 2, "egfr");
+    let msg = cohort_error_with_row(0, &ROWS[0].replace("MM001,66,", "MM001,1956,"));
+    assert_names(&msg, 2, "age");
+    assert!(msg.contains("birth year"), "{msg}");
+}
+
+#[test]
+fn rejects_event_24m_inconsistent_with_follow_up() {
+    // Censored at 12 months: the 24-month outcome is unknown, not 0.
+    let msg = cohort_error_with_row(2, &ROWS[2].replace(",12.0,0,", ",12.0,0,0"));
+    assert_names(&msg, 4, "event_24m");
+    assert!(msg.contains("censored at 12 months"), "{msg}");
+}
+
+#[test]
+fn collects_all_problems_in_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = cohort_text(Some((0, &ROWS[0].replace(",negative,", ",neg,"))))
+        .replace(",55,", ",x,");
+    let p = write(dir.path(), "cohort.csv", &text);
+    let msg = load_cohort(&p).expect_err("two problems").to_string();
+    assert!(msg.starts_with("2 problems"), "{msg}");
+    assert_names(&msg, 2, "mrd");
+    assert_names(&msg, 3, "egfr");
+}
+
+#[test]
+fn rejects_missing_required_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = cohort_text(None)
+        .lines()
+        .map(|l| l.rsplitn(3, ',').nth(2).unwrap_or(l).to_string() + ",x\n")
+        .collect();
+    let text = text.replacen("time_months,x", "time_months,note", 1);
+    let p = write(dir.path(), "cohort.csv", &text);
+    let msg = load_cohort(&p).expect_err("no event column").to_string();
+    assert!(msg.contains("column 'event'"), "{msg}");
+    assert!(msg.contains("row 1"), "{msg}");
+}
+
+#[test]
+fn rejects_misspelt_column_with_suggestion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = cohort_text(None).replacen("ctx_ng_ml", "ctx_ng_mL", 1);
+    let p = write(dir.path(), "cohort.csv", &text);
+    let msg = load_cohort(&p).expect_err("misspelt").to_string();
+    assert!(msg.contains("column 'ctx_ng_mL'"), "{msg}");
+    assert!(msg.contains("'ctx_ng_ml'"), "{msg}");
+    assert!(msg.contains("row 1"), "{msg}");
+}
+
+#[test]
+fn warns_about_extra_columns_but_keeps_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = cohort_text(None)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}\n", if i == 0 { "ldh" } else { "250" }))
+        .collect();
+    let p = write(dir.path(), "cohort.csv", &text);
+    let c = load_cohort(&p).expect("extra column is fine");
+    assert!(c.warnings.iter().any(|w| w.column.as_deref() == Some("ldh")));
+    assert_eq!(c.table.num("ldh").expect("numeric")[0], Some(250.0));
+}
+
+#[test]
+fn rejects_empty_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "cohort.csv", "");
+    let msg = load_cohort(&p).expect_err("empty").to_string();
+    assert!(msg.contains("cohort.csv") && msg.contains("empty"), "{msg}");
+}
+
+#[test]
+fn rejects_header_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "cohort.csv", &format!("{HEADER}\n"));
+    let msg = load_cohort(&p).expect_err("header only").to_string();
+    assert!(msg.contains("only a header"), "{msg}");
+}
+
+#[test]
+fn rejects_ragged_rows() {
+    let short = ROWS[1].rsplitn(3, ',').nth(2).expect("fields").to_string();
+    let msg = cohort_error_with_row(1, &short);
+    assert_names(&msg, 3, "event");
+    assert!(msg.contains("16 fields") && msg.contains("ragged"), "{msg}");
+    let long = format!("{},extra", ROWS[2]);
+    let msg = cohort_error_with_row(2, &long);
+    assert!(msg.contains("row 4") && msg.contains("after 'event_24m'"), "{msg}");
+}
+
+#[test]
+fn rejects_non_utf8_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = cohort_text(None).into_bytes();
+    let text = String::from_utf8(bytes.clone()).expect("utf8");
+    let pos = text.find("MM003").expect("row") + 2;
+    bytes[pos] = 0xE9; // Latin-1 e-acute in the id
+    let p = dir.path().join("cohort.csv");
+    std::fs::write(&p, bytes).expect("write");
+    let msg = load_cohort(&p).expect_err("latin-1").to_string();
+    assert_names(&msg, 4, "patient_id");
+    assert!(msg.contains("\\xE9") && msg.contains("UTF-8"), "{msg}");
+}
+
+#[test]
+fn rejects_unsupported_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "cohort.xlsx", "x");
+    let msg = load_cohort(&p).expect_err("xlsx").to_string();
+    assert!(msg.contains(".csv") && msg.contains(".parquet"), "{msg}");
+}
+
+fn visits_error(cohort: &str, visits: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = write(dir.path(), "cohort.csv", cohort);
+    let v = write(dir.path(), "visits.csv", visits);
+    let cohort = load_cohort(&c).expect("cohort ok");
+    let e = load_visits(&v, Some(&cohort)).expect_err("bad visits");
+    assert_eq!(e.exit_code(), 2);
+    e.to_string()
+}
+
+#[test]
+fn rejects_visit_before_month_0() {
+    let msg = visits_error(
+        &cohort_text(None),
+        &format!("{VISITS_HEADER}\nMM001,3,0.2,30,,,\nMM001,-3,0.2,30,,,\n"),
+    );
+    assert_names(&msg, 3, "month");
+    assert!(msg.contains("before month 0"), "{msg}");
+}
+
+#[test]
+fn rejects_visit_for_unknown_patient() {
+    let msg = visits_error(
+        &cohort_text(None),
+        &format!("{VISITS_HEADER}\nMM001,3,0.2,30,,,\nMM999,3,0.2,30,,,\n"),
+    );
+    assert_names(&msg, 3, "patient_id");
+    assert!(msg.contains("unknown patient"), "{msg}");
+}
+
+#[test]
+fn rejects_visit_after_event_or_censoring() {
+    let msg = visits_error(
+        &cohort_text(None),
+        &format!("{VISITS_HEADER}\nMM002,3,0.2,30,,,\nMM002,12,0.9,30,positive,,\n"),
+    );
+    assert_names(&msg, 3, "month");
+    assert!(msg.contains("time_months = 9.2"), "{msg}");
+}
+
+#[test]
+fn rejects_duplicate_visit() {
+    let msg = visits_error(
+        &cohort_text(None),
+        &format!("{VISITS_HEADER}\nMM001,3,0.2,30,,,\nMM001,3,0.3,31,,,\n"),
+    );
+    assert_names(&msg, 3, "month");
+    assert!(msg.contains("already has month 3 in row 2"), "{msg}");
+}
+
+#[test]
+fn sorts_unsorted_visits_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = write(dir.path(), "cohort.csv", &cohort_text(None));
+    let v = write(
+        dir.path(),
+        "visits.csv",
+        &format!("{VISITS_HEADER}\nMM001,6,0.25,30,,,\nMM001,3,0.2,30,,,\n"),
+    );
+    let cohort = load_cohort(&c).expect("cohort");
+    let visits = load_visits(&v, Some(&cohort)).expect("repairable");
+    assert_eq!(
+        visits.table.num("month").expect("month"),
+        &[Some(3.0), Some(6.0)]
+    );
+    assert!(visits.warnings.iter().any(|w| w.expected.contains("sorted")));
+}
+
+#[test]
+fn reads_parquet_like_csv_and_reports_bad_levels_by_row() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv_path = write(dir.path(), "cohort.csv", &cohort_text(None));
+    let from_csv = load_cohort(&csv_path).expect("csv");
+    let mut df = df!(
+        "patient_id" => ["MM001", "MM002"],
+        "time_months" => [30.5, 9.2],
+        "event" => [0i64, 1],
+        "mrd" => ["negative", "unknown"],
+    )
+    .expect("df");
+    let pq = dir.path().join("cohort.parquet");
+    let f = std::fs::File::create(&pq).expect("create");
+    ParquetWriter::new(f).finish(&mut df).expect("write parquet");
+    let msg = load_cohort(&pq).expect_err("bad level").to_string();
+    assert!(msg.contains("cohort.parquet: row 3, column 'mrd'"), "{msg}");
+    // A clean Parquet file types columns the same way as CSV does.
+    let mut ok = df!(
+        "patient_id" => ["MM001", "MM002"],
+        "time_months" => [30.5, 9.2],
+        "event" => [0i64, 1],
+    )
+    .expect("df");
+    let pq2 = dir.path().join("ok.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq2).expect("create"))
+        .finish(&mut ok)
+        .expect("write");
+    let c = load_cohort(&pq2).expect("valid parquet");
+    assert_eq!(
+        c.table.num("time_months").expect("num"),
+        &from_csv.table.num("time_months").expect("num")[..2]
+    );
+}
+
+#[test]
+fn check_command_exits_2_on_bad_input_and_0_on_good() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write(
+        dir.path(),
+        "cohort.csv",
+        &cohort_text(Some((0, &ROWS[0].replace(",0,0.21,", ",0,210,")))),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
+        .args(["check", "--data"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 2, column 'ctx_ng_ml'"), "{err}");
+    let good = write(dir.path(), "good.csv", &cohort_text(None));
+    let out = Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
+        .args(["check", "--data"])
+        .arg(&good)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("patients 4") && text.contains("bone events 2"), "{text}");
+}
