@@ -8,6 +8,8 @@
 pub enum Kind {
     /// Patient identifier: non-empty text, unique in the cohort file.
     Id,
+    /// Reference to a patient identifier (visits): non-empty text, repeats allowed.
+    PatientRef,
     /// A number within `[min, max]`; outside it the value is rejected with `hint`.
     Number {
         min: f64,
@@ -138,7 +140,7 @@ pub const COHORT: &[ColumnSpec] = &[
 pub const VISITS: &[ColumnSpec] = &[
     required(ColumnSpec {
         name: "patient_id",
-        kind: Kind::Id,
+        kind: Kind::PatientRef,
         required: true,
         nullable: false,
     }),

@@ -27,7 +27,14 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
 
     for spec in schema {
         if !raw.names.iter().any(|n| n == spec.name) {
-            let near = did_you_mean(spec.name, &raw.names);
+            // Only a column that is not itself in the schema can be a misspelling of this one.
+            let extra: Vec<String> = raw
+                .names
+                .iter()
+                .filter(|n| !schema_names.contains(n))
+                .cloned()
+                .collect();
+            let near = did_you_mean(spec.name, &extra);
             let mut p = Problem::file_level(
                 &src,
                 match near {
@@ -130,6 +137,14 @@ fn type_column(
                             ));
                         }
                     }
+                }
+            }
+            Column::Text(cells)
+        }
+        Kind::PatientRef => {
+            for (i, c) in cells.iter().enumerate() {
+                if c.is_none() {
+                    missing(i, errors);
                 }
             }
             Column::Text(cells)

@@ -146,13 +146,14 @@ impl Table {
     }
 }
 
-/// The closest name within edit distance 2 (case-insensitive), if any.
+/// The closest name within a small edit distance (case-insensitive; 1 for names of up to 5
+/// characters, 2 otherwise), if any.
 pub fn did_you_mean<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     candidates
         .iter()
         .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= 2)
+        .filter(|(d, c)| *d <= if c.len().min(lower.len()) <= 5 { 1 } else { 2 })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.as_str())
 }
@@ -190,5 +191,6 @@ mod tests {
         assert_eq!(did_you_mean("CTX_ng_mL", &names), Some("ctx_ng_ml"));
         assert_eq!(did_you_mean("evnt", &names), Some("event"));
         assert_eq!(did_you_mean("ldh", &names), None);
+        assert_eq!(did_you_mean("agent", &names), None);
     }
 }
