@@ -15,15 +15,21 @@
 //! ```
 
 pub mod cohort;
+pub mod compare;
 pub mod error;
 pub mod design;
 pub mod formula;
 pub mod io;
+pub mod metrics;
 pub mod model;
+pub mod plot;
+pub mod report;
+pub mod rules;
 pub mod score;
 pub mod simulate;
 pub mod stats;
 pub mod survival;
 pub mod table;
+pub mod validation;
 
 pub use error::{Error, Problem, Result};

@@ -1,0 +1,378 @@
+//! Model versus stopping rules: who each policy stops, the events it misses, net benefit,
+//! reclassification, with paired bootstrap confidence intervals.
+//!
+//! The comparison is made on patients whose 24-month outcome is known (a discontinuation
+//! cohort: everyone stopped at the decision point, so events observed afterwards are what a
+//! stopping policy would have risked). For each rule the model is matched two ways:
+//! (a) at the rule's stop rate: the model stops as many patients as the rule, the lowest-risk
+//! ones; does it miss fewer events? (b) at the rule's missed-event rate: the model stops the
+//! largest lowest-risk set whose missed-event rate is no higher than the rule's; does it spare
+//! more patients? Bootstrap replicates resample patients and redo the matching inside each
+//! replicate (the model's predictions are held fixed: this is the uncertainty of the comparison
+//! on this cohort, not of the model fit; internal validation covers the latter).
+
+pub mod decision_curve;
+pub mod policy;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use decision_curve::{model_net_benefit, policy_net_benefit, DecisionCurve, NetBenefitCurve};
+use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest, PolicyMetrics};
+
+/// A point estimate with a 95% bootstrap percentile interval (NaN bounds without bootstrap).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Value on the full cohort.
+    pub estimate: f64,
+    /// 2.5th percentile of the bootstrap replicates.
+    pub ci_low: f64,
+    /// 97.5th percentile of the bootstrap replicates.
+    pub ci_high: f64,
+}
+
+/// Settings of a comparison.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Bootstrap replicates for the CIs (0 = none). Default 200.
+    pub bootstrap: usize,
+    /// Seed of the bootstrap. Default 1.
+    pub seed: u64,
+    /// Thresholds of the decision curve. Default 0.01..0.99 by 0.01.
+    pub thresholds: Vec<f64>,
+    /// Threshold at which policies' net benefit is reported in the tables. Default 0.10: a
+    /// 10% risk of a bone event within 24 months is worth continuing protection for.
+    pub reference_threshold: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            bootstrap: 200,
+            seed: 1,
+            thresholds: decision_curve::default_thresholds(),
+            reference_threshold: 0.10,
+        }
+    }
+}
+
+/// A risk score to compare with the rules (the model, or the simulator's true risk).
+#[derive(Debug, Clone)]
+pub struct Score<'a> {
+    /// Name in tables and plots.
+    pub name: &'a str,
+    /// Predicted probability of a bone event within the horizon, one per patient.
+    pub risk: &'a [f64],
+}
+
+/// A rule's stop decisions.
+#[derive(Debug, Clone)]
+pub struct RuleDecisions<'a> {
+    /// Rule name.
+    pub name: &'a str,
+    /// The rule's SQL, for the record.
+    pub sql: &'a str,
+    /// `true` = the rule stops this patient.
+    pub stop: &'a [bool],
+}
+
+/// Differences score minus rule when the score is matched to the rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchedPolicy {
+    /// What the score's policy does.
+    pub policy: PolicyMetrics,
+    /// Highest risk among the patients the score stops.
+    pub risk_cutoff: f64,
+    /// Score minus rule: missed events per 100 stopped.
+    pub diff_missed_per_100_stopped: Estimate,
+    /// Score minus rule: patients spared per 100.
+    pub diff_spared_per_100: Estimate,
+    /// Score minus rule: sensitivity for "needs to continue".
+    pub diff_sensitivity: Estimate,
+    /// Score minus rule: specificity.
+    pub diff_specificity: Estimate,
+    /// Score minus rule: net benefit at the reference threshold.
+    pub diff_net_benefit: Estimate,
+}
+
+/// Net reclassification from the rule to the score (score matched at the rule's stop rate).
+#[derive(Debug, Clone, Serialize)]
+pub struct Nri {
+    /// Among events: P(rule stops, score continues) - P(rule continues, score stops).
+    pub events: Estimate,
+    /// Among non-events: P(rule continues, score stops) - P(rule stops, score continues).
+    pub non_events: Estimate,
+    /// Sum of the two.
+    pub total: Estimate,
+}
+
+/// One score against one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreVsRule {
+    /// Score name.
+    pub score: String,
+    /// Score stopping as many patients as the rule.
+    pub at_rule_stop_rate: MatchedPolicy,
+    /// Score stopping as many as it can without exceeding the rule's missed-event rate.
+    pub at_rule_missed_rate: MatchedPolicy,
+    /// Reclassification against the rule.
+    pub nri: Nri,
+}
+
+/// One rule and every score against it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleComparison {
+    /// Rule name.
+    pub rule: String,
+    /// The rule's SQL condition.
+    pub sql: String,
+    /// What the rule does.
+    pub policy: PolicyMetrics,
+    /// Each score against this rule.
+    pub scores: Vec<ScoreVsRule>,
+}
+
+/// The whole comparison (written as `comparison.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Patients with a known outcome.
+    pub n: usize,
+    /// Events among them.
+    pub events: usize,
+    /// Bootstrap replicates used for the CIs.
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// Threshold of the net benefit in the tables.
+    pub reference_threshold: f64,
+    /// One entry per rule.
+    pub rules: Vec<RuleComparison>,
+    /// Net benefit curves of every score, rule, continue-all and stop-all.
+    pub decision_curve: DecisionCurve,
+}
+
+/// Everything one replicate (or the full sample) yields, flattened in a fixed order.
+fn statistics(
+    idx: &[usize],
+    event_all: &[bool],
+    scores: &[Score],
+    rules: &[RuleDecisions],
+    opts: &CompareOptions,
+) -> Vec<f64> {
+    let event: Vec<bool> = idx.iter().map(|&i| event_all[i]).collect();
+    let t = opts.reference_threshold;
+    let mut out = Vec::new();
+    let score_data: Vec<(Vec<f64>, Vec<usize>)> = scores
+        .iter()
+        .map(|s| {
+            let r: Vec<f64> = idx.iter().map(|&i| s.risk[i]).collect();
+            let o = order_by_risk(&r);
+            (r, o)
+        })
+        .collect();
+    for rule in rules {
+        let stop: Vec<bool> = idx.iter().map(|&i| rule.stop[i]).collect();
+        let rm = policy_metrics(&stop, &event, t);
+        for (risk, order) in &score_data {
+            let (s_stop, _) = stop_lowest(order, risk, rm.stopped);
+            let a = policy_metrics(&s_stop, &event, t);
+            out.extend(diffs(&a, &rm));
+            let k = largest_k_within_missed_rate(order, &event, rm.missed_events as f64 / rm.stopped as f64);
+            let (m_stop, _) = stop_lowest(order, risk, k);
+            let b = policy_metrics(&m_stop, &event, t);
+            out.extend(diffs(&b, &rm));
+            out.extend(nri(&stop, &s_stop, &event));
+        }
+    }
+    for (risk, _) in &score_data {
+        out.extend(model_net_benefit(risk, &event, &opts.thresholds));
+    }
+    for rule in rules {
+        let stop: Vec<bool> = idx.iter().map(|&i| rule.stop[i]).collect();
+        out.extend(policy_net_benefit(&stop, &event, &opts.thresholds));
+    }
+    let none = vec![false; idx.len()];
+    out.extend(policy_net_benefit(&none, &event, &opts.thresholds));
+    out
+}
+
+fn diffs(a: &PolicyMetrics, r: &PolicyMetrics) -> [f64; 5] {
+    [
+        a.missed_per_100_stopped - r.missed_per_100_stopped,
+        a.spared_per_100 - r.spared_per_100,
+        a.sensitivity - r.sensitivity,
+        a.specificity - r.specificity,
+        a.net_benefit - r.net_benefit,
+    ]
+}
+
+fn nri(rule_stop: &[bool], score_stop: &[bool], event: &[bool]) -> [f64; 3] {
+    let (mut e, mut ne, mut n_e, mut n_ne) = (0i64, 0i64, 0usize, 0usize);
+    for ((&r, &s), &ev) in rule_stop.iter().zip(score_stop).zip(event) {
+        let up = r && !s; // moved to "continue"
+        let down = !r && s; // moved to "stop"
+        if ev {
+            n_e += 1;
+            e += i64::from(up) - i64::from(down);
+        } else {
+            n_ne += 1;
+            ne += i64::from(down) - i64::from(up);
+        }
+    }
+    let (a, b) = (e as f64 / n_e as f64, ne as f64 / n_ne as f64);
+    [a, b, a + b]
+}
+
+/// Compare scores with rules on patients with a known binary outcome.
+///
+/// # Errors
+/// [`Error::Usage`] when lengths differ, there are no rules, or the outcome has one class.
+pub fn compare(
+    scores: &[Score],
+    rules: &[RuleDecisions],
+    event: &[bool],
+    opts: &CompareOptions,
+) -> Result<Comparison> {
+    let n = event.len();
+    let events = event.iter().filter(|e| **e).count();
+    if n == 0 || events == 0 || events == n {
+        return Err(Error::Usage(format!(
+            "comparison needs both events and non-events among patients with a known outcome (n = {n}, events = {events})"
+        )));
+    }
+    if scores.is_empty() || rules.is_empty() {
+        return Err(Error::Usage("comparison needs a score and at least one rule".into()));
+    }
+    for s in scores {
+        if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return Err(Error::Usage(format!(
+                "score '{}' must have {n} probabilities in [0, 1]",
+                s.name
+            )));
+        }
+    }
+    for r in rules {
+        if r.stop.len() != n {
+            return Err(Error::Usage(format!("rule '{}' must have {n} decisions", r.name)));
+        }
+    }
+    let all: Vec<usize> = (0..n).collect();
+    let full = statistics(&all, event, scores, rules, opts);
+    let reps: Vec<Vec<f64>> = (0..opts.bootstrap)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            rng.set_stream(b as u64 + 1);
+            let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+            statistics(&idx, event, scores, rules, opts)
+        })
+        .collect();
+    let est = |k: usize| -> Estimate {
+        let mut v: Vec<f64> = reps.iter().map(|r| r[k]).filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let (lo, hi) = if v.is_empty() {
+            (f64::NAN, f64::NAN)
+        } else {
+            (
+                crate::stats::quantile_sorted(&v, 0.025),
+                crate::stats::quantile_sorted(&v, 0.975),
+            )
+        };
+        Estimate {
+            estimate: full[k],
+            ci_low: lo,
+            ci_high: hi,
+        }
+    };
+
+    let t = opts.reference_threshold;
+    let mut k = 0;
+    let mut rule_out = Vec::new();
+    for rule in rules {
+        let rm = policy_metrics(rule.stop, event, t);
+        let mut per_score = Vec::new();
+        for s in scores {
+            let order = order_by_risk(s.risk);
+            let matched = |stop_k: usize, k: &mut usize| {
+                let (stop, cutoff) = stop_lowest(&order, s.risk, stop_k);
+                let m = MatchedPolicy {
+                    policy: policy_metrics(&stop, event, t),
+                    risk_cutoff: cutoff,
+                    diff_missed_per_100_stopped: est(*k),
+                    diff_spared_per_100: est(*k + 1),
+                    diff_sensitivity: est(*k + 2),
+                    diff_specificity: est(*k + 3),
+                    diff_net_benefit: est(*k + 4),
+                };
+                *k += 5;
+                m
+            };
+            let at_stop = matched(rm.stopped, &mut k);
+            let kk = largest_k_within_missed_rate(
+                &order,
+                event,
+                rm.missed_events as f64 / rm.stopped as f64,
+            );
+            let at_missed = matched(kk, &mut k);
+            let nri = Nri {
+                events: est(k),
+                non_events: est(k + 1),
+                total: est(k + 2),
+            };
+            k += 3;
+            per_score.push(ScoreVsRule {
+                score: s.name.to_string(),
+                at_rule_stop_rate: at_stop,
+                at_rule_missed_rate: at_missed,
+                nri,
+            });
+        }
+        rule_out.push(RuleComparison {
+            rule: rule.name.to_string(),
+            sql: rule.sql.to_string(),
+            policy: rm,
+            scores: per_score,
+        });
+    }
+    let nt = opts.thresholds.len();
+    let curve = |name: &str, k: &mut usize| {
+        let e: Vec<Estimate> = (0..nt).map(|j| est(*k + j)).collect();
+        *k += nt;
+        NetBenefitCurve {
+            name: name.to_string(),
+            net_benefit: e.iter().map(|x| x.estimate).collect(),
+            ci_low: if opts.bootstrap > 0 { e.iter().map(|x| x.ci_low).collect() } else { vec![] },
+            ci_high: if opts.bootstrap > 0 { e.iter().map(|x| x.ci_high).collect() } else { vec![] },
+        }
+    };
+    let mut curves = Vec::new();
+    for s in scores {
+        curves.push(curve(s.name, &mut k));
+    }
+    for r in rules {
+        curves.push(curve(r.name, &mut k));
+    }
+    curves.push(curve("continue all", &mut k));
+    curves.push(NetBenefitCurve {
+        name: "stop all".into(),
+        net_benefit: vec![0.0; nt],
+        ci_low: vec![],
+        ci_high: vec![],
+    });
+    debug_assert_eq!(k, full.len());
+    Ok(Comparison {
+        n,
+        events,
+        bootstrap: opts.bootstrap,
+        seed: opts.seed,
+        reference_threshold: t,
+        rules: rule_out,
+        decision_curve: DecisionCurve {
+            thresholds: opts.thresholds.clone(),
+            curves,
+        },
+    })
+}

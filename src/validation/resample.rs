@@ -1,0 +1,276 @@
+//! One resampling engine for every internal validation (the idea of rms `predab.resample`):
+//! it takes a `fit` closure (rows -> fitted pipeline) and a `measure` closure (fitted
+//! pipeline, rows -> named indices) and knows nothing about models.
+//!
+//! Reproducibility: replicate `b` draws its rows from its own ChaCha stream
+//! (`seed`, stream `b + 1`), replicates run in parallel and are collected in order, and the
+//! averages are summed in replicate order, so results are identical at any thread count.
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Result of bootstrap optimism estimation (rms `validate`, method "boot").
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Optimism {
+    /// Index names, in the order of the vectors below.
+    pub names: Vec<String>,
+    /// Indices of the fit on all rows, measured on all rows.
+    pub apparent: Vec<f64>,
+    /// Mean over replicates of (index on the bootstrap sample - index on the original rows).
+    pub optimism: Vec<f64>,
+    /// `apparent - optimism`.
+    pub corrected: Vec<f64>,
+    /// Replicates asked for.
+    pub requested: usize,
+    /// Replicates whose refit succeeded (failed refits are skipped, as rms does).
+    pub used: usize,
+}
+
+/// Mean test-fold indices of repeated K-fold cross-validation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrossValidated {
+    /// Index names.
+    pub names: Vec<String>,
+    /// Mean over all folds of all repeats of the index on the held-out fold.
+    pub mean: Vec<f64>,
+    /// Folds.
+    pub folds: usize,
+    /// Repeats.
+    pub repeats: usize,
+    /// Folds whose fit succeeded.
+    pub used: usize,
+}
+
+/// Bootstrap optimism correction.
+///
+/// `fit(rows)` refits the whole pipeline (knots, levels, penalty) on the given row indices
+/// (repeats allowed); `measure(fitted, rows)` returns the indices named `names` for those rows.
+/// `progress` is called once per finished replicate (for a progress bar).
+///
+/// # Errors
+/// When the fit on all rows fails, or fewer than half of the replicates could be refitted.
+pub fn bootstrap_optimism<T, F, M>(
+    n: usize,
+    names: &[&str],
+    replicates: usize,
+    seed: u64,
+    fit: F,
+    measure: M,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Optimism>
+where
+    T: Send,
+    F: Fn(&[usize]) -> Result<T> + Sync,
+    M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
+{
+    let all: Vec<usize> = (0..n).collect();
+    let full = fit(&all)?;
+    let apparent = measure(&full, &all)?;
+    let diffs: Vec<Option<Vec<f64>>> = (0..replicates)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64 + 1);
+            let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+            let out = fit(&idx).ok().and_then(|f| {
+                let train = measure(&f, &idx).ok()?;
+                let test = measure(&f, &all).ok()?;
+                Some(train.iter().zip(&test).map(|(a, b)| a - b).collect())
+            });
+            progress();
+            out
+        })
+        .collect();
+    let ok: Vec<&Vec<f64>> = diffs.iter().flatten().collect();
+    if replicates > 0 && ok.len() * 2 < replicates {
+        return Err(Error::Analysis(format!(
+            "bootstrap validation: only {} of {replicates} refits succeeded; the model is unstable on resamples (try a penalty or fewer terms)",
+            ok.len()
+        )));
+    }
+    let k = apparent.len();
+    let optimism: Vec<f64> = (0..k)
+        .map(|j| {
+            if ok.is_empty() {
+                0.0
+            } else {
+                ok.iter().map(|d| d[j]).sum::<f64>() / ok.len() as f64
+            }
+        })
+        .collect();
+    let corrected = apparent.iter().zip(&optimism).map(|(a, o)| a - o).collect();
+    Ok(Optimism {
+        names: names.iter().map(|s| s.to_string()).collect(),
+        apparent,
+        optimism,
+        corrected,
+        requested: replicates,
+        used: ok.len(),
+    })
+}
+
+/// Stratified fold assignment: rows of each outcome class are shuffled and dealt round-robin
+/// into `k` folds, so every fold has (nearly) the same event rate.
+pub fn stratified_folds(y: &[bool], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let mut fold = vec![0; y.len()];
+    let mut offset = 0;
+    for class in [true, false] {
+        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        rows.shuffle(rng);
+        for (j, &i) in rows.iter().enumerate() {
+            fold[i] = (j + offset) % k;
+        }
+        offset += rows.len();
+    }
+    fold
+}
+
+/// How to cross-validate: `folds` x `repeats`, seeded.
+#[derive(Debug, Clone, Copy)]
+pub struct CvPlan {
+    /// Number of folds K.
+    pub folds: usize,
+    /// Number of repeats R (each with a new fold assignment).
+    pub repeats: usize,
+    /// Seed: repeat r uses ChaCha stream r + 1.
+    pub seed: u64,
+}
+
+/// Repeated stratified K-fold cross-validation.
+///
+/// # Errors
+/// When `k < 2`, there are fewer rows of a class than folds, or no fold could be fitted.
+pub fn cross_validate<T, F, M>(
+    y: &[bool],
+    names: &[&str],
+    plan: CvPlan,
+    fit: F,
+    measure: M,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CrossValidated>
+where
+    T: Send,
+    F: Fn(&[usize]) -> Result<T> + Sync,
+    M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
+{
+    let CvPlan {
+        folds,
+        repeats,
+        seed,
+    } = plan;
+    let events = y.iter().filter(|v| **v).count();
+    let minority = events.min(y.len() - events);
+    if folds < 2 || minority < folds {
+        return Err(Error::Usage(format!(
+            "--cv {folds}: need at least 2 folds and at least one event and non-event per fold (smaller class has {minority} rows)"
+        )));
+    }
+    let jobs: Vec<(usize, usize)> = (0..repeats)
+        .flat_map(|r| (0..folds).map(move |f| (r, f)))
+        .collect();
+    let assignments: Vec<Vec<usize>> = (0..repeats)
+        .map(|r| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(r as u64 + 1);
+            stratified_folds(y, folds, &mut rng)
+        })
+        .collect();
+    let results: Vec<Option<Vec<f64>>> = jobs
+        .par_iter()
+        .map(|&(r, f)| {
+            let a = &assignments[r];
+            let train: Vec<usize> = (0..y.len()).filter(|&i| a[i] != f).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| a[i] == f).collect();
+            let out = fit(&train).ok().and_then(|m| measure(&m, &test).ok());
+            progress();
+            out
+        })
+        .collect();
+    let ok: Vec<&Vec<f64>> = results.iter().flatten().collect();
+    if ok.is_empty() {
+        return Err(Error::Analysis(
+            "cross-validation: no fold could be fitted".into(),
+        ));
+    }
+    let k = ok[0].len();
+    let mean = (0..k)
+        .map(|j| ok.iter().map(|v| v[j]).sum::<f64>() / ok.len() as f64)
+        .collect();
+    Ok(CrossValidated {
+        names: names.iter().map(|s| s.to_string()).collect(),
+        mean,
+        folds,
+        repeats,
+        used: ok.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "model" that predicts the training mean: optimism of the mean squared error is known
+    /// to be positive-free of bias in expectation, and the engine must be deterministic.
+    #[test]
+    fn bootstrap_is_deterministic_and_counts_replicates() {
+        let y: Vec<f64> = (0..50).map(|i| ((i * 37) % 11) as f64).collect();
+        let fit = |rows: &[usize]| -> Result<f64> {
+            Ok(rows.iter().map(|&i| y[i]).sum::<f64>() / rows.len() as f64)
+        };
+        let measure = |m: &f64, rows: &[usize]| -> Result<Vec<f64>> {
+            Ok(vec![
+                rows.iter().map(|&i| (y[i] - m).powi(2)).sum::<f64>() / rows.len() as f64,
+            ])
+        };
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| bootstrap_optimism(50, &["mse"], 40, 3, fit, measure, &|| {}))
+                .expect("boot")
+        };
+        let a = run(1);
+        let b = run(2);
+        assert_eq!(a.optimism, b.optimism);
+        assert_eq!(a.used, 40);
+        // Training MSE is below test MSE on average: optimism (train - test) is negative.
+        assert!(a.optimism[0] < 0.0);
+        assert!(a.corrected[0] > a.apparent[0]);
+    }
+
+    #[test]
+    fn folds_are_stratified() {
+        let y: Vec<bool> = (0..100).map(|i| i % 5 == 0).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let f = stratified_folds(&y, 5, &mut rng);
+        for k in 0..5 {
+            let ev = (0..100).filter(|&i| f[i] == k && y[i]).count();
+            let n = (0..100).filter(|&i| f[i] == k).count();
+            assert_eq!((ev, n), (4, 20));
+        }
+    }
+
+    #[test]
+    fn rejects_too_many_folds() {
+        let y = [true, false, false, false];
+        let e = cross_validate(
+            &y,
+            &["x"],
+            CvPlan {
+                folds: 2,
+                repeats: 1,
+                seed: 1,
+            },
+            |_r: &[usize]| -> Result<()> { Ok(()) },
+            |_m: &(), _r: &[usize]| -> Result<Vec<f64>> { Ok(vec![0.0]) },
+            &|| {},
+        )
+        .expect_err("one event for two folds");
+        assert!(e.to_string().contains("--cv 2"), "{e}");
+    }
+}
