@@ -2,7 +2,13 @@
 //! library and writing files.
 
 mod check;
+mod compare;
+mod demo;
+mod fit;
+mod report;
+mod score;
 mod simulate;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -18,15 +24,33 @@ pub struct Cli {
 enum Command {
     /// Validate a cohort (and visits) file and print a summary.
     Check(check::Args),
+    /// Compare a model with stopping rules: matched policies, NRI, decision curves.
+    Compare(compare::Args),
+    /// Run the full report on the embedded demo cohort and print the key comparison.
+    Demo(demo::Args),
+    /// Fit a logistic model from a formula and write model.json.
+    Fit(fit::Args),
+    /// Fit, validate, compare with the rules and plot: one self-contained report.html.
+    Report(report::Args),
+    /// Score a data file with a fitted model into scores.csv.
+    Score(score::Args),
     /// Simulate a literature-grounded cohort: cohort.csv, visits.csv, truth.csv.
     Simulate(simulate::Args),
+    /// Validate a model (apparent, bootstrap, CV) or an existing risk score on a data file.
+    Validate(validate::Args),
 }
 
 /// Run the parsed command.
 pub fn run(cli: Cli) -> mbdrisk::Result<()> {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Demo(a) => demo::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Score(a) => score::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Validate(a) => validate::run(a),
     }
 }
 
@@ -35,4 +59,29 @@ pub fn print_warnings(warnings: &[mbdrisk::Problem]) {
     for w in warnings {
         eprintln!("warning: {w}");
     }
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise (CI, pipes).
+pub fn progress_bar(len: u64, message: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if len == 0 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+/// Write several text files into `dir`, each atomically; all are computed before the first is
+/// written, so a failure in the analysis never leaves a partial set behind.
+pub fn write_outputs(dir: &std::path::Path, files: &[(&str, String)]) -> mbdrisk::Result<()> {
+    for (name, text) in files {
+        mbdrisk::io::write_string_atomic(&dir.join(name), text)?;
+    }
+    Ok(())
 }

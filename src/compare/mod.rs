@@ -11,6 +11,7 @@
 //! replicate (the model's predictions are held fixed: this is the uncertainty of the comparison
 //! on this cohort, not of the model fit; internal validation covers the latter).
 
+pub mod cohort;
 pub mod decision_curve;
 pub mod policy;
 
@@ -21,7 +22,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use decision_curve::{model_net_benefit, policy_net_benefit, DecisionCurve, NetBenefitCurve};
-use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest, PolicyMetrics};
+pub use cohort::{compare_cohort, read_oracle, CohortCompare};
+use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest};
+pub use policy::PolicyMetrics;
 
 /// A point estimate with a 95% bootstrap percentile interval (NaN bounds without bootstrap).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

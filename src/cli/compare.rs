@@ -1,0 +1,90 @@
+//! `mbdrisk compare`: the model against stopping rules (2-year rule and others).
+
+use std::path::PathBuf;
+
+use mbdrisk::compare::{compare_cohort, read_oracle, CohortCompare, CompareOptions};
+use mbdrisk::model::persist;
+use mbdrisk::rules::{Rule, BUILTIN};
+use mbdrisk::table::Table;
+use mbdrisk::Error;
+
+/// Compare a model with stopping rules on a discontinuation cohort.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Built-in rules (true = safe to stop):\n  \
+    two-year:  bpa_months >= 24 AND response IN ('sCR', 'CR', 'VGPR')\n  \
+    imwg-2021: bpa_months >= 12 AND response IN ('sCR', 'CR', 'VGPR')\n  \
+    triad:     two-year AND mrd = 'negative' AND pet = 'CMR' AND ctx_ng_ml <= 0.8\n\
+    A rule never stops a patient whose condition is NULL (a required measurement missing).\n\n\
+    Example:\n  mbdrisk compare --model model.json --data data/demo/cohort.csv \\\n    \
+    --rule two-year --rule 'deep=bpa_months >= 18 AND mrd = ''negative''' --out cmp/")]
+pub struct Args {
+    /// Model file from `mbdrisk fit`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Cohort file: everyone stopped at the decision point, outcomes observed afterwards.
+    #[arg(long)]
+    data: PathBuf,
+    /// A built-in rule (two-year, imwg-2021, triad) or 'name=SQL condition'; repeatable.
+    /// Default: all built-in rules.
+    #[arg(long = "rule")]
+    rules: Vec<String>,
+    /// Bootstrap replicates for the CIs.
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Risk threshold at which net benefit is reported in the table.
+    #[arg(long, default_value_t = 0.10)]
+    threshold: f64,
+    /// Simulator truth.csv: adds the true risk as an "oracle" score (simulated data only).
+    #[arg(long)]
+    truth: Option<PathBuf>,
+    /// Output folder for comparison.json and decision_curve.csv.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Parse `--rule` values (all built-ins when none are given).
+pub fn parse_rules(args: &[String]) -> mbdrisk::Result<Vec<Rule>> {
+    if args.is_empty() {
+        return Ok(BUILTIN.iter().filter_map(|n| Rule::builtin(n)).collect());
+    }
+    args.iter().map(|a| Rule::parse(a)).collect()
+}
+
+pub fn run(args: Args) -> mbdrisk::Result<()> {
+    if !(0.0 < args.threshold && args.threshold < 1.0) {
+        return Err(Error::Usage(format!(
+            "--threshold {}: expected a probability strictly between 0 and 1",
+            args.threshold
+        )));
+    }
+    let rules = parse_rules(&args.rules)?;
+    let model = persist::load(&args.model)?;
+    let table = Table::read(&args.data)?;
+    let oracle = args
+        .truth
+        .as_deref()
+        .map(|p| read_oracle(p, &table))
+        .transpose()?;
+    let opts = CompareOptions {
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        reference_threshold: args.threshold,
+        ..CompareOptions::default()
+    };
+    let c = compare_cohort(&model, &table, &CohortCompare { rules, oracle }, &opts)?;
+    let json = serde_json::to_string_pretty(&c)
+        .map_err(|e| Error::Analysis(format!("comparison.json: {e}")))?;
+    super::write_outputs(
+        &args.out,
+        &[
+            ("comparison.json", json + "\n"),
+            ("decision_curve.csv", c.decision_curve.to_csv()),
+        ],
+    )?;
+    print!("{}", c.render_table());
+    eprintln!("wrote comparison.json, decision_curve.csv to {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! `mbdrisk report`: fit, validate, compare and plot in one self-contained report.html.
+
+use std::path::PathBuf;
+
+use mbdrisk::model::logistic::Penalty;
+use mbdrisk::report::{build_report, ReportSettings};
+use mbdrisk::Error;
+
+/// Fit, internally validate and compare a model with the rules; write every output and
+/// report.html.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  mbdrisk report --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    \
+    --formula \"event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent\" --out report/")]
+pub struct Args {
+    /// Cohort file (MM schema, CSV or Parquet).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Visits file, summarised in the report.
+    #[arg(long)]
+    pub visits: Option<PathBuf>,
+    /// Model formula.
+    #[arg(long)]
+    pub formula: String,
+    /// Penalty: none, ridge=LAMBDA or firth.
+    #[arg(long, default_value = "none")]
+    pub penalty: String,
+    /// Rules to compare with (built-in name or 'name=SQL'); default: all built-in rules.
+    #[arg(long = "rule")]
+    pub rules: Vec<String>,
+    /// Bootstrap replicates (validation and comparison CIs).
+    #[arg(long, default_value_t = 200)]
+    pub bootstrap: usize,
+    /// Seed of every random step.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulator truth.csv for the oracle comparison (simulated data only).
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Compute and write the report; returns it for callers that print more (demo).
+pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
+    let penalty: Penalty = args
+        .penalty
+        .parse()
+        .map_err(|e: mbdrisk::model::logistic::FitError| Error::Usage(format!("--penalty: {e}")))?;
+    let settings = ReportSettings {
+        data: args.data,
+        visits: args.visits,
+        formula: args.formula,
+        penalty,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        rules: super::compare::parse_rules(&args.rules)?,
+        truth: args.truth,
+    };
+    let bar = super::progress_bar(args.bootstrap as u64, "bootstrap validation");
+    let report = build_report(&settings, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    report.write(&args.out)?;
+    eprintln!("wrote report.html and its data files to {}", args.out.display());
+    Ok(report)
+}
+
+pub fn run(args: Args) -> mbdrisk::Result<()> {
+    produce(args).map(|_| ())
+}

@@ -1,0 +1,104 @@
+//! `mbdrisk validate`: apparent and optimism-corrected performance of a model on a data file,
+//! or of an existing risk-score column.
+
+use std::path::PathBuf;
+
+use mbdrisk::model::persist;
+use mbdrisk::table::Table;
+use mbdrisk::validation::{validate_model, validate_score, ValidateOptions};
+use mbdrisk::Error;
+
+/// Validate a model (or an existing risk score) on a data file.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    mbdrisk validate --model model.json --data data/demo/cohort.csv --bootstrap 200 --out val/\n  \
+    mbdrisk validate --model model.json --data new_cohort.csv --out external/\n  \
+    mbdrisk validate --data scored.csv --predicted published_risk --outcome event_24m --out val/")]
+pub struct Args {
+    /// Model file from `mbdrisk fit`.
+    #[arg(long, conflicts_with = "predicted")]
+    model: Option<PathBuf>,
+    /// Data file (CSV, TSV or Parquet) with the outcome and the model's predictors.
+    #[arg(long)]
+    data: PathBuf,
+    /// Column of an existing risk score (probabilities) to validate instead of a model.
+    #[arg(long, requires = "outcome")]
+    predicted: Option<String>,
+    /// Outcome column (0/1) for --predicted.
+    #[arg(long)]
+    outcome: Option<String>,
+    /// Bootstrap replicates for optimism correction (refits the model's formula on each).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// Repeated stratified cross-validation: K folds, or KxR for R repeats (e.g. 10x5).
+    #[arg(long)]
+    cv: Option<String>,
+    /// Seed of every random step.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Identifier column copied into predictions.csv.
+    #[arg(long)]
+    id: Option<String>,
+    /// Output folder for metrics.json, predictions.csv, calibration.csv.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_cv(s: &str) -> mbdrisk::Result<(usize, usize)> {
+    let bad = || Error::Usage(format!("--cv '{s}': expected K or KxR, e.g. 10 or 10x5"));
+    let (k, r) = match s.split_once(['x', 'X']) {
+        Some((k, r)) => (k.trim().parse().map_err(|_| bad())?, r.trim().parse().map_err(|_| bad())?),
+        None => (s.trim().parse().map_err(|_| bad())?, 1),
+    };
+    if k < 2 || r < 1 {
+        return Err(bad());
+    }
+    Ok((k, r))
+}
+
+pub fn run(args: Args) -> mbdrisk::Result<()> {
+    let opts = ValidateOptions {
+        bootstrap: args.bootstrap,
+        cv: args.cv.as_deref().map(parse_cv).transpose()?,
+        seed: args.seed,
+        ..ValidateOptions::default()
+    };
+    let table = Table::read(&args.data)?;
+    let id = args.id.as_deref();
+    let v = match (&args.model, &args.predicted, &args.outcome) {
+        (Some(m), None, _) => {
+            let model = persist::load(m)?;
+            let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
+            let bar = super::progress_bar(jobs as u64, "validating");
+            let v = validate_model(&model, &table, id, &opts, &|| bar.inc(1))?;
+            bar.finish_and_clear();
+            v
+        }
+        (None, Some(p), Some(o)) => {
+            if opts.bootstrap > 0 || opts.cv.is_some() {
+                return Err(Error::Usage(
+                    "--bootstrap/--cv refit a model: they need --model, not --predicted".into(),
+                ));
+            }
+            validate_score(&table, p, o, id, &opts)?
+        }
+        _ => {
+            return Err(Error::Usage(
+                "give either --model FILE, or --predicted COL with --outcome COL".into(),
+            ))
+        }
+    };
+    let json = serde_json::to_string_pretty(&v)
+        .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
+    super::write_outputs(
+        &args.out,
+        &[
+            ("metrics.json", json + "\n"),
+            ("predictions.csv", v.predictions_csv(id)),
+            ("calibration.csv", v.calibration_csv()),
+        ],
+    )?;
+    print!("{}", v.render_table());
+    eprintln!("wrote metrics.json, predictions.csv, calibration.csv to {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The comparison on a cohort file: score it with the model, apply the rules, keep the
+//! patients with a known outcome, compare. Also reads the simulator's truth as an oracle score.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::{compare, CompareOptions, Comparison, RuleDecisions, Score};
+use crate::error::{Error, Problem, Result};
+use crate::model::fit::Model;
+use crate::rules::Rule;
+use crate::table::{file_row, Column, Table};
+use crate::validation::model::outcome_column;
+
+/// Inputs a cohort comparison needs besides the model and the table.
+#[derive(Debug, Clone, Default)]
+pub struct CohortCompare {
+    /// Rules to compare with (at least one).
+    pub rules: Vec<Rule>,
+    /// True risks per row of the table (simulated data only), compared as the "oracle".
+    pub oracle: Option<Vec<Option<f64>>>,
+}
+
+/// Score `table` with `model`, evaluate the rules, and compare on rows where the model's
+/// outcome and every score are known.
+///
+/// # Errors
+/// Input errors (missing predictor columns, rules on missing columns, bad SQL) exit 2.
+pub fn compare_cohort(
+    model: &Model,
+    table: &Table,
+    setup: &CohortCompare,
+    opts: &CompareOptions,
+) -> Result<Comparison> {
+    let scores = model.scorer()?.score_table(table)?;
+    let y = outcome_column(table, &model.design.outcome)?;
+    let decisions: Vec<Vec<bool>> = setup
+        .rules
+        .iter()
+        .map(|r| r.evaluate(table))
+        .collect::<Result<_>>()?;
+    let keep: Vec<usize> = (0..table.nrows())
+        .filter(|&i| {
+            !scores.predicted[i].is_nan()
+                && y[i].is_some()
+                && setup
+                    .oracle
+                    .as_ref()
+                    .is_none_or(|o| o.get(i).copied().flatten().is_some())
+        })
+        .collect();
+    let pick = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
+    let model_risk = pick(&scores.predicted);
+    let oracle_risk: Option<Vec<f64>> = setup
+        .oracle
+        .as_ref()
+        .map(|o| keep.iter().map(|&i| o[i].unwrap_or(f64::NAN)).collect());
+    let event: Vec<bool> = keep.iter().map(|&i| y[i] == Some(1.0)).collect();
+    let stops: Vec<Vec<bool>> = decisions
+        .iter()
+        .map(|d| keep.iter().map(|&i| d[i]).collect())
+        .collect();
+    let mut score_list = vec![Score {
+        name: "model",
+        risk: &model_risk,
+    }];
+    if let Some(o) = &oracle_risk {
+        score_list.push(Score {
+            name: "oracle (true risk)",
+            risk: o,
+        });
+    }
+    let rule_list: Vec<RuleDecisions> = setup
+        .rules
+        .iter()
+        .zip(&stops)
+        .map(|(r, s)| RuleDecisions {
+            name: &r.name,
+            sql: &r.sql,
+            stop: s,
+        })
+        .collect();
+    compare(&score_list, &rule_list, &event, opts)
+}
+
+/// Read the simulator's `truth.csv` and align `true_risk_24m` (month 0) with the cohort rows
+/// by `patient_id`.
+///
+/// # Errors
+/// A truth file without the columns, or a cohort patient absent from it.
+pub fn read_oracle(path: &Path, table: &Table) -> Result<Vec<Option<f64>>> {
+    let truth = Table::read(path)?;
+    let ids = match truth.column("patient_id")? {
+        Column::Text(v) => v.clone(),
+        Column::Num(v) => v.iter().map(|x| x.map(|x| format!("{x}"))).collect(),
+    };
+    let month = truth.num("month")?;
+    let risk = truth.num("true_risk_24m")?;
+    let mut by_id: HashMap<&str, f64> = HashMap::new();
+    for i in 0..truth.nrows() {
+        if let (Some(id), Some(m), Some(r)) = (ids[i].as_deref(), month[i], risk[i]) {
+            if m == 0.0 {
+                by_id.insert(id, r);
+            }
+        }
+    }
+    let Column::Text(cohort_ids) = table.column("patient_id")? else {
+        return Err(Error::Usage(format!(
+            "{}: patient_id should be text to match the truth file",
+            table.source
+        )));
+    };
+    let mut out = Vec::with_capacity(table.nrows());
+    for (i, id) in cohort_ids.iter().enumerate() {
+        let id = id.as_deref().unwrap_or("");
+        match by_id.get(id) {
+            Some(&r) => out.push(Some(r)),
+            None => {
+                return Err(Error::one(Problem::cell(
+                    &table.source,
+                    file_row(i),
+                    "patient_id",
+                    id,
+                    format!(
+                        "a patient with a month-0 true_risk_24m in {}",
+                        path.display()
+                    ),
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Comparison {
+    /// The table a clinician reads: per rule, what it does and what the model does when matched
+    /// to it, with 95% bootstrap CIs of the differences.
+    pub fn render_table(&self) -> String {
+        let mut s = format!(
+            "Patients with a known 24-month outcome: {} ({} bone events, {:.1}%); bootstrap {} replicates (seed {})\n",
+            self.n,
+            self.events,
+            100.0 * self.events as f64 / self.n as f64,
+            self.bootstrap,
+            self.seed
+        );
+        let ci = |e: &super::Estimate, scale: f64| {
+            if e.ci_low.is_finite() {
+                format!(
+                    "{:+.1} ({:+.1} to {:+.1})",
+                    scale * e.estimate,
+                    scale * e.ci_low,
+                    scale * e.ci_high
+                )
+            } else {
+                format!("{:+.1}", scale * e.estimate)
+            }
+        };
+        for r in &self.rules {
+            s.push_str(&format!("\nRule {}: stop if {}\n", r.rule, r.sql));
+            s.push_str(&format!(
+                "  {:<46} {:>8} {:>11} {:>19} {:>7} {:>7}\n",
+                "policy", "stopped", "spared/100", "missed/100 stopped", "sens", "spec"
+            ));
+            let row = |name: &str, p: &super::PolicyMetrics| {
+                format!(
+                    "  {:<46} {:>8} {:>11.1} {:>19.1} {:>7.3} {:>7.3}\n",
+                    name,
+                    p.stopped,
+                    p.spared_per_100,
+                    p.missed_per_100_stopped,
+                    p.sensitivity,
+                    p.specificity
+                )
+            };
+            s.push_str(&row(&r.rule, &r.policy));
+            for sc in &r.scores {
+                s.push_str(&row(
+                    &format!("{} at the rule's stop rate", sc.score),
+                    &sc.at_rule_stop_rate.policy,
+                ));
+                s.push_str(&row(
+                    &format!("{} at the rule's missed rate", sc.score),
+                    &sc.at_rule_missed_rate.policy,
+                ));
+            }
+            for sc in &r.scores {
+                s.push_str(&format!(
+                    "  {} minus rule, same stop rate: missed events per 100 stopped {}; sensitivity {} pts\n",
+                    sc.score,
+                    ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0),
+                    ci(&sc.at_rule_stop_rate.diff_sensitivity, 100.0),
+                ));
+                s.push_str(&format!(
+                    "  {} minus rule, same missed-event rate: patients spared per 100 {}\n",
+                    sc.score,
+                    ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0),
+                ));
+                s.push_str(&format!(
+                    "  {} NRI vs rule (x100): events {}, non-events {}; net benefit at t = {:.2} (x100): {}\n",
+                    sc.score,
+                    ci(&sc.nri.events, 100.0),
+                    ci(&sc.nri.non_events, 100.0),
+                    self.reference_threshold,
+                    ci(&sc.at_rule_stop_rate.diff_net_benefit, 100.0),
+                ));
+            }
+        }
+        s
+    }
+}

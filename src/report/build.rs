@@ -1,0 +1,316 @@
+//! `report`: fit, internal validation, comparison with the rules and every plot, computed
+//! into one [`Report`] value; [`Report::write`] then writes the files and the HTML.
+
+use std::path::{Path, PathBuf};
+
+use crate::cohort::{load_cohort, load_visits, summarise, CohortSummary};
+use crate::compare::{compare_cohort, read_oracle, CohortCompare, CompareOptions, Comparison};
+use crate::design::MissingPolicy;
+use crate::error::{Error, Result};
+use crate::metrics::{roc_curve, wilson_interval};
+use crate::model::fit::{fit_model, Model};
+use crate::model::logistic::{FitOptions, Penalty};
+use crate::model::persist;
+use crate::plot::{
+    calibration_plot, decision_curve_plot, risk_distribution_plot, roc_plot, CalibrationPlotData,
+    CurvePoint, DecisionCurveData, Figure, GroupPoint, NetBenefitSeries, RiskDistributionData,
+    RocCurve, RocPlotData, RulePoint, RulePointRoc, SeriesKind,
+};
+use crate::rules::Rule;
+use crate::validation::{validate_model, Validation, ValidateOptions};
+
+/// Everything the report needs from the user.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// Cohort file (MM schema).
+    pub data: PathBuf,
+    /// Visits file, summarised in the data section when given.
+    pub visits: Option<PathBuf>,
+    /// Model formula.
+    pub formula: String,
+    /// Penalty of the fit.
+    pub penalty: Penalty,
+    /// Bootstrap replicates for validation and comparison CIs.
+    pub bootstrap: usize,
+    /// Seed of every random step.
+    pub seed: u64,
+    /// Rules to compare with.
+    pub rules: Vec<Rule>,
+    /// Simulator truth (oracle comparison), simulated data only.
+    pub truth: Option<PathBuf>,
+}
+
+/// A computed report: results and figures, ready to write.
+#[derive(Debug)]
+pub struct Report {
+    /// The settings it was computed with.
+    pub settings: ReportSettings,
+    /// Cohort summary (data and missing-data sections).
+    pub summary: CohortSummary,
+    /// Non-fatal input findings.
+    pub warnings: Vec<String>,
+    /// The fitted model.
+    pub model: Model,
+    /// Apparent and optimism-corrected performance.
+    pub validation: Validation,
+    /// Model versus rules.
+    pub comparison: Comparison,
+    /// Figures by file stem.
+    pub figures: Vec<(&'static str, Figure)>,
+}
+
+/// Compute the whole report.
+///
+/// # Errors
+/// Input errors (exit 2) and analysis failures (exit 1) of every stage.
+pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> Result<Report> {
+    let cohort = load_cohort(&settings.data)?;
+    let visits = settings
+        .visits
+        .as_deref()
+        .map(|p| load_visits(p, Some(&cohort)))
+        .transpose()?;
+    let mut warnings: Vec<String> = cohort.warnings.iter().map(|w| w.to_string()).collect();
+    if let Some(v) = &visits {
+        warnings.extend(v.warnings.iter().map(|w| w.to_string()));
+    }
+    let summary = summarise(&cohort, visits.as_ref())?;
+    let table = &cohort.table;
+    let fit_opts = FitOptions {
+        penalty: settings.penalty.clone(),
+        ..FitOptions::default()
+    };
+    let model = fit_model(table, &settings.formula, &fit_opts, MissingPolicy::Drop)?;
+    let vopts = ValidateOptions {
+        bootstrap: settings.bootstrap,
+        seed: settings.seed,
+        ..ValidateOptions::default()
+    };
+    let validation = validate_model(&model, table, Some("patient_id"), &vopts, progress)?;
+    let oracle = settings
+        .truth
+        .as_deref()
+        .map(|p| read_oracle(p, table))
+        .transpose()?;
+    let copts = CompareOptions {
+        bootstrap: settings.bootstrap,
+        seed: settings.seed,
+        ..CompareOptions::default()
+    };
+    let setup = CohortCompare {
+        rules: settings.rules.clone(),
+        oracle,
+    };
+    let comparison = compare_cohort(&model, table, &setup, &copts)?;
+    let figures = figures(table, &settings.rules, &validation, &comparison)?;
+    Ok(Report {
+        settings: settings.clone(),
+        summary,
+        warnings,
+        model,
+        validation,
+        comparison,
+        figures,
+    })
+}
+
+/// The plots, from result structs (and, for rule points, the rule decisions on the
+/// validated rows).
+fn figures(
+    table: &crate::table::Table,
+    rules: &[Rule],
+    v: &Validation,
+    c: &Comparison,
+) -> Result<Vec<(&'static str, Figure)>> {
+    let p: Vec<f64> = v.predictions.iter().map(|x| x.predicted).collect();
+    let y: Vec<f64> = v.predictions.iter().map(|x| x.observed).collect();
+    let rows: Vec<usize> = v.predictions.iter().map(|x| x.row - 1).collect();
+    let (pe, pn): (Vec<f64>, Vec<f64>) = {
+        let e = p.iter().zip(&y).filter(|(_, y)| **y == 1.0).map(|(p, _)| *p).collect();
+        let n = p.iter().zip(&y).filter(|(_, y)| **y == 0.0).map(|(p, _)| *p).collect();
+        (e, n)
+    };
+    let caption = format!(
+        "n = {}, events = {} (bone event within 24 months); {} rows dropped for missing values",
+        v.n, v.events, v.n_dropped_missing
+    );
+    // Each rule's stopped patients among the validated rows.
+    let mut rule_points = Vec::new();
+    let mut roc_rules = Vec::new();
+    for r in rules {
+        let stop_all = r.evaluate(table)?;
+        let stop: Vec<bool> = rows.iter().map(|&i| stop_all[i]).collect();
+        let idx: Vec<usize> = (0..stop.len()).filter(|&k| stop[k]).collect();
+        if !idx.is_empty() {
+            let ev = idx.iter().filter(|&&k| y[k] == 1.0).count();
+            let (lo, hi) = wilson_interval(ev, idx.len(), 0.95);
+            rule_points.push(RulePoint {
+                name: format!("stopped by {}", r.name),
+                mean_predicted: idx.iter().map(|&k| p[k]).sum::<f64>() / idx.len() as f64,
+                observed: ev as f64 / idx.len() as f64,
+                ci_low: lo,
+                ci_high: hi,
+                n: idx.len(),
+            });
+        }
+        let events = y.iter().filter(|y| **y == 1.0).count() as f64;
+        let non = y.len() as f64 - events;
+        let tp = (0..stop.len()).filter(|&k| !stop[k] && y[k] == 1.0).count() as f64;
+        let fp = (0..stop.len()).filter(|&k| !stop[k] && y[k] == 0.0).count() as f64;
+        roc_rules.push(RulePointRoc {
+            name: r.name.clone(),
+            fpr: fp / non,
+            tpr: tp / events,
+        });
+    }
+    let a = &v.apparent;
+    let corrected = v.optimism_corrected.as_ref();
+    let mut stats_text = vec![
+        format!("C = {:.3}", a.auc),
+        format!("slope = {:.2}", a.calibration_slope),
+        format!("Eavg = {:.3}", a.eavg),
+    ];
+    if let Some(cm) = corrected {
+        stats_text.push(format!("C corrected = {:.3}", cm.auc));
+        stats_text.push(format!("slope corrected = {:.2}", cm.calibration_slope));
+    }
+    let calib = CalibrationPlotData {
+        curve: v
+            .curve
+            .iter()
+            .map(|c| {
+                // A lowess smooth of 0/1 outcomes can stray slightly outside [0, 1]: clip for
+                // display only (calibration.csv keeps the raw smooth).
+                let clip = |x: f64| x.clamp(0.0, 1.0);
+                let or = |x: f64| if x.is_finite() { clip(x) } else { clip(c.observed) };
+                CurvePoint {
+                    predicted: c.predicted,
+                    observed: clip(c.observed),
+                    ci_low: or(c.ci_low),
+                    ci_high: or(c.ci_high),
+                }
+            })
+            .collect(),
+        groups: v
+            .groups
+            .iter()
+            .map(|g| GroupPoint {
+                mean_predicted: g.mean_predicted,
+                observed: g.observed,
+                ci_low: g.ci_low,
+                ci_high: g.ci_high,
+                n: g.n,
+                events: g.events,
+            })
+            .collect(),
+        rules: rule_points,
+        predicted_events: pe.clone(),
+        predicted_non_events: pn.clone(),
+        title: "Calibration of the 24-month bone-event risk (apparent)".into(),
+        caption: format!(
+            "{caption}. Curve: lowess (span 2/3) with 95% bootstrap band; points: deciles with Wilson 95% CIs; histogram bars scaled per outcome."
+        ),
+        stats_text,
+    };
+    let yv: Vec<f64> = y.clone();
+    let curves = vec![RocCurve {
+        name: "model".into(),
+        points: roc_curve(&p, &yv)
+            .map_err(|e| Error::Analysis(e.to_string()))?
+            .iter()
+            .map(|r| (r.fpr, r.tpr))
+            .collect(),
+        auc: a.auc,
+    }];
+    let roc = RocPlotData {
+        curves,
+        rules: roc_rules,
+        caption: format!("{caption}. Positive = bone event (needs to continue); a rule 'predicts' continue for the patients it does not stop."),
+    };
+    let dc = &c.decision_curve;
+    let series = dc
+        .curves
+        .iter()
+        .map(|cv| NetBenefitSeries {
+            name: cv.name.clone(),
+            kind: match cv.name.as_str() {
+                "continue all" => SeriesKind::ContinueAll,
+                "stop all" => SeriesKind::StopAll,
+                n if rules.iter().any(|r| r.name == n) => SeriesKind::Rule,
+                _ => SeriesKind::Model,
+            },
+            net_benefit: cv.net_benefit.clone(),
+            ci_low: (!cv.ci_low.is_empty()).then(|| cv.ci_low.clone()),
+            ci_high: (!cv.ci_high.is_empty()).then(|| cv.ci_high.clone()),
+        })
+        .collect();
+    let decision = DecisionCurveData {
+        thresholds: dc.thresholds.clone(),
+        series,
+        caption: format!(
+            "n = {}, events = {}. Net benefit of continuing bone protection; bands: 95% bootstrap ({} replicates).",
+            c.n, c.events, c.bootstrap
+        ),
+        x_max: DecisionCurveData::DEFAULT_X_MAX,
+    };
+    let marks: Vec<(String, f64)> = c
+        .rules
+        .iter()
+        .filter_map(|r| {
+            r.scores
+                .first()
+                .map(|s| (format!("model cut-off at {} stop rate", r.rule), s.at_rule_stop_rate.risk_cutoff))
+        })
+        .take(1)
+        .collect();
+    let dist = RiskDistributionData {
+        predicted_events: pe,
+        predicted_non_events: pn,
+        thresholds_marked: marks,
+        caption: caption.clone(),
+    };
+    Ok(vec![
+        ("calibration", calibration_plot(&calib)?),
+        ("roc", roc_plot(&roc)?),
+        ("decision_curve", decision_curve_plot(&decision)?),
+        ("risk_distribution", risk_distribution_plot(&dist)?),
+    ])
+}
+
+impl Report {
+    /// Write every output into `dir`: model.json, metrics.json, predictions.csv,
+    /// calibration.csv, comparison.json, decision_curve.csv, the plots (SVG + PNG) and
+    /// report.html. Everything was computed before the first file is written.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let json = |v: &dyn erased::Json| v.json();
+        persist::save(&self.model, &dir.join("model.json"))?;
+        let files = [
+            ("metrics.json", json(&self.validation)?),
+            ("predictions.csv", self.validation.predictions_csv(Some("patient_id"))),
+            ("calibration.csv", self.validation.calibration_csv()),
+            ("comparison.json", json(&self.comparison)?),
+            ("decision_curve.csv", self.comparison.decision_curve.to_csv()),
+        ];
+        for (name, text) in &files {
+            crate::io::write_string_atomic(&dir.join(name), text)?;
+        }
+        for (stem, fig) in &self.figures {
+            fig.write(dir, stem)?;
+        }
+        crate::io::write_string_atomic(&dir.join("report.html"), &super::html_report(self))
+    }
+}
+
+mod erased {
+    /// Serialise any result struct as pretty JSON with a trailing newline.
+    pub trait Json {
+        fn json(&self) -> crate::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> crate::Result<String> {
+            serde_json::to_string_pretty(self)
+                .map(|s| s + "\n")
+                .map_err(|e| crate::Error::Analysis(format!("JSON output: {e}")))
+        }
+    }
+}

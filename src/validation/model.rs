@@ -1,0 +1,418 @@
+//! Validation of a fitted model on a data file (apparent, bootstrap optimism, CV), or of an
+//! existing risk score column: the numbers of `metrics.json`, `calibration.csv` and
+//! `predictions.csv`.
+//!
+//! Apparent performance on the file is external validation when the file is a new cohort.
+//! Optimism correction refits the model's stored formula and penalty on the file's rows, the
+//! whole pipeline (knots, levels) on every resample, as `rms::validate` does.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::resample::{bootstrap_optimism, cross_validate, CvPlan};
+use crate::design::MissingPolicy;
+use crate::error::{Error, Result};
+use crate::formula;
+use crate::metrics::{
+    calibration_curve, calibration_table, evaluate, CalibrationGroup, CurveOptions, CurvePoint,
+    Metrics, MetricsError,
+};
+use crate::model::fit::{fit_model_on_rows, Model};
+use crate::model::logistic::{FitOptions, Penalty};
+use crate::table::{Column, Table};
+
+/// What to resample.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Bootstrap replicates for optimism correction (0 = none). rms default: 200.
+    pub bootstrap: usize,
+    /// Repeated stratified K-fold cross-validation (folds, repeats), if asked.
+    pub cv: Option<(usize, usize)>,
+    /// Seed of every random step (bootstrap, folds, calibration band).
+    pub seed: u64,
+    /// Groups of the grouped calibration table. Default 10 (deciles).
+    pub groups: usize,
+    /// Bootstrap resamples of the calibration-curve band. Default 200.
+    pub curve_bootstrap: usize,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            bootstrap: 0,
+            cv: None,
+            seed: 1,
+            groups: 10,
+            curve_bootstrap: 200,
+        }
+    }
+}
+
+/// One row of `predictions.csv`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    /// 1-based data row of the file (header excluded).
+    pub row: usize,
+    /// Patient identifier when the file has the id column.
+    pub id: Option<String>,
+    /// Predicted probability.
+    pub predicted: f64,
+    /// Observed outcome (0/1).
+    pub observed: f64,
+}
+
+/// Cross-validated indices: mean over held-out folds.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvSummary {
+    /// Folds K.
+    pub folds: usize,
+    /// Repeats R.
+    pub repeats: usize,
+    /// Folds that could be fitted.
+    pub used: usize,
+    /// Mean held-out metrics.
+    pub metrics: Metrics,
+}
+
+/// Everything `validate` reports (the `metrics.json` contract plus the curves).
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    /// Rows validated (outcome and every predictor present).
+    pub n: usize,
+    /// Events among them.
+    pub events: usize,
+    /// Rows left out for a missing predictor or outcome.
+    pub n_dropped_missing: usize,
+    /// Performance of the given predictions on the file.
+    pub apparent: Metrics,
+    /// Bootstrap optimism (train - test), when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimism: Option<Metrics>,
+    /// `apparent - optimism`, when asked. The AUC limits are the apparent DeLong limits shifted
+    /// by the AUC optimism.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimism_corrected: Option<Metrics>,
+    /// Replicates asked for and refits that succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<(usize, usize)>,
+    /// Cross-validated metrics, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_validated: Option<CvSummary>,
+    /// Smoothed calibration curve with bootstrap band.
+    #[serde(skip)]
+    pub curve: Vec<CurvePoint>,
+    /// Grouped calibration table.
+    #[serde(skip)]
+    pub groups: Vec<CalibrationGroup>,
+    /// Per-row predictions.
+    #[serde(skip)]
+    pub predictions: Vec<Prediction>,
+}
+
+fn metrics_error(source: &str, what: &str, e: MetricsError) -> Error {
+    Error::Usage(format!("{source}: cannot validate {what}: {e}"))
+}
+
+/// The 0/1 outcome column of `table`, `None` for missing; other values are an input error.
+pub fn outcome_column(table: &Table, name: &str) -> Result<Vec<Option<f64>>> {
+    let v = table.num(name)?;
+    for (i, y) in v.iter().enumerate() {
+        if let Some(y) = y {
+            if *y != 0.0 && *y != 1.0 {
+                return Err(Error::one(crate::Problem::cell(
+                    &table.source,
+                    crate::table::file_row(i),
+                    name,
+                    &format!("{y}"),
+                    "0 or 1 (the outcome)",
+                )));
+            }
+        }
+    }
+    Ok(v.to_vec())
+}
+
+fn ids(table: &Table, id: Option<&str>) -> Result<Option<Vec<Option<String>>>> {
+    match id {
+        None => Ok(None),
+        Some(name) => Ok(Some(match table.column(name)? {
+            Column::Text(v) => v.clone(),
+            Column::Num(v) => v.iter().map(|x| x.map(|x| format!("{x}"))).collect(),
+        })),
+    }
+}
+
+/// Validate predictions `p` (NaN = missing) against `outcome` (None = missing).
+fn assemble(
+    table: &Table,
+    p: &[f64],
+    outcome: &[Option<f64>],
+    id: Option<&str>,
+    opts: &ValidateOptions,
+    what: &str,
+) -> Result<(Validation, Vec<usize>)> {
+    let ids = ids(table, id)?;
+    let rows: Vec<usize> = (0..p.len())
+        .filter(|&i| !p[i].is_nan() && outcome[i].is_some())
+        .collect();
+    let pp: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
+    let yy: Vec<f64> = rows.iter().map(|&i| outcome[i].unwrap_or(0.0)).collect();
+    let err = |e| metrics_error(&table.source, what, e);
+    let apparent = evaluate(&pp, &yy).map_err(err)?;
+    let curve = calibration_curve(
+        &pp,
+        &yy,
+        &CurveOptions {
+            bootstrap: opts.curve_bootstrap,
+            seed: opts.seed,
+            ..CurveOptions::default()
+        },
+    )
+    .map_err(err)?;
+    let groups = calibration_table(&pp, &yy, opts.groups, 0.95).map_err(err)?;
+    let predictions = rows
+        .iter()
+        .zip(pp.iter().zip(&yy))
+        .map(|(&i, (&predicted, &observed))| Prediction {
+            row: i + 1,
+            id: ids.as_ref().and_then(|v| v[i].clone()),
+            predicted,
+            observed,
+        })
+        .collect();
+    Ok((
+        Validation {
+            n: rows.len(),
+            events: yy.iter().filter(|y| **y == 1.0).count(),
+            n_dropped_missing: p.len() - rows.len(),
+            apparent,
+            optimism: None,
+            optimism_corrected: None,
+            bootstrap: None,
+            cross_validated: None,
+            curve,
+            groups,
+            predictions,
+        },
+        rows,
+    ))
+}
+
+/// Validate an existing risk score (a column of probabilities), like `val.prob(p, y)`.
+///
+/// # Errors
+/// Missing columns, an outcome other than 0/1, probabilities outside [0, 1], a single
+/// outcome class (exit code 2).
+pub fn validate_score(
+    table: &Table,
+    predicted: &str,
+    outcome: &str,
+    id: Option<&str>,
+    opts: &ValidateOptions,
+) -> Result<Validation> {
+    let p: Vec<f64> = table
+        .num(predicted)?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    if let Some(i) = p.iter().position(|v| !v.is_nan() && !(0.0..=1.0).contains(v)) {
+        return Err(Error::one(crate::Problem::cell(
+            &table.source,
+            crate::table::file_row(i),
+            predicted,
+            &format!("{}", p[i]),
+            "a probability in [0, 1] (not a percentage or a linear predictor)",
+        )));
+    }
+    let y = outcome_column(table, outcome)?;
+    Ok(assemble(table, &p, &y, id, opts, &format!("'{predicted}' against '{outcome}'"))?.0)
+}
+
+/// Validate a fitted model on `table`: apparent performance, and optimism correction by
+/// refitting its formula and penalty when `opts` asks for it.
+///
+/// # Errors
+/// Input errors (missing predictor columns, unseen levels) with exit code 2; a failed refit
+/// of the full data with exit code 1.
+pub fn validate_model(
+    model: &Model,
+    table: &Table,
+    id: Option<&str>,
+    opts: &ValidateOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Validation> {
+    let scorer = model.scorer()?;
+    let scores = scorer.score_table(table)?;
+    let y = outcome_column(table, &model.design.outcome)?;
+    let (mut v, rows) = assemble(table, &scores.predicted, &y, id, opts, "the model")?;
+    if opts.bootstrap == 0 && opts.cv.is_none() {
+        return Ok(v);
+    }
+    let parsed = formula::parse(&model.formula)?;
+    let penalty = Penalty::from_str(&model.penalty)
+        .map_err(|e| Error::Usage(format!("model penalty '{}': {e}", model.penalty)))?;
+    let fit_opts = FitOptions {
+        penalty,
+        ..FitOptions::default()
+    };
+    let yy: Vec<f64> = rows.iter().map(|&i| y[i].unwrap_or(0.0)).collect();
+    // Fit on complete-case rows (indices into `rows`), return predictions for all of them.
+    let fit = |idx: &[usize]| -> Result<Vec<f64>> {
+        let table_rows: Vec<usize> = idx.iter().map(|&k| rows[k]).collect();
+        let m = fit_model_on_rows(table, &parsed, &fit_opts, MissingPolicy::Drop, &table_rows)?;
+        let s = m.scorer()?.score_table(table)?;
+        Ok(rows.iter().map(|&i| s.predicted[i]).collect())
+    };
+    let measure = |pred: &Vec<f64>, idx: &[usize]| -> Result<Vec<f64>> {
+        let p: Vec<f64> = idx.iter().map(|&k| pred[k]).collect();
+        let y: Vec<f64> = idx.iter().map(|&k| yy[k]).collect();
+        let m = evaluate(&p, &y).map_err(|e| Error::Analysis(e.to_string()))?;
+        Ok(m.values().to_vec())
+    };
+    let names = Metrics::NAMES;
+    if opts.bootstrap > 0 {
+        let o = bootstrap_optimism(
+            rows.len(),
+            &names,
+            opts.bootstrap,
+            opts.seed,
+            fit,
+            measure,
+            progress,
+        )?;
+        let optimism = Metrics::from_values(to_array(&o.optimism));
+        let corrected = v.apparent.zip_with(&optimism, |a, o| a - o);
+        let mut corrected = corrected;
+        // The CI limits move with the AUC; the SE of the apparent AUC is kept.
+        corrected.auc_se = v.apparent.auc_se;
+        corrected.auc_ci_low = v.apparent.auc_ci_low - optimism.auc;
+        corrected.auc_ci_high = v.apparent.auc_ci_high - optimism.auc;
+        v.optimism = Some(optimism);
+        v.optimism_corrected = Some(corrected);
+        v.bootstrap = Some((o.requested, o.used));
+    }
+    if let Some((folds, repeats)) = opts.cv {
+        let yb: Vec<bool> = yy.iter().map(|y| *y == 1.0).collect();
+        let cv = cross_validate(
+            &yb,
+            &names,
+            CvPlan {
+                folds,
+                repeats,
+                seed: opts.seed,
+            },
+            fit,
+            measure,
+            progress,
+        )?;
+        v.cross_validated = Some(CvSummary {
+            folds,
+            repeats,
+            used: cv.used,
+            metrics: Metrics::from_values(to_array(&cv.mean)),
+        });
+    }
+    Ok(v)
+}
+
+fn to_array(v: &[f64]) -> [f64; 18] {
+    std::array::from_fn(|i| v.get(i).copied().unwrap_or(f64::NAN))
+}
+
+impl Validation {
+    /// `calibration.csv`: the smoothed curve (`part = curve`) then the grouped table
+    /// (`part = group`), in one long table so it reads into R or pandas directly.
+    pub fn calibration_csv(&self) -> String {
+        let mut s = String::from("part,group,n,events,predicted,observed,ci_low,ci_high\n");
+        for c in &self.curve {
+            s.push_str(&format!(
+                "curve,,,,{:.6},{:.6},{},{}\n",
+                c.predicted,
+                c.observed,
+                fmt_opt(c.ci_low),
+                fmt_opt(c.ci_high)
+            ));
+        }
+        for g in &self.groups {
+            s.push_str(&format!(
+                "group,{},{},{},{:.6},{:.6},{:.6},{:.6}\n",
+                g.group + 1,
+                g.n,
+                g.events,
+                g.mean_predicted,
+                g.observed,
+                g.ci_low,
+                g.ci_high
+            ));
+        }
+        s
+    }
+
+    /// `predictions.csv`: `row,<id>,predicted,observed`.
+    pub fn predictions_csv(&self, id: Option<&str>) -> String {
+        let mut s = match id {
+            Some(name) => format!("row,{name},predicted,observed\n"),
+            None => "row,predicted,observed\n".to_string(),
+        };
+        for p in &self.predictions {
+            match id {
+                Some(_) => s.push_str(&format!(
+                    "{},{},{:.10},{}\n",
+                    p.row,
+                    p.id.as_deref().unwrap_or(""),
+                    p.predicted,
+                    p.observed
+                )),
+                None => s.push_str(&format!("{},{:.10},{}\n", p.row, p.predicted, p.observed)),
+            }
+        }
+        s
+    }
+
+    /// The rms-style table: index, apparent, optimism, corrected (and CV when computed).
+    pub fn render_table(&self) -> String {
+        let mut s = format!(
+            "n = {}, events = {}, dropped for missing values = {}\n",
+            self.n, self.events, self.n_dropped_missing
+        );
+        if let Some((req, used)) = self.bootstrap {
+            s.push_str(&format!("bootstrap: {used} of {req} refits used\n"));
+        }
+        s.push_str(&format!(
+            "{:<24} {:>10} {:>10} {:>10}",
+            "index", "apparent", "optimism", "corrected"
+        ));
+        if self.cross_validated.is_some() {
+            s.push_str(&format!(" {:>10}", "cv"));
+        }
+        s.push('\n');
+        let a = self.apparent.values();
+        let o = self.optimism.map(|m| m.values());
+        let c = self.optimism_corrected.map(|m| m.values());
+        let cv = self.cross_validated.as_ref().map(|m| m.metrics.values());
+        for (k, name) in Metrics::NAMES.iter().enumerate() {
+            let cell = |v: Option<[f64; 18]>| v.map_or(String::from("."), |v| format!("{:.4}", v[k]));
+            s.push_str(&format!(
+                "{:<24} {:>10.4} {:>10} {:>10}",
+                name,
+                a[k],
+                cell(o),
+                cell(c)
+            ));
+            if cv.is_some() {
+                s.push_str(&format!(" {:>10}", cell(cv)));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn fmt_opt(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.6}")
+    } else {
+        String::new()
+    }
+}
