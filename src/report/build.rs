@@ -145,7 +145,7 @@ fn figures(
             let ev = idx.iter().filter(|&&k| y[k] == 1.0).count();
             let (lo, hi) = wilson_interval(ev, idx.len(), 0.95);
             rule_points.push(RulePoint {
-                name: format!("stopped by {}", r.name),
+                name: r.name.clone(),
                 mean_predicted: idx.iter().map(|&k| p[k]).sum::<f64>() / idx.len() as f64,
                 observed: ev as f64 / idx.len() as f64,
                 ci_low: lo,

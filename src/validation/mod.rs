@@ -3,5 +3,7 @@
 pub mod model;
 pub mod resample;
 
-pub use model::{validate_model, validate_score, Validation, ValidateOptions};
-pub use resample::{bootstrap_optimism, cross_validate, CrossValidated, CvPlan, Optimism};
+pub use model::{validate_model, validate_score, ValidateOptions, Validation};
+pub use resample::{
+    bootstrap_optimism, cross_validate, optimism_from_indices, CrossValidated, CvPlan, Optimism,
+};

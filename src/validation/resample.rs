@@ -51,6 +51,10 @@ pub struct CrossValidated {
 /// (repeats allowed); `measure(fitted, rows)` returns the indices named `names` for those rows.
 /// `progress` is called once per finished replicate (for a progress bar).
 ///
+/// Replicate `b` (0-based) draws `n` rows with `gen_range(0..n)` from
+/// `ChaCha8Rng::seed_from_u64(seed)` on stream `b + 1`; the rest is
+/// [`optimism_from_indices`] (one code path).
+///
 /// # Errors
 /// When the fit on all rows fails, or fewer than half of the replicates could be refitted.
 pub fn bootstrap_optimism<T, F, M>(
@@ -67,15 +71,79 @@ where
     F: Fn(&[usize]) -> Result<T> + Sync,
     M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
 {
+    let draw = |b: usize| -> Vec<usize> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(b as u64 + 1);
+        (0..n).map(|_| rng.gen_range(0..n)).collect()
+    };
+    optimism_over(n, names, replicates, draw, fit, measure, progress)
+}
+
+/// Bootstrap optimism over given resamples: `indices[b]` are the rows (0-based, `< n`,
+/// repeats allowed) of replicate `b`. For replaying another implementation's resamples
+/// (e.g. the `sample(n, replace = TRUE)` draws of rms `predab.resample`, minus 1); see
+/// [`bootstrap_optimism`] for `fit` and `measure`.
+///
+/// # Errors
+/// A row index `>= n`; the fit on all rows fails; fewer than half of the replicates could be
+/// refitted.
+pub fn optimism_from_indices<T, F, M>(
+    n: usize,
+    names: &[&str],
+    indices: &[Vec<usize>],
+    fit: F,
+    measure: M,
+) -> Result<Optimism>
+where
+    T: Send,
+    F: Fn(&[usize]) -> Result<T> + Sync,
+    M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
+{
+    if let Some((b, i)) = indices
+        .iter()
+        .enumerate()
+        .find_map(|(b, v)| v.iter().find(|&&i| i >= n).map(|&i| (b, i)))
+    {
+        return Err(Error::Usage(format!(
+            "bootstrap replicate {}: row index {i} is out of range for {n} rows (indices are 0-based)",
+            b + 1
+        )));
+    }
+    optimism_over(
+        n,
+        names,
+        indices.len(),
+        |b| indices[b].clone(),
+        fit,
+        measure,
+        &|| {},
+    )
+}
+
+/// The one replicate loop: `draw(b)` gives the rows of replicate `b`. Replicates run in
+/// parallel, are collected in order and averaged in replicate order (thread-count invariant).
+fn optimism_over<T, D, F, M>(
+    n: usize,
+    names: &[&str],
+    replicates: usize,
+    draw: D,
+    fit: F,
+    measure: M,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Optimism>
+where
+    T: Send,
+    D: Fn(usize) -> Vec<usize> + Sync,
+    F: Fn(&[usize]) -> Result<T> + Sync,
+    M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
+{
     let all: Vec<usize> = (0..n).collect();
     let full = fit(&all)?;
     let apparent = measure(&full, &all)?;
     let diffs: Vec<Option<Vec<f64>>> = (0..replicates)
         .into_par_iter()
         .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(b as u64 + 1);
-            let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+            let idx = draw(b);
             let out = fit(&idx).ok().and_then(|f| {
                 let train = measure(&f, &idx).ok()?;
                 let test = measure(&f, &all).ok()?;
@@ -241,6 +309,36 @@ mod tests {
         // Training MSE is below test MSE on average: optimism (train - test) is negative.
         assert!(a.optimism[0] < 0.0);
         assert!(a.corrected[0] > a.apparent[0]);
+    }
+
+    /// `optimism_from_indices` with the engine's own draws gives bit-identical results, and
+    /// rejects an out-of-range row.
+    #[test]
+    fn explicit_indices_replay_the_bootstrap() {
+        let y: Vec<f64> = (0..30).map(|i| ((i * 13) % 7) as f64).collect();
+        let fit = |rows: &[usize]| -> Result<f64> {
+            Ok(rows.iter().map(|&i| y[i]).sum::<f64>() / rows.len() as f64)
+        };
+        let measure = |m: &f64, rows: &[usize]| -> Result<Vec<f64>> {
+            Ok(vec![
+                rows.iter().map(|&i| (y[i] - m).powi(2)).sum::<f64>() / rows.len() as f64,
+            ])
+        };
+        let boot = bootstrap_optimism(30, &["mse"], 25, 11, fit, measure, &|| {}).expect("boot");
+        let indices: Vec<Vec<usize>> = (0..25)
+            .map(|b| {
+                let mut rng = ChaCha8Rng::seed_from_u64(11);
+                rng.set_stream(b as u64 + 1);
+                (0..30).map(|_| rng.gen_range(0..30)).collect()
+            })
+            .collect();
+        let replay = optimism_from_indices(30, &["mse"], &indices, fit, measure).expect("replay");
+        assert_eq!(boot.apparent, replay.apparent);
+        assert_eq!(boot.optimism, replay.optimism);
+        assert_eq!((replay.requested, replay.used), (25, 25));
+        let bad = vec![vec![0, 30]];
+        let e = optimism_from_indices(30, &["mse"], &bad, fit, measure).expect_err("index 30");
+        assert!(e.to_string().contains("row index 30"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,920 @@
+//! Design matrices: formula terms turned into numeric columns, learned once on the training rows
+//! and replayed exactly when scoring.
+//!
+//! [`learn`] reads a [`Table`] and a [`Formula`], drops rows with a missing value in any formula
+//! column (rms `na.delete`, counting missing cells per column) or fails on them
+//! ([`MissingPolicy::Error`]), places spline knots and collects category levels from the
+//! training rows, and builds the matrix (no intercept column). As in `rms`, whose `rcs()` is
+//! evaluated before `na.delete` drops incomplete rows, knots are placed on **every non-missing
+//! value of the spline's variable** among the training rows (also rows dropped for a missing
+//! value in another column); category levels come from the complete rows (a level seen only in
+//! dropped rows would give an all-zero column). Everything needed to rebuild the same
+//! columns on new data is kept in a [`DesignSpec`] (stored in `model.json`); [`DesignSpec::compile`]
+//! turns it into a [`CompiledSpec`] that expands one cell at a time, used by both the fit and the
+//! scorer so the two can never disagree.
+//!
+//! Columns are named as `rms` names coefficients: the variable (`age`; also `kappa` for
+//! `log(kappa)`), `age'`, `age''` for spline terms, `sex=M` for the levels of a categorical
+//! term other than the reference (the first level in sorted order; R treatment coding).
+
+pub mod rcs;
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::ops::Range;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Problem, Result};
+use crate::formula::{Formula, Response, TermKind};
+use crate::table::{file_row, Column, Table};
+
+/// What to do with a row that has a missing value in a formula column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingPolicy {
+    /// Drop the row and count the missing cells per column (rms `na.delete`). The default.
+    #[default]
+    Drop,
+    /// Fail, naming the first row and column with a missing value.
+    Error,
+}
+
+impl std::str::FromStr for MissingPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<MissingPolicy> {
+        match s {
+            "drop" => Ok(MissingPolicy::Drop),
+            "error" => Ok(MissingPolicy::Error),
+            _ => Err(Error::Usage(format!(
+                "unknown missing-value policy '{s}'; expected 'drop' or 'error'"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for MissingPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MissingPolicy::Drop => "drop",
+            MissingPolicy::Error => "error",
+        })
+    }
+}
+
+/// How a term turns its column into design columns (stored in `model.json` as `transform`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transform {
+    /// The number as it is (one column).
+    Linear,
+    /// Natural log (one column); values must be > 0.
+    Log,
+    /// `ln(1 + x)` (one column); values must be > -1.
+    Log1p,
+    /// Square root (one column); values must be >= 0.
+    Sqrt,
+    /// Restricted cubic spline (`knots.len() - 1` columns).
+    Rcs,
+    /// Treatment-coded categories (`levels.len() - 1` columns).
+    Categorical,
+}
+
+/// Whether category levels are compared as text or as numbers (`cat(x)` on a numeric column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelKind {
+    /// Levels are labels compared as text.
+    Text,
+    /// Levels are numbers (written as R writes them, `1`, `2.5`) compared as numbers.
+    Numeric,
+}
+
+/// One term of a fitted design: everything needed to rebuild its columns on new data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermSpec {
+    /// The data column the term reads.
+    pub variable: String,
+    /// The transformation.
+    pub transform: Transform,
+    /// Spline knots (in the units of the column), for [`Transform::Rcs`]; otherwise `None`.
+    pub knots: Option<Vec<f64>>,
+    /// Category levels, reference first, for [`Transform::Categorical`]; otherwise `None`.
+    pub levels: Option<Vec<String>>,
+    /// How levels are compared, for [`Transform::Categorical`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_kind: Option<LevelKind>,
+    /// Names of the design columns the term produces (rms naming).
+    pub columns: Vec<String>,
+}
+
+/// The recipe of a design matrix: the outcome column and the terms, in formula order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignSpec {
+    /// Outcome column (0/1).
+    pub outcome: String,
+    /// Predictor terms in formula order.
+    pub terms: Vec<TermSpec>,
+}
+
+/// Number of missing cells in one formula column among the rows considered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingCount {
+    /// Column name.
+    pub column: String,
+    /// Missing cells.
+    pub n_missing: usize,
+}
+
+/// A design matrix built on training rows, with the spec to replay it.
+#[derive(Debug, Clone)]
+pub struct TrainingDesign {
+    /// The recipe (knots and levels learned from the rows used).
+    pub spec: DesignSpec,
+    /// `n x p` matrix of predictors, no intercept column, rows in `rows` order.
+    pub x: Array2<f64>,
+    /// Outcome (0.0 / 1.0) per used row.
+    pub y: Vec<f64>,
+    /// The table rows used (0-based data-row indices; repeated under bootstrap resampling).
+    pub rows: Vec<usize>,
+    /// Rows dropped because a formula column was missing.
+    pub n_dropped_missing: usize,
+    /// Missing cells per formula column (only columns with any), over the rows considered.
+    pub missing: Vec<MissingCount>,
+}
+
+impl DesignSpec {
+    /// Design column names, without the intercept.
+    pub fn column_names(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .flat_map(|t| t.columns.iter().cloned())
+            .collect()
+    }
+
+    /// Coefficient names as rms prints them: `Intercept` first, then [`Self::column_names`].
+    pub fn coefficient_names(&self) -> Vec<String> {
+        let mut v = vec!["Intercept".to_string()];
+        v.extend(self.column_names());
+        v
+    }
+
+    /// Number of design columns (without the intercept).
+    pub fn width(&self) -> usize {
+        self.terms.iter().map(|t| t.columns.len()).sum()
+    }
+
+    /// The data columns the predictors read, in term order.
+    pub fn variables(&self) -> Vec<&str> {
+        self.terms.iter().map(|t| t.variable.as_str()).collect()
+    }
+
+    /// Check the spec (as read from a file) and prepare it for fast row-by-row expansion.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] when a term is inconsistent (missing knots or levels, a column count
+    /// that does not match, numeric levels that are not numbers): a hand-edited or corrupt
+    /// model file.
+    pub fn compile(&self) -> Result<CompiledSpec> {
+        let mut ops = Vec::with_capacity(self.terms.len());
+        let mut offsets = Vec::with_capacity(self.terms.len() + 1);
+        let mut width = 0;
+        for t in &self.terms {
+            let bad = |what: &str| {
+                Error::Usage(format!(
+                    "model term for '{}' is inconsistent: {what}",
+                    t.variable
+                ))
+            };
+            let (op, w) = match t.transform {
+                Transform::Linear => (Op::Linear, 1),
+                Transform::Log => (Op::Log, 1),
+                Transform::Log1p => (Op::Log1p, 1),
+                Transform::Sqrt => (Op::Sqrt, 1),
+                Transform::Rcs => {
+                    let k = t
+                        .knots
+                        .clone()
+                        .ok_or_else(|| bad("an rcs term without knots"))?;
+                    let sorted = k.windows(2).all(|w| w[0] < w[1]);
+                    if k.len() < 3 || !sorted || k.iter().any(|v| !v.is_finite()) {
+                        return Err(bad("knots must be at least 3 increasing finite numbers"));
+                    }
+                    let kd = rcs::norm2_scale(&k);
+                    let w = k.len() - 1;
+                    (Op::Rcs { knots: k, kd }, w)
+                }
+                Transform::Categorical => {
+                    let levels = t
+                        .levels
+                        .clone()
+                        .ok_or_else(|| bad("a categorical term without levels"))?;
+                    if levels.len() < 2 {
+                        return Err(bad("a categorical term needs at least 2 levels"));
+                    }
+                    let w = levels.len() - 1;
+                    match t.level_kind.unwrap_or(LevelKind::Text) {
+                        LevelKind::Text => (Op::CatText(levels), w),
+                        LevelKind::Numeric => {
+                            let nums = levels
+                                .iter()
+                                .map(|l| l.parse::<f64>().ok().filter(|v| v.is_finite()))
+                                .collect::<Option<Vec<f64>>>()
+                                .ok_or_else(|| bad("numeric levels that are not numbers"))?;
+                            (
+                                Op::CatNum {
+                                    nums,
+                                    labels: levels,
+                                },
+                                w,
+                            )
+                        }
+                    }
+                }
+            };
+            if t.columns.len() != w {
+                return Err(bad(&format!(
+                    "{} column names for {w} design columns",
+                    t.columns.len()
+                )));
+            }
+            offsets.push(width);
+            width += w;
+            ops.push(op);
+        }
+        offsets.push(width);
+        Ok(CompiledSpec {
+            variables: self.terms.iter().map(|t| t.variable.clone()).collect(),
+            ops,
+            offsets,
+            width,
+        })
+    }
+}
+
+/// One cell as the expander sees it, whatever the source (typed table or raw CSV text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// Not measured (empty or `NA`).
+    Missing,
+    /// A number.
+    Num(f64),
+    /// Text (parsed as a number where the term needs one).
+    Text(&'a str),
+}
+
+impl Cell<'_> {
+    /// The cell as it would appear in a file, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Missing => String::new(),
+            Cell::Num(v) => format_level(*v),
+            Cell::Text(s) => (*s).to_string(),
+        }
+    }
+}
+
+/// Why a cell cannot be expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellError {
+    /// The term needs a number and the cell is not one.
+    NotANumber,
+    /// The number is outside the transform's domain (log of <= 0, sqrt of < 0, log1p of <= -1).
+    OutOfDomain,
+    /// A category level not seen when the model was fitted.
+    UnseenLevel,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Linear,
+    Log,
+    Log1p,
+    Sqrt,
+    Rcs { knots: Vec<f64>, kd: f64 },
+    CatText(Vec<String>),
+    CatNum { nums: Vec<f64>, labels: Vec<String> },
+}
+
+/// A [`DesignSpec`] prepared for fast expansion of one cell at a time.
+#[derive(Debug, Clone)]
+pub struct CompiledSpec {
+    variables: Vec<String>,
+    ops: Vec<Op>,
+    offsets: Vec<usize>,
+    width: usize,
+}
+
+impl CompiledSpec {
+    /// Number of design columns (without the intercept).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Number of terms.
+    pub fn n_terms(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// The data column each term reads.
+    pub fn variables(&self) -> &[String] {
+        &self.variables
+    }
+
+    /// Design columns of term `t` within a row.
+    pub fn term_range(&self, t: usize) -> Range<usize> {
+        self.offsets[t]..self.offsets[t + 1]
+    }
+
+    /// Write the design columns of term `t` for one non-missing cell into `out`
+    /// (`out.len() == self.term_range(t).len()`).
+    ///
+    /// # Errors
+    /// [`CellError`] when the cell is not a number where one is needed, is outside the
+    /// transform's domain, or is an unseen level; `out` is then unspecified.
+    #[inline]
+    pub fn expand(&self, t: usize, cell: Cell<'_>, out: &mut [f64]) -> Result<(), CellError> {
+        let num = |c: Cell<'_>| -> Result<f64, CellError> {
+            match c {
+                Cell::Num(v) => Ok(v),
+                Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber),
+                Cell::Missing => Err(CellError::NotANumber),
+            }
+        };
+        match &self.ops[t] {
+            Op::Linear => out[0] = num(cell)?,
+            Op::Log => {
+                let v = num(cell)?;
+                if v <= 0.0 {
+                    return Err(CellError::OutOfDomain);
+                }
+                out[0] = v.ln();
+            }
+            Op::Log1p => {
+                let v = num(cell)?;
+                if v <= -1.0 {
+                    return Err(CellError::OutOfDomain);
+                }
+                out[0] = v.ln_1p();
+            }
+            Op::Sqrt => {
+                let v = num(cell)?;
+                if v < 0.0 {
+                    return Err(CellError::OutOfDomain);
+                }
+                out[0] = v.sqrt();
+            }
+            Op::Rcs { knots, kd } => rcs::basis_into(num(cell)?, knots, *kd, out),
+            Op::CatText(levels) => {
+                let idx = match cell {
+                    Cell::Text(s) => levels.iter().position(|l| l == s),
+                    Cell::Num(v) => {
+                        let s = format_level(v);
+                        levels.iter().position(|l| *l == s)
+                    }
+                    Cell::Missing => None,
+                };
+                one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
+            }
+            Op::CatNum { nums, .. } => {
+                let v = match cell {
+                    Cell::Num(v) => Some(v),
+                    Cell::Text(s) => parse_finite(s),
+                    Cell::Missing => None,
+                };
+                let idx = v.and_then(|v| nums.iter().position(|&l| l == v));
+                one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
+            }
+        }
+        Ok(())
+    }
+
+    /// What term `t` expected, for the "expected ..." part of an input problem.
+    pub fn expected(&self, t: usize, err: CellError) -> String {
+        let v = &self.variables[t];
+        match (&self.ops[t], err) {
+            (_, CellError::NotANumber) => "a number".to_string(),
+            (Op::Log, _) => format!("a positive number (the formula takes log({v}))"),
+            (Op::Log1p, _) => format!("a number above -1 (the formula takes log1p({v}))"),
+            (Op::Sqrt, _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
+            (Op::CatText(levels), _) | (Op::CatNum { labels: levels, .. }, _) => format!(
+                "one of the levels seen when the model was fitted: {}",
+                levels.join(", ")
+            ),
+            _ => "a valid value".to_string(),
+        }
+    }
+
+    /// Problem for a failed cell of term `t` at data row `i` of `file`.
+    pub fn problem(
+        &self,
+        file: &str,
+        i: usize,
+        t: usize,
+        cell: Cell<'_>,
+        err: CellError,
+    ) -> Problem {
+        Problem::cell(
+            file,
+            file_row(i),
+            &self.variables[t],
+            &cell.display(),
+            self.expected(t, err),
+        )
+    }
+}
+
+#[inline]
+fn one_hot(idx: usize, out: &mut [f64]) {
+    out.fill(0.0);
+    if idx > 0 {
+        out[idx - 1] = 1.0;
+    }
+}
+
+/// Parse a trimmed cell as a finite number (`inf`/`NaN` are not numbers here).
+#[inline]
+pub fn parse_finite(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A numeric level as R's `as.character` writes common values: `1`, `2.5`, `0.001`.
+pub fn format_level(v: f64) -> String {
+    format!("{v}")
+}
+
+/// Order of category labels as R's `sort` in its usual locales (ICU collation), approximated
+/// for the labels cohorts use: first compare case-insensitively, with spaces and punctuation
+/// before digits before letters; when equal, lowercase before uppercase; then by bytes.
+/// Thus `CR < PR < sCR < SD < VGPR` (a plain byte sort would put `sCR` last).
+pub fn r_collate(a: &str, b: &str) -> Ordering {
+    fn class(c: char) -> u8 {
+        if c.is_whitespace() {
+            0
+        } else if c.is_alphabetic() {
+            3
+        } else if c.is_numeric() {
+            2
+        } else {
+            1
+        }
+    }
+    let primary = |s: &str| -> Vec<(u8, char)> {
+        s.chars()
+            .map(|c| (class(c), c.to_lowercase().next().unwrap_or(c)))
+            .collect()
+    };
+    let tertiary = |s: &str| -> Vec<bool> { s.chars().map(char::is_uppercase).collect() };
+    primary(a)
+        .cmp(&primary(b))
+        .then_with(|| tertiary(a).cmp(&tertiary(b)))
+        .then_with(|| a.cmp(b))
+}
+
+/// The cell of column `col` at row `i`.
+pub fn table_cell(col: &Column, i: usize) -> Cell<'_> {
+    match col {
+        Column::Num(v) => v[i].map_or(Cell::Missing, Cell::Num),
+        Column::Text(v) => v[i].as_deref().map_or(Cell::Missing, Cell::Text),
+    }
+}
+
+/// Build the design on all rows of `table`. See [`learn_on_rows`].
+///
+/// # Errors
+/// As [`learn_on_rows`].
+pub fn learn(table: &Table, formula: &Formula, policy: MissingPolicy) -> Result<TrainingDesign> {
+    let rows: Vec<usize> = (0..table.nrows()).collect();
+    learn_on_rows(table, formula, policy, &rows)
+}
+
+/// Build the design on the given rows of `table` (0-based, repeats allowed: a bootstrap
+/// resample is its list of row indices). A pure function of the rows, the formula and the
+/// policy: knots and levels are learned from these rows (see the module docs for which), so
+/// refitting on a resample repeats the whole pipeline, knots included.
+///
+/// # Errors
+/// - [`Error::ColumnNotFound`]: a formula column is not in the table (with "did you mean");
+/// - [`Error::Usage`]: a `Surv(time, event)` outcome (not fitted yet);
+/// - [`Error::InvalidInput`]: a non-numeric outcome or transformed column, an outcome other
+///   than 0/1, a missing value under [`MissingPolicy::Error`], values outside a transform's
+///   domain (every such cell is listed), no complete rows, a categorical column with a single
+///   level, or too few distinct values for the requested spline.
+pub fn learn_on_rows(
+    table: &Table,
+    formula: &Formula,
+    policy: MissingPolicy,
+    rows: &[usize],
+) -> Result<TrainingDesign> {
+    formula.check_columns(&table.names, &table.source)?;
+    let outcome = match &formula.response {
+        Response::Binary { column, .. } => column.clone(),
+        Response::Surv { .. } => {
+            return Err(Error::Usage(format!(
+                "'{}': Surv(time, event) outcomes are for the dynamic model, which cannot be fitted yet; use a 0/1 outcome such as event_24m",
+                formula.text
+            )))
+        }
+    };
+    let file = table.source.as_str();
+    let y_col = table.num(&outcome)?;
+    let mut kinds = Vec::with_capacity(formula.terms.len());
+    let mut cols = Vec::with_capacity(formula.terms.len());
+    for t in &formula.terms {
+        let col = table.column(&t.column)?;
+        let numeric = matches!(col, Column::Num(_));
+        let (transform, level_kind) = match (t.kind, numeric) {
+            (TermKind::Plain, true) => (Transform::Linear, None),
+            (TermKind::Plain, false) => (Transform::Categorical, Some(LevelKind::Text)),
+            (TermKind::Cat, true) => (Transform::Categorical, Some(LevelKind::Numeric)),
+            (TermKind::Cat, false) => (Transform::Categorical, Some(LevelKind::Text)),
+            (kind, _) => {
+                table.num(&t.column)?; // a text column under log/sqrt/rcs: names the bad cell
+                let tr = match kind {
+                    TermKind::Log => Transform::Log,
+                    TermKind::Log1p => Transform::Log1p,
+                    TermKind::Sqrt => Transform::Sqrt,
+                    _ => Transform::Rcs,
+                };
+                (tr, None)
+            }
+        };
+        kinds.push((transform, level_kind));
+        cols.push(col);
+    }
+
+    // rms na.delete: count missing per column, keep complete rows
+    let mut all_cols: Vec<(&str, &Column)> = vec![(outcome.as_str(), table.column(&outcome)?)];
+    all_cols.extend(
+        formula
+            .terms
+            .iter()
+            .map(|t| t.column.as_str())
+            .zip(cols.iter().copied()),
+    );
+    let mut missing = Vec::new();
+    for (name, col) in &all_cols {
+        let n = rows.iter().filter(|&&i| col.is_missing(i)).count();
+        if n > 0 {
+            missing.push(MissingCount {
+                column: name.to_string(),
+                n_missing: n,
+            });
+        }
+    }
+    let used: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| all_cols.iter().all(|(_, c)| !c.is_missing(i)))
+        .collect();
+    if policy == MissingPolicy::Error && used.len() < rows.len() {
+        let mut first = rows.to_vec();
+        first.sort_unstable();
+        for i in first {
+            if let Some((name, _)) = all_cols.iter().find(|(_, c)| c.is_missing(i)) {
+                return Err(Error::one(Problem::cell(
+                    file,
+                    file_row(i),
+                    name,
+                    "",
+                    "a value: the formula uses this column (--missing drop would drop such rows and count them)",
+                )));
+            }
+        }
+    }
+    if used.is_empty() {
+        return Err(Error::one(Problem::file_level(
+            file,
+            format!(
+                "at least one row with every formula column present ({}); all {} rows have a missing value",
+                formula.columns().join(", "),
+                rows.len()
+            ),
+        )));
+    }
+
+    // outcome must be 0/1
+    let mut problems = Vec::new();
+    let mut y = Vec::with_capacity(used.len());
+    for &i in &used {
+        let v = y_col[i].unwrap_or(f64::NAN);
+        if v != 0.0 && v != 1.0 {
+            problems.push(Problem::cell(
+                file,
+                file_row(i),
+                &outcome,
+                &format_level(v),
+                "0 or 1 (the outcome of a logistic model)",
+            ));
+        }
+        y.push(v);
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
+
+    // learn knots and levels from the rows used
+    let mut terms = Vec::with_capacity(formula.terms.len());
+    for ((t, &(transform, level_kind)), col) in formula.terms.iter().zip(&kinds).zip(&cols) {
+        let var = t.column.clone();
+        let spec = match transform {
+            Transform::Rcs => {
+                let k = match t.kind {
+                    TermKind::Rcs { k } => k,
+                    _ => crate::formula::RCS_DEFAULT_KNOTS,
+                };
+                // as rms: rcs() is evaluated before na.delete, so knots are placed on every
+                // non-missing value of the variable among the rows given, not only complete rows
+                let vals: Vec<f64> = match col {
+                    Column::Num(v) => rows.iter().filter_map(|&i| v[i]).collect(),
+                    Column::Text(_) => Vec::new(),
+                };
+                let knots = rcs::knots(&vals, k).map_err(|e| {
+                    Error::one(Problem {
+                        file: file.to_string(),
+                        row: None,
+                        column: Some(var.clone()),
+                        value: None,
+                        expected: format!("enough distinct values for rcs({var}, {k}): {e}"),
+                    })
+                })?;
+                TermSpec {
+                    columns: rcs::column_names(&var, knots.len()),
+                    variable: var,
+                    transform,
+                    knots: Some(knots),
+                    levels: None,
+                    level_kind: None,
+                }
+            }
+            Transform::Categorical => {
+                let levels = learn_levels(col, &used, level_kind.unwrap_or(LevelKind::Text));
+                if levels.len() < 2 {
+                    return Err(Error::one(Problem {
+                        file: file.to_string(),
+                        row: None,
+                        column: Some(var.clone()),
+                        value: levels.first().cloned(),
+                        expected: "at least 2 different values among the rows used: a categorical term with one level cannot be estimated".to_string(),
+                    }));
+                }
+                TermSpec {
+                    columns: levels[1..].iter().map(|l| format!("{var}={l}")).collect(),
+                    variable: var,
+                    transform,
+                    knots: None,
+                    levels: Some(levels),
+                    level_kind,
+                }
+            }
+            _ => TermSpec {
+                columns: vec![var.clone()],
+                variable: var,
+                transform,
+                knots: None,
+                levels: None,
+                level_kind: None,
+            },
+        };
+        terms.push(spec);
+    }
+    let spec = DesignSpec { outcome, terms };
+    let compiled = spec.compile()?;
+    let p = compiled.width();
+    let mut x = Array2::<f64>::zeros((used.len(), p));
+    for (r, &i) in used.iter().enumerate() {
+        let mut row = x.row_mut(r);
+        let Some(row) = row.as_slice_mut() else {
+            return Err(Error::Analysis("design matrix is not contiguous".into()));
+        };
+        for (t, col) in cols.iter().enumerate() {
+            let cell = table_cell(col, i);
+            if let Err(e) = compiled.expand(t, cell, &mut row[compiled.term_range(t)]) {
+                problems.push(compiled.problem(file, i, t, cell, e));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.row);
+        problems.dedup();
+        return Err(Error::InvalidInput(problems));
+    }
+    Ok(TrainingDesign {
+        spec,
+        x,
+        y,
+        n_dropped_missing: rows.len() - used.len(),
+        rows: used,
+        missing,
+    })
+}
+
+/// Distinct levels among the used rows, sorted as R's `factor` does (numbers numerically,
+/// text by [`r_collate`]).
+fn learn_levels(col: &Column, used: &[usize], kind: LevelKind) -> Vec<String> {
+    match (col, kind) {
+        (Column::Num(v), _) => {
+            let mut nums: Vec<f64> = used.iter().filter_map(|&i| v[i]).collect();
+            nums.sort_by(f64::total_cmp);
+            nums.dedup();
+            nums.into_iter().map(format_level).collect()
+        }
+        (Column::Text(v), _) => {
+            let mut labels: Vec<&str> = used.iter().filter_map(|&i| v[i].as_deref()).collect();
+            labels.sort_by(|a, b| r_collate(a, b));
+            labels.dedup();
+            labels.into_iter().map(str::to_string).collect()
+        }
+    }
+}
+
+/// Design rows for scoring: the spec replayed on every row of a table.
+#[derive(Debug, Clone)]
+pub struct ScoringDesign {
+    /// Row-major `n x width` matrix. A row with a missing predictor is all NaN, so its
+    /// linear predictor and probability are NaN ("no score", written as an empty cell).
+    pub x: Vec<f64>,
+    /// Number of rows.
+    pub n: usize,
+    /// Number of columns.
+    pub width: usize,
+    /// Rows with a missing predictor (scored as empty).
+    pub n_missing: usize,
+}
+
+/// Replay a compiled spec on every row of `table` (the outcome column is not needed).
+///
+/// # Errors
+/// [`Error::ColumnNotFound`] for a predictor column absent from the table; [`Error::InvalidInput`]
+/// listing every cell that is not a number where one is needed, is outside a transform's
+/// domain, or is a level not seen in training (with the known levels).
+pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
+    let cols = compiled
+        .variables()
+        .iter()
+        .map(|v| table.column(v))
+        .collect::<Result<Vec<&Column>>>()?;
+    let n = table.nrows();
+    let p = compiled.width();
+    let mut x = vec![0.0; n * p];
+    let mut problems = Vec::new();
+    let mut n_missing = 0;
+    for i in 0..n {
+        let row = &mut x[i * p..(i + 1) * p];
+        let mut any_missing = false;
+        for (t, col) in cols.iter().enumerate() {
+            let cell = table_cell(col, i);
+            let out = &mut row[compiled.term_range(t)];
+            if cell == Cell::Missing {
+                any_missing = true;
+                continue;
+            }
+            if let Err(e) = compiled.expand(t, cell, out) {
+                problems.push(compiled.problem(&table.source, i, t, cell, e));
+            }
+        }
+        if any_missing {
+            row.fill(f64::NAN);
+            n_missing += 1;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
+    Ok(ScoringDesign {
+        x,
+        n,
+        width: p,
+        n_missing,
+    })
+}
+
+/// Summary of one formula column over the training rows: aggregates only, never row values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnSummary {
+    /// Column name.
+    pub column: String,
+    /// Non-missing values among the rows used.
+    pub n: usize,
+    /// Mean, sd and quantiles for a numeric column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric: Option<NumericSummary>,
+    /// Counts per level for a categorical column (levels in model order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<LevelCount>>,
+}
+
+/// Mean, standard deviation and the 5/25/50/75/95th percentiles (R type 7) of a column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericSummary {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (n - 1).
+    pub sd: f64,
+    /// 5th percentile.
+    pub p05: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// Rows with one category level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelCount {
+    /// Level label.
+    pub level: String,
+    /// Rows with that level.
+    pub count: usize,
+}
+
+/// Summaries of the outcome and each predictor column over the rows of a training design.
+pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSummary> {
+    let numeric_summary = |name: &str| -> Option<ColumnSummary> {
+        let v = table.num(name).ok()?;
+        let mut vals: Vec<f64> = design.rows.iter().filter_map(|&i| v[i]).collect();
+        vals.sort_by(f64::total_cmp);
+        let numeric = (!vals.is_empty()).then(|| {
+            let (mean, sd) = crate::stats::mean_sd(&vals);
+            let q = |p| rcs::quantile7_sorted(&vals, p);
+            NumericSummary {
+                mean,
+                sd,
+                p05: q(0.05),
+                p25: q(0.25),
+                p50: q(0.5),
+                p75: q(0.75),
+                p95: q(0.95),
+            }
+        });
+        Some(ColumnSummary {
+            column: name.to_string(),
+            n: vals.len(),
+            numeric,
+            levels: None,
+        })
+    };
+    let mut out: Vec<ColumnSummary> = Vec::new();
+    out.extend(numeric_summary(&design.spec.outcome));
+    let compiled = design.spec.compile().ok();
+    for (t, term) in design.spec.terms.iter().enumerate() {
+        match (&term.levels, &compiled) {
+            (Some(levels), Some(c)) => {
+                let Ok(col) = table.column(&term.variable) else {
+                    continue;
+                };
+                let mut counts = vec![0usize; levels.len()];
+                let mut buf = vec![0.0; c.term_range(t).len()];
+                for &i in &design.rows {
+                    if c.expand(t, table_cell(col, i), &mut buf).is_ok() {
+                        let idx = buf.iter().position(|&b| b == 1.0).map_or(0, |j| j + 1);
+                        counts[idx] += 1;
+                    }
+                }
+                out.push(ColumnSummary {
+                    column: term.variable.clone(),
+                    n: counts.iter().sum(),
+                    numeric: None,
+                    levels: Some(
+                        levels
+                            .iter()
+                            .zip(counts)
+                            .map(|(l, count)| LevelCount {
+                                level: l.clone(),
+                                count,
+                            })
+                            .collect(),
+                    ),
+                });
+            }
+            _ => out.extend(numeric_summary(&term.variable)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collation_puts_case_variants_together() {
+        let mut v = vec!["VGPR", "sCR", "SD", "CR", "PR", "b", "A", "a"];
+        v.sort_by(|a, b| r_collate(a, b));
+        assert_eq!(v, vec!["a", "A", "b", "CR", "PR", "sCR", "SD", "VGPR"]);
+    }
+
+    #[test]
+    fn missing_policy_parses() {
+        assert_eq!(
+            "drop".parse::<MissingPolicy>().ok(),
+            Some(MissingPolicy::Drop)
+        );
+        assert!("maybe".parse::<MissingPolicy>().is_err());
+    }
+}

@@ -1,0 +1,648 @@
+//! Model formulas: `y ~ rcs(age, 4) + sex + log(ctx_ng_ml) + mrd`.
+//!
+//! The formula names the outcome and the predictors; it is the only place where a user says
+//! which columns of a file a model uses, so the same tool works on any cohort.
+//!
+//! Grammar (whitespace is free):
+//!
+//! ```text
+//! formula  := response "~" term ("+" term)*
+//! response := name | "Surv" "(" name "," name ")"
+//! term     := name | func "(" name ")" | "rcs" "(" name ["," integer] ")"
+//! func     := "log" | "log1p" | "sqrt" | "cat"
+//! name     := [A-Za-z_.][A-Za-z0-9_.]*  |  `any text in backquotes`
+//! ```
+//!
+//! `rcs(x)` without a knot count uses 5 knots, as `rms::rcs`. A text column used as a plain
+//! term is categorical automatically (decided later, by [`crate::design`], from the data).
+//! `Surv(time, event)` is parsed for the dynamic (time-to-event) model; fitting it is not
+//! supported yet.
+//!
+//! Errors show the formula with a caret under the offending position.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::table::did_you_mean;
+
+/// Smallest and largest knot count accepted by `rcs(x, k)` (as `Hmisc::rcspline.eval`'s
+/// default knot tables).
+pub const RCS_KNOTS: std::ops::RangeInclusive<usize> = 3..=7;
+
+/// Knot count of `rcs(x)` without a second argument (the `rms` default).
+pub const RCS_DEFAULT_KNOTS: usize = 5;
+
+/// The function names a term may use.
+pub const FUNCTIONS: [&str; 5] = ["log", "log1p", "sqrt", "rcs", "cat"];
+
+/// What a term does to its column before it enters the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// The column as it is: linear for numbers, categorical for text.
+    Plain,
+    /// Natural logarithm; values must be > 0.
+    Log,
+    /// `ln(1 + x)`; values must be > -1.
+    Log1p,
+    /// Square root; values must be >= 0.
+    Sqrt,
+    /// Restricted cubic spline with `k` knots (`rms::rcs`).
+    Rcs {
+        /// Requested number of knots (3..=7); ties may leave fewer.
+        k: usize,
+    },
+    /// Categorical even when the column holds numbers (`rms::catg`, R `factor`).
+    Cat,
+}
+
+/// One right-hand-side term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The column the term reads.
+    pub column: String,
+    /// The transformation.
+    pub kind: TermKind,
+    /// Byte span of the term in the formula text (for error carets).
+    pub span: (usize, usize),
+    /// Byte span of the column name in the formula text.
+    pub column_span: (usize, usize),
+}
+
+/// The left-hand side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// A binary outcome column coded 0/1.
+    Binary {
+        /// Column name.
+        column: String,
+        /// Byte span in the formula text.
+        span: (usize, usize),
+    },
+    /// `Surv(time, event)`: a time-to-event outcome (dynamic model; not fitted yet).
+    Surv {
+        /// Follow-up time column.
+        time: String,
+        /// Event indicator column (1 = event, 0 = censored).
+        event: String,
+        /// Byte span of the whole `Surv(...)` in the formula text.
+        span: (usize, usize),
+    },
+}
+
+impl Response {
+    /// The columns the response reads.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Response::Binary { column, .. } => vec![column],
+            Response::Surv { time, event, .. } => vec![time, event],
+        }
+    }
+}
+
+/// A parsed formula.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Formula {
+    /// The text as the user wrote it.
+    pub text: String,
+    /// The outcome.
+    pub response: Response,
+    /// Predictor terms in formula order.
+    pub terms: Vec<Term>,
+}
+
+/// A formula that cannot be parsed, with the byte span to underline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormulaError {
+    /// The formula text.
+    pub formula: String,
+    /// Byte span `[start, end)` of the problem (`start == end` for "expected something here").
+    pub span: (usize, usize),
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FormulaError {
+    /// The formula with a `^` line under the offending span, as printed in messages.
+    pub fn caret_diagram(&self) -> String {
+        caret_diagram(&self.formula, self.span)
+    }
+}
+
+impl fmt::Display for FormulaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid formula: {}\n{}",
+            self.message,
+            self.caret_diagram()
+        )
+    }
+}
+
+impl std::error::Error for FormulaError {}
+
+impl From<FormulaError> for Error {
+    fn from(e: FormulaError) -> Error {
+        Error::Usage(e.to_string())
+    }
+}
+
+/// Two lines: the formula indented by 2, and carets under the byte span `[start, end)`
+/// (at least one caret). Columns are counted in characters so non-ASCII names line up.
+pub fn caret_diagram(formula: &str, span: (usize, usize)) -> String {
+    let start = formula[..span.0.min(formula.len())].chars().count();
+    let width = formula
+        .get(span.0..span.1.min(formula.len()))
+        .map_or(0, |s| s.chars().count())
+        .max(1);
+    format!("  {formula}\n  {}{}", " ".repeat(start), "^".repeat(width))
+}
+
+impl Formula {
+    /// Every column the formula reads: response columns first, then term columns in order.
+    pub fn columns(&self) -> Vec<&str> {
+        let mut out = self.response.columns();
+        out.extend(self.terms.iter().map(|t| t.column.as_str()));
+        out
+    }
+
+    /// Check that every column exists in `names` (the columns of `file`).
+    ///
+    /// # Errors
+    /// [`Error::ColumnNotFound`] for the first unknown column, with a "did you mean" hint and
+    /// the formula with a caret under the name.
+    pub fn check_columns(&self, names: &[String], file: &str) -> Result<()> {
+        let mut spans: Vec<(&str, (usize, usize))> = match &self.response {
+            Response::Binary { column, span } => vec![(column.as_str(), *span)],
+            Response::Surv {
+                time, event, span, ..
+            } => vec![(time.as_str(), *span), (event.as_str(), *span)],
+        };
+        spans.extend(
+            self.terms
+                .iter()
+                .map(|t| (t.column.as_str(), t.column_span)),
+        );
+        for (col, span) in spans {
+            if !names.iter().any(|n| n == col) {
+                let suggestion = did_you_mean(col, names)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_else(|| format!(" (columns: {})", names.join(", ")));
+                return Err(Error::ColumnNotFound {
+                    file: file.to_string(),
+                    column: col.to_string(),
+                    hint: format!(
+                        "{suggestion}; used in the formula:\n{}",
+                        caret_diagram(&self.text, span)
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Formula {
+    type Err = FormulaError;
+    fn from_str(s: &str) -> std::result::Result<Formula, FormulaError> {
+        parse(s)
+    }
+}
+
+impl fmt::Display for Formula {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Parse a formula.
+///
+/// # Errors
+/// A [`FormulaError`] (converts into [`Error::Usage`], exit code 2) for bad syntax, an unknown
+/// function, a knot count outside 3..=7, a column used twice, or the outcome used as a
+/// predictor. Unknown columns are checked against the data by [`Formula::check_columns`].
+///
+/// # Examples
+/// ```
+/// use mbdrisk::formula::{parse, TermKind};
+/// let f = parse("event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml)").unwrap();
+/// assert_eq!(f.terms.len(), 3);
+/// assert_eq!(f.terms[0].kind, TermKind::Rcs { k: 4 });
+/// assert!(parse("y ~ rcs(age, 9)").is_err());
+/// ```
+pub fn parse(text: &str) -> std::result::Result<Formula, FormulaError> {
+    let mut p = Parser {
+        text,
+        tokens: tokenize(text)?,
+        pos: 0,
+    };
+    let formula = p.formula()?;
+    check_duplicates(&formula)?;
+    Ok(formula)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Name(String),
+    Int(usize),
+    Number,
+    Tilde,
+    Plus,
+    Comma,
+    LParen,
+    RParen,
+    /// An operator we know but do not support yet (`*`, `:`, `-`, `^`, `/`).
+    Unsupported(char),
+    End,
+}
+
+impl Tok {
+    fn describe(&self) -> String {
+        match self {
+            Tok::Name(n) => format!("name '{n}'"),
+            Tok::Int(i) => format!("number {i}"),
+            Tok::Number => "a number".into(),
+            Tok::Tilde => "'~'".into(),
+            Tok::Plus => "'+'".into(),
+            Tok::Comma => "','".into(),
+            Tok::LParen => "'('".into(),
+            Tok::RParen => "')'".into(),
+            Tok::Unsupported(c) => format!("'{c}'"),
+            Tok::End => "the end of the formula".into(),
+        }
+    }
+}
+
+fn err(text: &str, span: (usize, usize), message: impl Into<String>) -> FormulaError {
+    FormulaError {
+        formula: text.to_string(),
+        span,
+        message: message.into(),
+    }
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_' || c == '.'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '.'
+}
+
+/// A token with its byte span.
+type Spanned = (Tok, (usize, usize));
+
+fn tokenize(text: &str) -> std::result::Result<Vec<Spanned>, FormulaError> {
+    let mut out = Vec::new();
+    let mut it = text.char_indices().peekable();
+    while let Some(&(i, c)) = it.peek() {
+        if c.is_whitespace() {
+            it.next();
+            continue;
+        }
+        let single = match c {
+            '~' => Some(Tok::Tilde),
+            '+' => Some(Tok::Plus),
+            ',' => Some(Tok::Comma),
+            '(' => Some(Tok::LParen),
+            ')' => Some(Tok::RParen),
+            '*' | ':' | '-' | '^' | '/' => Some(Tok::Unsupported(c)),
+            _ => None,
+        };
+        if let Some(t) = single {
+            it.next();
+            out.push((t, (i, i + c.len_utf8())));
+            continue;
+        }
+        if c == '`' {
+            it.next();
+            let mut end = None;
+            for (j, d) in it.by_ref() {
+                if d == '`' {
+                    end = Some(j);
+                    break;
+                }
+            }
+            let Some(j) = end else {
+                return Err(err(text, (i, text.len()), "unclosed backquote"));
+            };
+            if j == i + 1 {
+                return Err(err(text, (i, j + 1), "empty column name"));
+            }
+            out.push((Tok::Name(text[i + 1..j].to_string()), (i, j + 1)));
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let mut end = i;
+            while let Some(&(j, d)) = it.peek() {
+                if d.is_ascii_alphanumeric() || d == '.' || d == '_' {
+                    end = j + d.len_utf8();
+                    it.next();
+                } else {
+                    break;
+                }
+            }
+            let s = &text[i..end];
+            let tok = match s.parse::<usize>() {
+                Ok(v) => Tok::Int(v),
+                Err(_) if s.parse::<f64>().is_ok() => Tok::Number,
+                Err(_) => {
+                    return Err(err(
+                        text,
+                        (i, end),
+                        format!("'{s}' is neither a number nor a column name (names cannot start with a digit; put them in `backquotes`)"),
+                    ))
+                }
+            };
+            out.push((tok, (i, end)));
+            continue;
+        }
+        if is_name_start(c) {
+            let mut end = i;
+            while let Some(&(j, d)) = it.peek() {
+                if is_name_char(d) {
+                    end = j + d.len_utf8();
+                    it.next();
+                } else {
+                    break;
+                }
+            }
+            out.push((Tok::Name(text[i..end].to_string()), (i, end)));
+            continue;
+        }
+        return Err(err(
+            text,
+            (i, i + c.len_utf8()),
+            format!("unexpected character '{c}'"),
+        ));
+    }
+    out.push((Tok::End, (text.len(), text.len())));
+    Ok(out)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: Vec<Spanned>,
+    pos: usize,
+}
+
+type PResult<T> = std::result::Result<T, FormulaError>;
+
+impl Parser<'_> {
+    fn peek(&self) -> &Spanned {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn next(&mut self) -> Spanned {
+        let t = self.peek().clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn unexpected(&self, tok: &Tok, span: (usize, usize), wanted: &str) -> FormulaError {
+        match tok {
+            Tok::Unsupported(c) => err(
+                self.text,
+                span,
+                format!(
+                    "'{c}' is not supported: terms are joined with '+' (interactions and removals are not supported yet)"
+                ),
+            ),
+            _ => err(
+                self.text,
+                span,
+                format!("expected {wanted}, found {}", tok.describe()),
+            ),
+        }
+    }
+
+    fn expect(&mut self, want: Tok, what: &str) -> PResult<(usize, usize)> {
+        let (tok, span) = self.next();
+        if tok == want {
+            Ok(span)
+        } else {
+            Err(self.unexpected(&tok, span, what))
+        }
+    }
+
+    fn name(&mut self, what: &str) -> PResult<(String, (usize, usize))> {
+        match self.next() {
+            (Tok::Name(n), span) => Ok((n, span)),
+            (tok, span) => Err(self.unexpected(&tok, span, what)),
+        }
+    }
+
+    fn formula(&mut self) -> PResult<Formula> {
+        if self.text.trim().is_empty() {
+            return Err(err(
+                self.text,
+                (0, 0),
+                "empty formula; write it as 'outcome ~ term + term', e.g. 'event_24m ~ rcs(age, 4) + sex'",
+            ));
+        }
+        if !self.tokens.iter().any(|(t, _)| *t == Tok::Tilde) {
+            return Err(err(
+                self.text,
+                (0, self.text.len()),
+                "a formula needs '~' between the outcome and the terms, e.g. 'event_24m ~ age + sex'",
+            ));
+        }
+        let response = self.response()?;
+        self.expect(Tok::Tilde, "'~' after the outcome")?;
+        let mut terms = vec![self.term()?];
+        loop {
+            match self.next() {
+                (Tok::Plus, _) => terms.push(self.term()?),
+                (Tok::End, _) => break,
+                (tok, span) => {
+                    return Err(self.unexpected(&tok, span, "'+' or the end of the formula"))
+                }
+            }
+        }
+        Ok(Formula {
+            text: self.text.to_string(),
+            response,
+            terms,
+        })
+    }
+
+    fn response(&mut self) -> PResult<Response> {
+        let (name, span) = self.name("the outcome column before '~'")?;
+        if name == "Surv" && self.peek().0 == Tok::LParen {
+            self.next();
+            let (time, _) = self.name("the time column in Surv(time, event)")?;
+            self.expect(
+                Tok::Comma,
+                "',' between the time and event columns of Surv(time, event)",
+            )?;
+            let (event, _) = self.name("the event column in Surv(time, event)")?;
+            let close = self.expect(Tok::RParen, "')' closing Surv(time, event)")?;
+            return Ok(Response::Surv {
+                time,
+                event,
+                span: (span.0, close.1),
+            });
+        }
+        if self.peek().0 == Tok::LParen {
+            return Err(err(
+                self.text,
+                span,
+                format!(
+                    "the outcome must be a column (or Surv(time, event)), not a call to '{name}'"
+                ),
+            ));
+        }
+        Ok(Response::Binary { column: name, span })
+    }
+
+    fn term(&mut self) -> PResult<Term> {
+        let (name, span) = self.name("a column name or a function such as rcs(x, 4)")?;
+        if self.peek().0 != Tok::LParen {
+            return Ok(Term {
+                column: name,
+                kind: TermKind::Plain,
+                span,
+                column_span: span,
+            });
+        }
+        let kind = match name.as_str() {
+            "log" => TermKind::Log,
+            "log1p" => TermKind::Log1p,
+            "sqrt" => TermKind::Sqrt,
+            "cat" => TermKind::Cat,
+            "rcs" => TermKind::Rcs {
+                k: RCS_DEFAULT_KNOTS,
+            },
+            _ => {
+                let known: Vec<String> = FUNCTIONS.iter().map(|s| s.to_string()).collect();
+                let hint = match did_you_mean(&name, &known) {
+                    Some(s) => format!(" (did you mean '{s}'?)"),
+                    None => String::new(),
+                };
+                return Err(err(
+                    self.text,
+                    span,
+                    format!(
+                        "unknown function '{name}'{hint}; known: {}",
+                        FUNCTIONS.join(", ")
+                    ),
+                ));
+            }
+        };
+        self.next(); // '('
+        let (column, column_span) = self.name(&format!("a column name inside {name}(...)"))?;
+        let kind = if let TermKind::Rcs { .. } = kind {
+            if self.peek().0 == Tok::Comma {
+                self.next();
+                match self.next() {
+                    (Tok::Int(k), kspan) => {
+                        if !RCS_KNOTS.contains(&k) {
+                            return Err(err(
+                                self.text,
+                                kspan,
+                                format!(
+                                    "rcs() takes {} to {} knots, not {k}",
+                                    RCS_KNOTS.start(),
+                                    RCS_KNOTS.end()
+                                ),
+                            ));
+                        }
+                        TermKind::Rcs { k }
+                    }
+                    (Tok::Number, kspan) => {
+                        return Err(err(
+                            self.text,
+                            kspan,
+                            "the number of knots must be a whole number from 3 to 7",
+                        ))
+                    }
+                    (tok, kspan) => {
+                        return Err(self.unexpected(&tok, kspan, "the number of knots (3 to 7)"))
+                    }
+                }
+            } else {
+                kind
+            }
+        } else {
+            kind
+        };
+        let what = if matches!(kind, TermKind::Rcs { .. }) {
+            "',' and the number of knots, or ')' closing rcs(".to_string()
+        } else {
+            format!("')' closing {name}(")
+        };
+        let close = self.expect(Tok::RParen, &what)?;
+        Ok(Term {
+            column,
+            kind,
+            span: (span.0, close.1),
+            column_span,
+        })
+    }
+}
+
+fn check_duplicates(f: &Formula) -> PResult<()> {
+    let outcome = f.response.columns();
+    for (i, t) in f.terms.iter().enumerate() {
+        if outcome.contains(&t.column.as_str()) {
+            return Err(err(
+                &f.text,
+                t.column_span,
+                format!(
+                    "'{}' is the outcome and cannot also be a predictor",
+                    t.column
+                ),
+            ));
+        }
+        if f.terms[..i].iter().any(|u| u.column == t.column) {
+            return Err(err(
+                &f.text,
+                t.span,
+                format!(
+                    "column '{}' is used in two terms; use one term per column",
+                    t.column
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_term_kind() {
+        let f = parse("y ~ a + log(b) + log1p(c) + sqrt(d) + rcs(e, 3) + rcs(g) + cat(h)")
+            .expect("parse");
+        let kinds: Vec<TermKind> = f.terms.iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                TermKind::Plain,
+                TermKind::Log,
+                TermKind::Log1p,
+                TermKind::Sqrt,
+                TermKind::Rcs { k: 3 },
+                TermKind::Rcs { k: 5 },
+                TermKind::Cat
+            ]
+        );
+        assert_eq!(f.columns(), vec!["y", "a", "b", "c", "d", "e", "g", "h"]);
+    }
+
+    #[test]
+    fn parses_surv_and_backquotes() {
+        let f = parse("Surv(time_months, event) ~ `ctx ng/ml` + age").expect("parse");
+        assert!(matches!(f.response, Response::Surv { ref time, .. } if time == "time_months"));
+        assert_eq!(f.terms[0].column, "ctx ng/ml");
+    }
+
+    #[test]
+    fn caret_points_at_span() {
+        assert_eq!(caret_diagram("y ~ a", (4, 5)), "  y ~ a\n      ^");
+    }
+}

@@ -1,0 +1,68 @@
+//! All headline metrics of one set of (predicted, observed) pairs in one call.
+
+use super::calibration::{
+    calibration_errors_unchecked, citl, logistic_recalibration, spiegelhalter_unchecked,
+};
+use super::error::MetricsError;
+use super::input::{check_pairs, require_varying};
+use super::probabilistic::{brier_unchecked, fixed_fit, log_loss_unchecked};
+use super::ranking::delong_checked;
+use super::Metrics;
+
+/// Confidence level of `auc_ci_low` / `auc_ci_high` in [`Metrics`].
+pub const AUC_CI_LEVEL: f64 = 0.95;
+
+/// Every headline metric of predicted probabilities `p` against 0/1 outcomes `y` (the
+/// `apparent` object of `metrics.json`).
+///
+/// Conventions (DESIGN.md section 5): AUC with ties 1/2 and a 95% DeLong CI as `pROC`;
+/// Dxy = 2 (AUC - 0.5) exactly (not val.prob's binned value); R2, calibration intercept and
+/// slope as `rms::val.prob`; citl with logit(p) as offset; E statistics from
+/// `lowess(p, y, iter = 0)`. Predictions of exactly 0 or 1 are allowed: they are left out of
+/// the logistic statistics (R2, citl, intercept, slope) as val.prob does, clipped to machine
+/// epsilon in the log loss, and used as they are everywhere else.
+///
+/// # Errors
+/// [`MetricsError`]: empty input, length mismatch, a probability outside [0, 1] or not
+/// finite, an outcome other than 0/1, a single outcome class, constant predictions (the
+/// calibration slope is undefined), or a recalibration that cannot converge (predictions that
+/// perfectly separate the classes).
+///
+/// # Examples
+/// ```
+/// let p = [0.1, 0.3, 0.2, 0.8, 0.6, 0.4, 0.7, 0.9];
+/// let y = [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let m = mbdrisk::metrics::evaluate(&p, &y).expect("metrics");
+/// assert!((m.dxy - (2.0 * m.auc - 1.0)).abs() < 1e-15);
+/// assert!(m.auc_ci_low <= m.auc && m.auc <= m.auc_ci_high);
+/// ```
+pub fn evaluate(p: &[f64], y: &[f64]) -> Result<Metrics, MetricsError> {
+    let counts = check_pairs(p, y)?.require_both_classes()?;
+    require_varying(p)?;
+    let recal = logistic_recalibration(p, y)?;
+    let citl = citl(p, y)?;
+    let disc = delong_checked(p, y, AUC_CI_LEVEL);
+    let brier = brier_unchecked(p, y);
+    let ybar = counts.rate();
+    let errors = calibration_errors_unchecked(p, y);
+    Ok(Metrics {
+        auc: disc.auc,
+        auc_se: disc.se,
+        auc_ci_low: disc.ci_low,
+        auc_ci_high: disc.ci_high,
+        dxy: 2.0 * (disc.auc - 0.5),
+        brier,
+        scaled_brier: 1.0 - brier / (ybar * (1.0 - ybar)),
+        log_loss: log_loss_unchecked(p, y),
+        r2_nagelkerke: fixed_fit(p, y).r2(),
+        citl,
+        calibration_intercept: recal.intercept,
+        calibration_slope: recal.slope,
+        oe_ratio: y.iter().sum::<f64>() / p.iter().sum::<f64>(),
+        eavg: errors.eavg,
+        e50: errors.e50,
+        e90: errors.e90,
+        emax: errors.emax,
+        spiegelhalter_z: spiegelhalter_unchecked(p, y).z,
+    })
+}

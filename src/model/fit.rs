@@ -1,0 +1,343 @@
+//! The whole fitting pipeline as one pure function: formula -> design (knots and levels learned
+//! from the rows used) -> logistic engine -> [`Model`].
+//!
+//! Bootstrap validation refits this pipeline on each resample ([`fit_model_on_rows`] takes the
+//! resample's row indices), as `rms::validate` refits the whole model, knots included.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use crate::design::{
+    learn_on_rows, training_summary, ColumnSummary, DesignSpec, MissingCount, MissingPolicy,
+};
+use crate::error::{Error, Result};
+use crate::formula::{parse, Formula};
+use crate::model::logistic::{fit_logistic, FitError, FitOptions};
+use crate::table::Table;
+
+/// Version of the `model.json` layout written by this build (see [`crate::model::persist`]).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Level of the Wald confidence intervals stored with each coefficient.
+pub const CI_LEVEL: f64 = 0.95;
+
+/// One coefficient with its Wald statistics (`model.json` `coefficients[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coefficient {
+    /// rms-style name: `Intercept`, `age`, `age'`, `sex=M`.
+    pub name: String,
+    /// Estimate on the log-odds scale.
+    #[serde(with = "nan_as_null")]
+    pub estimate: f64,
+    /// Standard error from the inverse information matrix.
+    #[serde(with = "nan_as_null")]
+    pub std_error: f64,
+    /// Wald z = estimate / std_error.
+    #[serde(with = "nan_as_null")]
+    pub z: f64,
+    /// Two-sided Wald p-value.
+    #[serde(with = "nan_as_null")]
+    pub p_value: f64,
+    /// `exp(estimate)`: the odds ratio per unit of the design column (for the intercept, the
+    /// odds when every design column is 0).
+    #[serde(with = "nan_as_null")]
+    pub odds_ratio: f64,
+    /// Lower end of the 95% Wald interval **of the odds ratio** (`exp(estimate - 1.96 se)`).
+    #[serde(with = "nan_as_null")]
+    pub ci_low: f64,
+    /// Upper end of the 95% Wald interval of the odds ratio.
+    #[serde(with = "nan_as_null")]
+    pub ci_high: f64,
+}
+
+/// A fitted logistic model: the design recipe, the coefficients and the fit statistics.
+/// Serialised as `model.json` (DESIGN.md section 4); holds aggregates only, never a row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Layout version of the file ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The formula as the user wrote it.
+    pub formula: String,
+    /// Outcome column and terms (with their transforms, knots and levels).
+    #[serde(flatten)]
+    pub design: DesignSpec,
+    /// Intercept first, then one per design column.
+    pub coefficients: Vec<Coefficient>,
+    /// Penalty as written on the command line: `none`, `ridge=L` or `firth`.
+    pub penalty: String,
+    /// Rows used in the fit.
+    pub n: usize,
+    /// Rows with outcome 1 among them.
+    pub events: usize,
+    /// Rows dropped for a missing value in a formula column.
+    pub n_dropped_missing: usize,
+    /// Missing cells per formula column (columns with none are omitted).
+    #[serde(default)]
+    pub missing_by_column: Vec<MissingCount>,
+    /// Whether the engine converged.
+    pub converged: bool,
+    /// Newton iterations used.
+    pub iterations: usize,
+    /// Log-likelihood at the estimate (penalised fits: the unpenalised part, as the engine
+    /// reports it).
+    pub log_likelihood: f64,
+    /// Log-likelihood of the intercept-only model.
+    pub null_log_likelihood: f64,
+    /// Likelihood-ratio chi-square against the intercept-only model.
+    pub lr_chi2: f64,
+    /// Its degrees of freedom (design columns).
+    pub df: usize,
+    /// Per-column means and quantiles (or level counts) of the rows used.
+    pub training_summary: Vec<ColumnSummary>,
+}
+
+impl Model {
+    /// Coefficient estimates, intercept first (the scorer's input).
+    pub fn estimates(&self) -> Vec<f64> {
+        self.coefficients.iter().map(|c| c.estimate).collect()
+    }
+
+    /// P-value of the likelihood-ratio test against the intercept-only model.
+    pub fn lr_p_value(&self) -> f64 {
+        if self.df == 0 {
+            return f64::NAN;
+        }
+        ChiSquared::new(self.df as f64).map_or(f64::NAN, |d| d.sf(self.lr_chi2.max(0.0)))
+    }
+
+    /// Compile a scorer for this model.
+    ///
+    /// # Errors
+    /// As [`crate::score::Scorer::new`] (an inconsistent model file).
+    pub fn scorer(&self) -> Result<crate::score::Scorer> {
+        crate::score::Scorer::new(&self.design, &self.estimates())
+    }
+}
+
+/// Fit `formula` on every row of `table`. See [`fit_model_on_rows`].
+///
+/// # Errors
+/// As [`fit_model_on_rows`], plus [`Error::Usage`] for a formula that does not parse.
+///
+/// # Examples
+/// ```no_run
+/// use mbdrisk::design::MissingPolicy;
+/// use mbdrisk::model::fit::fit_model;
+/// use mbdrisk::model::logistic::FitOptions;
+/// let table = mbdrisk::table::Table::read("cohort.csv".as_ref())?;
+/// let model = fit_model(&table, "event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml)",
+///                       &FitOptions::default(), MissingPolicy::Drop)?;
+/// println!("{model}");
+/// # Ok::<(), mbdrisk::Error>(())
+/// ```
+pub fn fit_model(
+    table: &Table,
+    formula: &str,
+    opts: &FitOptions,
+    missing: MissingPolicy,
+) -> Result<Model> {
+    let f = parse(formula)?;
+    let rows: Vec<usize> = (0..table.nrows()).collect();
+    fit_model_on_rows(table, &f, opts, missing, &rows)
+}
+
+/// Fit a parsed formula on the given rows of `table` (0-based data rows, repeats allowed).
+///
+/// A pure function of (rows, formula, options): knots and category levels come from the rows
+/// used, so a bootstrap refit repeats the whole pipeline. `opts.weights`, when given, has one
+/// weight per **table** row; the weights of the rows used are passed to the engine.
+///
+/// # Errors
+/// Input problems from [`crate::design::learn_on_rows`] (exit code 2); [`Error::Usage`] when
+/// the weights do not have one entry per table row; [`Error::Analysis`] (exit code 1) when the
+/// engine fails: no convergence, separation, rank deficiency (named by design column), or a
+/// single outcome class.
+pub fn fit_model_on_rows(
+    table: &Table,
+    formula: &Formula,
+    opts: &FitOptions,
+    missing: MissingPolicy,
+    rows: &[usize],
+) -> Result<Model> {
+    let design = learn_on_rows(table, formula, missing, rows)?;
+    let mut engine_opts = opts.clone();
+    if let Some(w) = &opts.weights {
+        if w.len() != table.nrows() {
+            return Err(Error::Usage(format!(
+                "{} weights given for a table of {} rows",
+                w.len(),
+                table.nrows()
+            )));
+        }
+        engine_opts.weights = Some(design.rows.iter().map(|&i| w[i]).collect());
+    }
+    let columns = design.spec.column_names();
+    let fit = fit_logistic(design.x.view(), &design.y, &engine_opts)
+        .map_err(|e| fit_error(e, &columns, &formula.text))?;
+    let names = design.spec.coefficient_names();
+    let z = fit.z();
+    let p = fit.p_values();
+    let ci = fit.wald_ci(CI_LEVEL);
+    let coefficients = names
+        .into_iter()
+        .enumerate()
+        .map(|(j, name)| Coefficient {
+            name,
+            estimate: fit.coefficients[j],
+            std_error: fit.std_errors[j],
+            z: z[j],
+            p_value: p[j],
+            odds_ratio: fit.coefficients[j].exp(),
+            ci_low: ci[j].0.exp(),
+            ci_high: ci[j].1.exp(),
+        })
+        .collect();
+    let events = design.y.iter().filter(|&&v| v == 1.0).count();
+    Ok(Model {
+        format_version: FORMAT_VERSION,
+        formula: formula.text.clone(),
+        coefficients,
+        penalty: opts.penalty.to_string(),
+        n: design.y.len(),
+        events,
+        n_dropped_missing: design.n_dropped_missing,
+        missing_by_column: design.missing.clone(),
+        converged: fit.converged,
+        iterations: fit.iterations,
+        log_likelihood: fit.log_likelihood,
+        null_log_likelihood: fit.null_log_likelihood,
+        lr_chi2: fit.lr_chi2,
+        df: fit.df,
+        training_summary: training_summary(table, &design),
+        design: design.spec,
+    })
+}
+
+/// Engine failure -> [`Error::Analysis`] with design-column names instead of indices.
+fn fit_error(e: FitError, columns: &[String], formula: &str) -> Error {
+    Error::Analysis(format!(
+        "fitting '{formula}' failed: {}",
+        e.explain(columns)
+    ))
+}
+
+/// Serialise NaN as JSON `null` and read `null` back as NaN (JSON has no NaN).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+fn fmt_p(p: f64) -> String {
+    if p.is_nan() {
+        "NA".into()
+    } else if p < 1e-4 {
+        "<0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+fn fmt_sig(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NA".into()
+        } else {
+            format!("{v}")
+        };
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The rms-style printout: header with counts and the likelihood-ratio test, missing-value
+/// frequencies, then the coefficient table (Coef, S.E., Wald Z, Pr(>|Z|), odds ratio and its
+/// 95% Wald interval).
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Logistic Regression Model")?;
+        writeln!(f)?;
+        writeln!(f, " {}", self.formula)?;
+        writeln!(f)?;
+        let conv = if self.converged { "yes" } else { "NO" };
+        let left = [
+            format!("Obs {:>14}", self.n),
+            format!(" 0  {:>14}", self.n - self.events),
+            format!(" 1  {:>14}", self.events),
+            format!("Dropped (missing) {}", self.n_dropped_missing),
+            format!("Converged {conv} ({} iter.)", self.iterations),
+        ];
+        let right = [
+            format!("LR chi2 {:>12.2}", self.lr_chi2),
+            format!("d.f.    {:>12}", self.df),
+            format!("Pr(> chi2) {:>9}", fmt_p(self.lr_p_value())),
+            format!("Penalty {:>12}", self.penalty),
+            format!("Log lik {:>12.3}", self.log_likelihood),
+        ];
+        writeln!(f, " {:<28}Model Likelihood Ratio Test", "")?;
+        for (l, r) in left.iter().zip(right.iter()) {
+            writeln!(f, " {l:<28}{r}")?;
+        }
+        if !self.missing_by_column.is_empty() {
+            writeln!(f)?;
+            writeln!(f, " Frequencies of Missing Values Due to Each Variable")?;
+            let w: Vec<usize> = self
+                .missing_by_column
+                .iter()
+                .map(|m| m.column.len().max(m.n_missing.to_string().len()).max(4))
+                .collect();
+            let mut names = String::new();
+            let mut counts = String::new();
+            for (m, w) in self.missing_by_column.iter().zip(&w) {
+                names.push_str(&format!(" {:>w$}", m.column));
+                counts.push_str(&format!(" {:>w$}", m.n_missing));
+            }
+            writeln!(f, "{names}")?;
+            writeln!(f, "{counts}")?;
+        }
+        writeln!(f)?;
+        let nw = self
+            .coefficients
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(9)
+            .max(9);
+        writeln!(
+            f,
+            " {:<nw$} {:>9} {:>9} {:>7} {:>9} {:>11} {:>23}",
+            "", "Coef", "S.E.", "Wald Z", "Pr(>|Z|)", "Odds ratio", "95% CI (odds ratio)"
+        )?;
+        for c in &self.coefficients {
+            let ci = format!("{} to {}", fmt_sig(c.ci_low), fmt_sig(c.ci_high));
+            writeln!(
+                f,
+                " {:<nw$} {:>9.4} {:>9.4} {:>7.2} {:>9} {:>11} {:>23}",
+                c.name,
+                c.estimate,
+                c.std_error,
+                c.z,
+                fmt_p(c.p_value),
+                fmt_sig(c.odds_ratio),
+                ci
+            )?;
+        }
+        Ok(())
+    }
+}
