@@ -16,8 +16,8 @@
 
 pub mod cohort;
 pub mod compare;
-pub mod error;
 pub mod design;
+pub mod error;
 pub mod formula;
 pub mod io;
 pub mod metrics;

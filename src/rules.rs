@@ -82,7 +82,8 @@ impl Rule {
     /// [`Error::Usage`] naming the rule when the SQL does not parse, refers to a column the
     /// table lacks (with a "did you mean"), or is not a true/false condition.
     pub fn evaluate(&self, table: &Table) -> Result<Vec<bool>> {
-        let fail = |what: String| Error::Usage(format!("rule '{}' ({}): {what}", self.name, self.sql));
+        let fail =
+            |what: String| Error::Usage(format!("rule '{}' ({}): {what}", self.name, self.sql));
         for ident in identifiers(&self.sql) {
             if table.index(&ident).is_none() {
                 let hint = did_you_mean(&ident, &table.names)
@@ -123,8 +124,8 @@ impl Rule {
 fn identifiers(sql: &str) -> Vec<String> {
     const KEYWORDS: &[&str] = &[
         "and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike",
-        "case", "when", "then", "else", "end", "as", "cast", "double", "float", "int",
-        "integer", "varchar", "text", "select", "from", "where",
+        "case", "when", "then", "else", "end", "as", "cast", "double", "float", "int", "integer",
+        "varchar", "text", "select", "from", "where",
     ];
     let mut out = Vec::new();
     let chars: Vec<char> = sql.chars().collect();
@@ -225,14 +226,20 @@ mod tests {
         assert_eq!(imwg.evaluate(&t).expect("eval"), [true, false, true, true]);
         // Missing MRD in row 4: the triad cannot stop that patient.
         let triad = Rule::builtin("triad").expect("builtin");
-        assert_eq!(triad.evaluate(&t).expect("eval"), [true, false, false, false]);
+        assert_eq!(
+            triad.evaluate(&t).expect("eval"),
+            [true, false, false, false]
+        );
     }
 
     #[test]
     fn custom_rule_parses_name_and_condition() {
         let r = Rule::parse("short=bpa_months >= 12 AND mrd = 'negative'").expect("parse");
         assert_eq!(r.name, "short");
-        assert_eq!(r.evaluate(&table()).expect("eval"), [true, true, true, false]);
+        assert_eq!(
+            r.evaluate(&table()).expect("eval"),
+            [true, true, true, false]
+        );
     }
 
     #[test]
@@ -255,7 +262,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_sql() {
-        for bad in ["x=bpa_months >= ", "x=bpa_months >> 24 )", "x=bpa_months + 1"] {
+        for bad in [
+            "x=bpa_months >= ",
+            "x=bpa_months >> 24 )",
+            "x=bpa_months + 1",
+        ] {
             let r = Rule::parse(bad).expect("parse");
             let e = r.evaluate(&table()).expect_err(bad);
             assert!(e.to_string().contains("rule 'x'"), "{e}");

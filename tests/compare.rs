@@ -27,8 +27,15 @@ fn net_benefit_matches_the_r_golden() {
         ..CompareOptions::default()
     };
     let c = compare(
-        &[Score { name: "model", risk: &p }],
-        &[RuleDecisions { name: "rule", sql: "", stop: &stop }],
+        &[Score {
+            name: "model",
+            risk: &p,
+        }],
+        &[RuleDecisions {
+            name: "rule",
+            sql: "",
+            stop: &stop,
+        }],
         &y,
         &opts,
     )
@@ -60,8 +67,15 @@ fn nri_and_matching_on_a_hand_case() {
         ..CompareOptions::default()
     };
     let c = compare(
-        &[Score { name: "model", risk: &risk }],
-        &[RuleDecisions { name: "r", sql: "", stop: &stop }],
+        &[Score {
+            name: "model",
+            risk: &risk,
+        }],
+        &[RuleDecisions {
+            name: "r",
+            sql: "",
+            stop: &stop,
+        }],
         &event,
         &opts,
     )
@@ -102,8 +116,15 @@ fn bootstrap_is_identical_at_any_thread_count_and_brackets_the_estimate() {
             .expect("pool")
             .install(|| {
                 let c = compare(
-                    &[Score { name: "model", risk: &p }],
-                    &[RuleDecisions { name: "rule", sql: "", stop: &stop }],
+                    &[Score {
+                        name: "model",
+                        risk: &p,
+                    }],
+                    &[RuleDecisions {
+                        name: "rule",
+                        sql: "",
+                        stop: &stop,
+                    }],
                     &y,
                     &opts,
                 )
@@ -127,16 +148,30 @@ fn bootstrap_is_identical_at_any_thread_count_and_brackets_the_estimate() {
 fn rejects_one_class_outcome_and_bad_lengths() {
     let opts = CompareOptions::default();
     let e = compare(
-        &[Score { name: "m", risk: &[0.1, 0.2] }],
-        &[RuleDecisions { name: "r", sql: "", stop: &[true, false] }],
+        &[Score {
+            name: "m",
+            risk: &[0.1, 0.2],
+        }],
+        &[RuleDecisions {
+            name: "r",
+            sql: "",
+            stop: &[true, false],
+        }],
         &[false, false],
         &opts,
     )
     .expect_err("one class");
     assert!(e.to_string().contains("both events and non-events"), "{e}");
     let e = compare(
-        &[Score { name: "m", risk: &[0.1] }],
-        &[RuleDecisions { name: "r", sql: "", stop: &[true, false] }],
+        &[Score {
+            name: "m",
+            risk: &[0.1],
+        }],
+        &[RuleDecisions {
+            name: "r",
+            sql: "",
+            stop: &[true, false],
+        }],
         &[false, true],
         &opts,
     )

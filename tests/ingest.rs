@@ -48,12 +48,18 @@ fn cohort_error_with_row(k: usize, row: &str) -> String {
 }
 
 fn assert_names(msg: &str, row: usize, column: &str) {
-    assert!(msg.contains(&format!("row {row}")), "no 'row {row}' in: {msg}");
+    assert!(
+        msg.contains(&format!("row {row}")),
+        "no 'row {row}' in: {msg}"
+    );
     assert!(
         msg.contains(&format!("column '{column}'")),
         "no column '{column}' in: {msg}"
     );
-    assert!(msg.contains("cohort.csv") || msg.contains("visits.csv"), "{msg}");
+    assert!(
+        msg.contains("cohort.csv") || msg.contains("visits.csv"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -139,8 +145,8 @@ fn rejects_event_24m_inconsistent_with_follow_up() {
 #[test]
 fn collects_all_problems_in_one_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = cohort_text(Some((0, &ROWS[0].replace(",negative,", ",neg,"))))
-        .replace(",55,", ",x,");
+    let text =
+        cohort_text(Some((0, &ROWS[0].replace(",negative,", ",neg,")))).replace(",55,", ",x,");
     let p = write(dir.path(), "cohort.csv", &text);
     let msg = load_cohort(&p).expect_err("two problems").to_string();
     assert!(msg.starts_with("2 problems"), "{msg}");
@@ -183,7 +189,10 @@ fn warns_about_extra_columns_but_keeps_them() {
         .collect();
     let p = write(dir.path(), "cohort.csv", &text);
     let c = load_cohort(&p).expect("extra column is fine");
-    assert!(c.warnings.iter().any(|w| w.column.as_deref() == Some("ldh")));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.column.as_deref() == Some("ldh")));
     assert_eq!(c.table.num("ldh").expect("numeric")[0], Some(250.0));
 }
 
@@ -211,7 +220,10 @@ fn rejects_ragged_rows() {
     assert!(msg.contains("16 fields") && msg.contains("ragged"), "{msg}");
     let long = format!("{},extra", ROWS[2]);
     let msg = cohort_error_with_row(2, &long);
-    assert!(msg.contains("row 4") && msg.contains("after 'event_24m'"), "{msg}");
+    assert!(
+        msg.contains("row 4") && msg.contains("after 'event_24m'"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -301,7 +313,10 @@ fn sorts_unsorted_visits_and_says_so() {
         visits.table.num("month").expect("month"),
         &[Some(3.0), Some(6.0)]
     );
-    assert!(visits.warnings.iter().any(|w| w.expected.contains("sorted")));
+    assert!(visits
+        .warnings
+        .iter()
+        .any(|w| w.expected.contains("sorted")));
 }
 
 #[test]
@@ -319,7 +334,9 @@ fn reads_parquet_like_csv_and_reports_bad_levels_by_row() {
     .expect("df");
     let pq = dir.path().join("cohort.parquet");
     let f = std::fs::File::create(&pq).expect("create");
-    ParquetWriter::new(f).finish(&mut df).expect("write parquet");
+    ParquetWriter::new(f)
+        .finish(&mut df)
+        .expect("write parquet");
     let msg = load_cohort(&pq).expect_err("bad level").to_string();
     assert!(msg.contains("cohort.parquet: row 3, column 'mrd'"), "{msg}");
     // A clean Parquet file types columns the same way as CSV does.
@@ -362,7 +379,15 @@ fn check_command_exits_2_on_bad_input_and_0_on_good() {
         .arg(&good)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("patients 4") && text.contains("bone events 2"), "{text}");
+    assert!(
+        text.contains("patients 4") && text.contains("bone events 2"),
+        "{text}"
+    );
 }

@@ -507,7 +507,7 @@ fn frequency_weights_equal_repeated_rows() {
     let w: Vec<f64> = (0..y.len()).map(|i| (i % 3) as f64).collect();
     let mut rows = Vec::new();
     for (i, &k) in w.iter().enumerate() {
-        rows.extend(std::iter::repeat(i).take(k as usize));
+        rows.extend((0..k as usize).map(|_| i));
     }
     let xr = Array2::from_shape_fn((rows.len(), 3), |(r, j)| x[[rows[r], j]]);
     let yr: Vec<f64> = rows.iter().map(|&i| y[i]).collect();

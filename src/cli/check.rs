@@ -8,7 +8,9 @@ use mbdrisk::cohort::{load_cohort, load_visits, summarise};
 ///
 /// Example: `mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv`
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv")]
+#[command(
+    after_help = "Example:\n  mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv"
+)]
 pub struct Args {
     /// Cohort file (CSV or Parquet), one row per patient at the decision point.
     #[arg(long)]

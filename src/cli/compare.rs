@@ -85,6 +85,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ],
     )?;
     print!("{}", c.render_table());
-    eprintln!("wrote comparison.json, decision_curve.csv to {}", args.out.display());
+    eprintln!(
+        "wrote comparison.json, decision_curve.csv to {}",
+        args.out.display()
+    );
     Ok(())
 }

@@ -25,7 +25,9 @@ pub struct Args {
 }
 
 fn demo_dir() -> mbdrisk::Result<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("demo");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join("demo");
     if dir.join("cohort.csv").is_file() {
         Ok(dir)
     } else {
@@ -49,7 +51,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         truth: Some(dir.join("truth.csv")),
         out: args.out.clone(),
     })?;
-    println!("mbdrisk demo: {} (synthetic, 2,000 patients)\n", dir.display());
+    println!(
+        "mbdrisk demo: {} (synthetic, 2,000 patients)\n",
+        dir.display()
+    );
     println!("Model: {DEMO_FORMULA}");
     print!("{}", report.validation.render_table());
     println!();

@@ -9,8 +9,10 @@ use mbdrisk::Error;
 /// Fit, internally validate and compare a model with the rules; write every output and
 /// report.html.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  mbdrisk report --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    \
-    --formula \"event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent\" --out report/")]
+#[command(
+    after_help = "Example:\n  mbdrisk report --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    \
+    --formula \"event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent\" --out report/"
+)]
 pub struct Args {
     /// Cohort file (MM schema, CSV or Parquet).
     #[arg(long)]
@@ -61,7 +63,10 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
     let report = build_report(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
     report.write(&args.out)?;
-    eprintln!("wrote report.html and its data files to {}", args.out.display());
+    eprintln!(
+        "wrote report.html and its data files to {}",
+        args.out.display()
+    );
     Ok(report)
 }
 

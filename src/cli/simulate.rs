@@ -7,7 +7,9 @@ use mbdrisk::Error;
 
 /// Simulate a cohort from the literature-grounded parameters (data/simulator_params.toml).
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  mbdrisk simulate --patients 2000 --seed 20261125 --out data/demo")]
+#[command(
+    after_help = "Example:\n  mbdrisk simulate --patients 2000 --seed 20261125 --out data/demo"
+)]
 pub struct Args {
     /// Number of patients.
     #[arg(long)]
@@ -35,8 +37,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         }
         None => SimParams::defaults(),
     };
-    let out = simulate(args.patients, args.seed, &params)
-        .map_err(|e| Error::Analysis(e.to_string()))?;
+    let out =
+        simulate(args.patients, args.seed, &params).map_err(|e| Error::Analysis(e.to_string()))?;
     write_csvs(&out, &args.out).map_err(|e| Error::Analysis(e.to_string()))?;
     eprintln!(
         "wrote {} patients, {} visits to {}",

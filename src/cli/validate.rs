@@ -22,11 +22,20 @@ pub struct Args {
     #[arg(long)]
     data: PathBuf,
     /// Column of an existing risk score (probabilities) to validate instead of a model.
-    #[arg(long, requires = "outcome")]
+    #[arg(long)]
     predicted: Option<String>,
     /// Outcome column (0/1) for --predicted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "time")]
     outcome: Option<String>,
+    /// Follow-up time column for --predicted at --horizon (censored outcome).
+    #[arg(long, requires_all = ["event", "horizon", "predicted"])]
+    time: Option<String>,
+    /// Event column (1 event, 0 censored) for --time.
+    #[arg(long, requires = "time")]
+    event: Option<String>,
+    /// Horizon (unit of --time) of the predicted risk; IPCW AUC and Brier at it.
+    #[arg(long, requires = "time")]
+    horizon: Option<f64>,
     /// Bootstrap replicates for optimism correction (refits the model's formula on each).
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
@@ -47,7 +56,10 @@ pub struct Args {
 fn parse_cv(s: &str) -> mbdrisk::Result<(usize, usize)> {
     let bad = || Error::Usage(format!("--cv '{s}': expected K or KxR, e.g. 10 or 10x5"));
     let (k, r) = match s.split_once(['x', 'X']) {
-        Some((k, r)) => (k.trim().parse().map_err(|_| bad())?, r.trim().parse().map_err(|_| bad())?),
+        Some((k, r)) => (
+            k.trim().parse().map_err(|_| bad())?,
+            r.trim().parse().map_err(|_| bad())?,
+        ),
         None => (s.trim().parse().map_err(|_| bad())?, 1),
     };
     if k < 2 || r < 1 {
@@ -64,6 +76,22 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ..ValidateOptions::default()
     };
     let table = Table::read(&args.data)?;
+    if let (Some(p), Some(t), Some(e), Some(h)) =
+        (&args.predicted, &args.time, &args.event, args.horizon)
+    {
+        if opts.bootstrap > 0 || opts.cv.is_some() {
+            return Err(Error::Usage(
+                "--bootstrap/--cv refit a model: they need --model, not --predicted".into(),
+            ));
+        }
+        let m = mbdrisk::validation::censored::validate_censored_score(&table, p, t, e, h)?;
+        let json = serde_json::to_string_pretty(&m)
+            .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
+        super::write_outputs(&args.out, &[("metrics.json", json + "\n")])?;
+        print!("{}", mbdrisk::validation::censored::render_censored(&m));
+        eprintln!("wrote metrics.json to {}", args.out.display());
+        return Ok(());
+    }
     let id = args.id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {
         (Some(m), None, _) => {
@@ -84,7 +112,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         }
         _ => {
             return Err(Error::Usage(
-                "give either --model FILE, or --predicted COL with --outcome COL".into(),
+                "give --model FILE, or --predicted COL with --outcome COL or with \
+                 --time COL --event COL --horizon H"
+                    .into(),
             ))
         }
     };
@@ -99,6 +129,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ],
     )?;
     print!("{}", v.render_table());
-    eprintln!("wrote metrics.json, predictions.csv, calibration.csv to {}", args.out.display());
+    eprintln!(
+        "wrote metrics.json, predictions.csv, calibration.csv to {}",
+        args.out.display()
+    );
     Ok(())
 }

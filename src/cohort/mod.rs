@@ -79,7 +79,13 @@ fn check_event_24m(t: &Table, errors: &mut Vec<Problem>) {
                     "an empty cell: censored at {time} months, before 24, so the 24-month outcome is unknown"
                 ),
             };
-            errors.push(Problem::cell(&t.source, file_row(i), "event_24m", &found, want));
+            errors.push(Problem::cell(
+                &t.source,
+                file_row(i),
+                "event_24m",
+                &found,
+                want,
+            ));
         }
     }
 }
@@ -172,10 +178,7 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
             .then_with(|| ka.2.total_cmp(&kb.2))
     });
     if order.windows(2).any(|w| w[0] > w[1]) {
-        let first_out = order
-            .windows(2)
-            .find(|w| w[0] > w[1])
-            .map_or(0, |w| w[1]);
+        let first_out = order.windows(2).find(|w| w[0] > w[1]).map_or(0, |w| w[1]);
         let mut p = Problem::file_level(
             &t.source,
             "rows sorted by patient then month; they were sorted on reading (no values changed)",

@@ -67,7 +67,8 @@ pub fn summarise(cohort: &Cohort, visits: Option<&Visits>) -> crate::Result<Coho
         .unzip();
     let km = KaplanMeier::fit(&tt, &ee).map_err(|e| crate::Error::Analysis(e.to_string()))?;
     let censor: Vec<bool> = ee.iter().map(|e| !e).collect();
-    let reverse = KaplanMeier::fit(&tt, &censor).map_err(|e| crate::Error::Analysis(e.to_string()))?;
+    let reverse =
+        KaplanMeier::fit(&tt, &censor).map_err(|e| crate::Error::Analysis(e.to_string()))?;
 
     let mut missing = Vec::new();
     let mut numeric = Vec::new();
@@ -202,11 +203,7 @@ impl std::fmt::Display for CohortSummary {
                 "  {} visits of {} patients (median {} per patient), last at month {}",
                 v.n_visits, v.n_patients, v.median_visits_per_patient, v.max_month
             )?;
-            let parts: Vec<String> = v
-                .measured
-                .iter()
-                .map(|(n, c)| format!("{n} {c}"))
-                .collect();
+            let parts: Vec<String> = v.measured.iter().map(|(n, c)| format!("{n} {c}")).collect();
             writeln!(f, "  measured: {}", parts.join(", "))?;
         }
         Ok(())

@@ -47,7 +47,8 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
             if spec.required || near.is_some() {
                 errors.push(p);
             } else {
-                p.expected.push_str(" (optional: analyses that need it will fail)");
+                p.expected
+                    .push_str(" (optional: analyses that need it will fail)");
                 warnings.push(p);
             }
         }
@@ -218,7 +219,9 @@ fn type_column(
                                 file_row(i),
                                 spec.name,
                                 v,
-                                format!("a number in {unit} (leave the cell empty when not measured)"),
+                                format!(
+                                    "a number in {unit} (leave the cell empty when not measured)"
+                                ),
                             ));
                             None
                         }

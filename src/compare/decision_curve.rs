@@ -40,7 +40,10 @@ pub fn policy_net_benefit(stop: &[bool], event: &[bool], thresholds: &[f64]) -> 
     let n = stop.len();
     let tp = stop.iter().zip(event).filter(|(s, e)| !**s && **e).count();
     let fp = stop.iter().zip(event).filter(|(s, e)| !**s && !**e).count();
-    thresholds.iter().map(|&t| net_benefit(tp, fp, n, t)).collect()
+    thresholds
+        .iter()
+        .map(|&t| net_benefit(tp, fp, n, t))
+        .collect()
 }
 
 /// One curve of a decision-curve plot, with its bootstrap percentile band when computed.

@@ -21,10 +21,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use decision_curve::{model_net_benefit, policy_net_benefit, DecisionCurve, NetBenefitCurve};
 pub use cohort::{compare_cohort, read_oracle, CohortCompare};
-use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest};
+use decision_curve::{model_net_benefit, policy_net_benefit, DecisionCurve, NetBenefitCurve};
 pub use policy::PolicyMetrics;
+use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest};
 
 /// A point estimate with a 95% bootstrap percentile interval (NaN bounds without bootstrap).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -183,7 +183,11 @@ fn statistics(
             let (s_stop, _) = stop_lowest(order, risk, rm.stopped);
             let a = policy_metrics(&s_stop, &event, t);
             out.extend(diffs(&a, &rm));
-            let k = largest_k_within_missed_rate(order, &event, rm.missed_events as f64 / rm.stopped as f64);
+            let k = largest_k_within_missed_rate(
+                order,
+                &event,
+                rm.missed_events as f64 / rm.stopped as f64,
+            );
             let (m_stop, _) = stop_lowest(order, risk, k);
             let b = policy_metrics(&m_stop, &event, t);
             out.extend(diffs(&b, &rm));
@@ -247,7 +251,9 @@ pub fn compare(
         )));
     }
     if scores.is_empty() || rules.is_empty() {
-        return Err(Error::Usage("comparison needs a score and at least one rule".into()));
+        return Err(Error::Usage(
+            "comparison needs a score and at least one rule".into(),
+        ));
     }
     for s in scores {
         if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {
@@ -259,7 +265,10 @@ pub fn compare(
     }
     for r in rules {
         if r.stop.len() != n {
-            return Err(Error::Usage(format!("rule '{}' must have {n} decisions", r.name)));
+            return Err(Error::Usage(format!(
+                "rule '{}' must have {n} decisions",
+                r.name
+            )));
         }
     }
     let all: Vec<usize> = (0..n).collect();
@@ -274,7 +283,11 @@ pub fn compare(
         })
         .collect();
     let est = |k: usize| -> Estimate {
-        let mut v: Vec<f64> = reps.iter().map(|r| r[k]).filter(|x| x.is_finite()).collect();
+        let mut v: Vec<f64> = reps
+            .iter()
+            .map(|r| r[k])
+            .filter(|x| x.is_finite())
+            .collect();
         v.sort_by(f64::total_cmp);
         let (lo, hi) = if v.is_empty() {
             (f64::NAN, f64::NAN)
@@ -347,8 +360,16 @@ pub fn compare(
         NetBenefitCurve {
             name: name.to_string(),
             net_benefit: e.iter().map(|x| x.estimate).collect(),
-            ci_low: if opts.bootstrap > 0 { e.iter().map(|x| x.ci_low).collect() } else { vec![] },
-            ci_high: if opts.bootstrap > 0 { e.iter().map(|x| x.ci_high).collect() } else { vec![] },
+            ci_low: if opts.bootstrap > 0 {
+                e.iter().map(|x| x.ci_low).collect()
+            } else {
+                vec![]
+            },
+            ci_high: if opts.bootstrap > 0 {
+                e.iter().map(|x| x.ci_high).collect()
+            } else {
+                vec![]
+            },
         }
     };
     let mut curves = Vec::new();

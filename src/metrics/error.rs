@@ -114,4 +114,41 @@ pub enum MetricsError {
         /// The domain.
         expected: &'static str,
     },
+
+    /// A follow-up time is negative, NaN or infinite.
+    #[error(
+        "follow-up time at position {index} (0-based) is {value}; expected a finite number >= 0"
+    )]
+    TimeInvalid {
+        /// Position of the first offending time.
+        index: usize,
+        /// The value found.
+        value: f64,
+    },
+
+    /// No event at or before the horizon: there are no cases, so the time-dependent AUC and
+    /// the calibration at the horizon are undefined.
+    #[error(
+        "no event at or before the horizon {horizon} among {n} subjects; the AUC at a horizon \
+         needs at least one event by then (is the horizon in the unit of the times?)"
+    )]
+    NoEventBeforeHorizon {
+        /// The horizon.
+        horizon: f64,
+        /// Number of subjects.
+        n: usize,
+    },
+
+    /// Nobody is followed beyond the horizon: there are no controls and the censoring
+    /// distribution at the horizon is not estimable.
+    #[error(
+        "no subject is followed beyond the horizon {horizon} (largest time {max_time}); the \
+         AUC and IPCW Brier at a horizon need subjects still at risk after it"
+    )]
+    NoSubjectBeyondHorizon {
+        /// The horizon.
+        horizon: f64,
+        /// Largest follow-up time.
+        max_time: f64,
+    },
 }

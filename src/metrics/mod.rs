@@ -4,13 +4,15 @@
 //!
 //! Files by layer: [`ranking`] (ROC, AUC, DeLong, Dxy), [`probabilistic`] (Brier, log loss,
 //! R2), [`calibration`] (citl, intercept/slope, O/E, E statistics, curve, table, Spiegelhalter),
-//! [`lowess`] (R's `lowess` port), [`val_prob`] (every val.prob statistic as R reports it),
-//! [`evaluate()`] (all headline metrics at once). Compute only: plots read these structs.
+//! [`mod@lowess`] (R's `lowess` port), [`mod@val_prob`] (every val.prob statistic as R
+//! reports it), [`evaluate()`] (all headline metrics at once). Compute only: plots read these
+//! structs.
 //!
 //! Each function validates its input and returns [`MetricsError`] with a message that says what
 //! was found and what was expected.
 
 pub mod calibration;
+pub mod censored;
 pub mod error;
 mod evaluate;
 mod input;

@@ -287,32 +287,3 @@ fn metrics_json_has_exactly_the_contract_keys() {
     let zero = m.zip_with(&m, |a, b| a - b);
     assert!(zero.values().iter().all(|&v| v == 0.0));
 }
-
-#[test]
-#[ignore]
-fn tmp_timing() {
-    let (p, y) = sample(2000);
-    let t = std::time::Instant::now();
-    for _ in 0..200 {
-        std::hint::black_box(evaluate(&p, &y).expect("e"));
-    }
-    eprintln!("evaluate n=2000: {:?} per call", t.elapsed() / 200);
-    let t = std::time::Instant::now();
-    for _ in 0..200 {
-        std::hint::black_box(logistic_recalibration(&p, &y).expect("e"));
-    }
-    eprintln!("recal: {:?}", t.elapsed() / 200);
-    let t = std::time::Instant::now();
-    for _ in 0..200 {
-        std::hint::black_box(calibration_errors(&p, &y).expect("e"));
-    }
-    eprintln!("E stats: {:?}", t.elapsed() / 200);
-    let t = std::time::Instant::now();
-    for _ in 0..200 {
-        std::hint::black_box(auc_delong(&p, &y, 0.95).expect("e"));
-    }
-    eprintln!("delong: {:?}", t.elapsed() / 200);
-    let t = std::time::Instant::now();
-    std::hint::black_box(calibration_curve(&p, &y, &CurveOptions::default()).expect("c"));
-    eprintln!("curve B=200: {:?}", t.elapsed());
-}

@@ -17,7 +17,7 @@ use crate::plot::{
     RocCurve, RocPlotData, RulePoint, RulePointRoc, SeriesKind,
 };
 use crate::rules::Rule;
-use crate::validation::{validate_model, Validation, ValidateOptions};
+use crate::validation::{validate_model, ValidateOptions, Validation};
 
 /// Everything the report needs from the user.
 #[derive(Debug, Clone)]
@@ -126,8 +126,18 @@ fn figures(
     let y: Vec<f64> = v.predictions.iter().map(|x| x.observed).collect();
     let rows: Vec<usize> = v.predictions.iter().map(|x| x.row - 1).collect();
     let (pe, pn): (Vec<f64>, Vec<f64>) = {
-        let e = p.iter().zip(&y).filter(|(_, y)| **y == 1.0).map(|(p, _)| *p).collect();
-        let n = p.iter().zip(&y).filter(|(_, y)| **y == 0.0).map(|(p, _)| *p).collect();
+        let e = p
+            .iter()
+            .zip(&y)
+            .filter(|(_, y)| **y == 1.0)
+            .map(|(p, _)| *p)
+            .collect();
+        let n = p
+            .iter()
+            .zip(&y)
+            .filter(|(_, y)| **y == 0.0)
+            .map(|(p, _)| *p)
+            .collect();
         (e, n)
     };
     let caption = format!(
@@ -257,9 +267,12 @@ fn figures(
         .rules
         .iter()
         .filter_map(|r| {
-            r.scores
-                .first()
-                .map(|s| (format!("model cut-off at {} stop rate", r.rule), s.at_rule_stop_rate.risk_cutoff))
+            r.scores.first().map(|s| {
+                (
+                    format!("model cut-off at {} stop rate", r.rule),
+                    s.at_rule_stop_rate.risk_cutoff,
+                )
+            })
         })
         .take(1)
         .collect();
@@ -286,10 +299,16 @@ impl Report {
         persist::save(&self.model, &dir.join("model.json"))?;
         let files = [
             ("metrics.json", json(&self.validation)?),
-            ("predictions.csv", self.validation.predictions_csv(Some("patient_id"))),
+            (
+                "predictions.csv",
+                self.validation.predictions_csv(Some("patient_id")),
+            ),
             ("calibration.csv", self.validation.calibration_csv()),
             ("comparison.json", json(&self.comparison)?),
-            ("decision_curve.csv", self.comparison.decision_curve.to_csv()),
+            (
+                "decision_curve.csv",
+                self.comparison.decision_curve.to_csv(),
+            ),
         ];
         for (name, text) in &files {
             crate::io::write_string_atomic(&dir.join(name), text)?;

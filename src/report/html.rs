@@ -49,7 +49,8 @@ impl Html {
 
     /// A sub-heading.
     pub fn subsection(&mut self, heading: &str) -> &mut Self {
-        self.body.push_str(&format!("<h3>{}</h3>\n", escape(heading)));
+        self.body
+            .push_str(&format!("<h3>{}</h3>\n", escape(heading)));
         self
     }
 

@@ -136,9 +136,19 @@ pub fn html_report(r: &Report) -> String {
         .missing
         .iter()
         .filter(|(_, k)| *k > 0)
-        .map(|(n, k)| vec![n.clone(), k.to_string(), format!("{:.1}%", 100.0 * *k as f64 / s.n as f64)])
+        .map(|(n, k)| {
+            vec![
+                n.clone(),
+                k.to_string(),
+                format!("{:.1}%", 100.0 * *k as f64 / s.n as f64),
+            ]
+        })
         .collect();
-    h.table("Missing values per column", &["column", "missing", "share"], &miss);
+    h.table(
+        "Missing values per column",
+        &["column", "missing", "share"],
+        &miss,
+    );
     h.para(&format!(
         "The model uses complete cases: {} of {} rows were dropped because a formula column (or the 24-month outcome) was missing. Complete-case analysis is unbiased only when missingness does not depend on the outcome given the predictors; multiple imputation is not yet offered.",
         m.n_dropped_missing,
@@ -150,7 +160,12 @@ pub fn html_report(r: &Report) -> String {
 
     h.section("discrimination", "Discrimination");
     metric_table(&mut h, r, &["auc", "auc_ci_low", "auc_ci_high", "dxy"]);
-    figure(&mut h, r, "roc", "ROC curve of the model with each rule as a point.");
+    figure(
+        &mut h,
+        r,
+        "roc",
+        "ROC curve of the model with each rule as a point.",
+    );
 
     h.section("calibration", "Calibration");
     metric_table(
@@ -192,7 +207,14 @@ pub fn html_report(r: &Report) -> String {
         .collect();
     h.table(
         "Grouped calibration (deciles of predicted risk; Wilson 95% CI)",
-        &["group", "n", "events", "mean predicted", "observed", "95% CI"],
+        &[
+            "group",
+            "n",
+            "events",
+            "mean predicted",
+            "observed",
+            "95% CI",
+        ],
         &groups,
     );
 
@@ -201,12 +223,26 @@ pub fn html_report(r: &Report) -> String {
     for rc in &c.rules {
         let mut rows = vec![policy_row(&rc.rule, &rc.policy)];
         for sc in &rc.scores {
-            rows.push(policy_row(&format!("{} at the rule's stop rate", sc.score), &sc.at_rule_stop_rate.policy));
-            rows.push(policy_row(&format!("{} at the rule's missed-event rate", sc.score), &sc.at_rule_missed_rate.policy));
+            rows.push(policy_row(
+                &format!("{} at the rule's stop rate", sc.score),
+                &sc.at_rule_stop_rate.policy,
+            ));
+            rows.push(policy_row(
+                &format!("{} at the rule's missed-event rate", sc.score),
+                &sc.at_rule_missed_rate.policy,
+            ));
         }
         h.table(
             &format!("{}: stop if {}", rc.rule, rc.sql),
-            &["policy", "stopped", "spared per 100", "missed events per 100 stopped", "sensitivity", "specificity", &format!("net benefit at t = {:.2}", c.reference_threshold)],
+            &[
+                "policy",
+                "stopped",
+                "spared per 100",
+                "missed events per 100 stopped",
+                "sensitivity",
+                "specificity",
+                &format!("net benefit at t = {:.2}", c.reference_threshold),
+            ],
             &rows,
         );
         let diffs: Vec<Vec<String>> = rc
@@ -226,12 +262,30 @@ pub fn html_report(r: &Report) -> String {
             .collect();
         h.table(
             &format!("Differences score minus {} (95% bootstrap CI)", rc.rule),
-            &["score", "missed per 100 stopped (same stop rate)", "sensitivity, points", "spared per 100 (same missed rate)", "NRI events x100", "NRI non-events x100", "net benefit x100"],
+            &[
+                "score",
+                "missed per 100 stopped (same stop rate)",
+                "sensitivity, points",
+                "spared per 100 (same missed rate)",
+                "NRI events x100",
+                "NRI non-events x100",
+                "net benefit x100",
+            ],
             &diffs,
         );
     }
-    figure(&mut h, r, "decision_curve", "Decision curve: net benefit of continuing bone protection by threshold probability.");
-    figure(&mut h, r, "risk_distribution", "Distribution of predicted risk by outcome.");
+    figure(
+        &mut h,
+        r,
+        "decision_curve",
+        "Decision curve: net benefit of continuing bone protection by threshold probability.",
+    );
+    figure(
+        &mut h,
+        r,
+        "risk_distribution",
+        "Distribution of predicted risk by outcome.",
+    );
 
     h.section("limitations", "Limitations");
     h.list(&[

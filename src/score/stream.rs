@@ -275,8 +275,8 @@ impl Scorer {
         };
         write_atomic_csv(output, |w| {
             let mut head = b"row,".to_vec();
-            if let Some(j) = id_col {
-                write_field(&mut head, trim_bytes(&header[j]));
+            if let Some(name) = opts.id_column.as_deref().filter(|_| id_col.is_some()) {
+                write_field(&mut head, name.as_bytes());
                 head.push(b',');
             }
             head.extend_from_slice(b"linear_predictor,predicted\n");

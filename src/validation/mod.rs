@@ -1,5 +1,6 @@
 //! Internal and external validation: the resampling engine and what it measures.
 
+pub mod censored;
 pub mod model;
 pub mod resample;
 

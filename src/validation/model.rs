@@ -216,7 +216,10 @@ pub fn validate_score(
         .iter()
         .map(|v| v.unwrap_or(f64::NAN))
         .collect();
-    if let Some(i) = p.iter().position(|v| !v.is_nan() && !(0.0..=1.0).contains(v)) {
+    if let Some(i) = p
+        .iter()
+        .position(|v| !v.is_nan() && !(0.0..=1.0).contains(v))
+    {
         return Err(Error::one(crate::Problem::cell(
             &table.source,
             crate::table::file_row(i),
@@ -226,7 +229,15 @@ pub fn validate_score(
         )));
     }
     let y = outcome_column(table, outcome)?;
-    Ok(assemble(table, &p, &y, id, opts, &format!("'{predicted}' against '{outcome}'"))?.0)
+    Ok(assemble(
+        table,
+        &p,
+        &y,
+        id,
+        opts,
+        &format!("'{predicted}' against '{outcome}'"),
+    )?
+    .0)
 }
 
 /// Validate a fitted model on `table`: apparent performance, and optimism correction by
@@ -392,7 +403,8 @@ impl Validation {
         let c = self.optimism_corrected.map(|m| m.values());
         let cv = self.cross_validated.as_ref().map(|m| m.metrics.values());
         for (k, name) in Metrics::NAMES.iter().enumerate() {
-            let cell = |v: Option<[f64; 18]>| v.map_or(String::from("."), |v| format!("{:.4}", v[k]));
+            let cell =
+                |v: Option<[f64; 18]>| v.map_or(String::from("."), |v| format!("{:.4}", v[k]));
             s.push_str(&format!(
                 "{:<24} {:>10.4} {:>10} {:>10}",
                 name,

@@ -56,3 +56,12 @@ pub const METRICS_CAL_ERROR_ABS: f64 = 1e-4;
 pub const METRICS_LOWESS_ABS: f64 = 1e-9;
 /// Wilson limits vs `prop.test(correct = FALSE)` (absolute).
 pub const METRICS_WILSON_ABS: f64 = 1e-12;
+
+// --- Censoring-aware metrics at a horizon (tests/censored_golden.rs; goldens by
+// tests/golden/censored/make_goldens.R, riskRegression 2022.11.28 Score, cens.model = "km").
+
+/// IPCW AUC, IPCW Brier (model and null) vs riskRegression (absolute; acceptance 1e-6).
+pub const CENSORED_SCORE_ABS: f64 = 1e-6;
+/// Influence-function standard errors of the AUC and Brier vs riskRegression (relative; a
+/// port of its C++ influence functions, observed error ~1e-15).
+pub const CENSORED_SE_REL: f64 = 1e-9;
