@@ -295,16 +295,15 @@ impl Report {
     /// calibration.csv, comparison.json, decision_curve.csv, the plots (SVG + PNG) and
     /// report.html. Everything was computed before the first file is written.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let json = |v: &dyn erased::Json| v.json();
         persist::save(&self.model, &dir.join("model.json"))?;
         let files = [
-            ("metrics.json", json(&self.validation)?),
+            ("metrics.json", to_json(&self.validation)?),
             (
                 "predictions.csv",
                 self.validation.predictions_csv(Some("patient_id")),
             ),
             ("calibration.csv", self.validation.calibration_csv()),
-            ("comparison.json", json(&self.comparison)?),
+            ("comparison.json", to_json(&self.comparison)?),
             (
                 "decision_curve.csv",
                 self.comparison.decision_curve.to_csv(),
@@ -320,16 +319,9 @@ impl Report {
     }
 }
 
-mod erased {
-    /// Serialise any result struct as pretty JSON with a trailing newline.
-    pub trait Json {
-        fn json(&self) -> crate::Result<String>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> crate::Result<String> {
-            serde_json::to_string_pretty(self)
-                .map(|s| s + "\n")
-                .map_err(|e| crate::Error::Analysis(format!("JSON output: {e}")))
-        }
-    }
+/// Pretty JSON with a trailing newline.
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::Analysis(format!("JSON output: {e}")))
 }
