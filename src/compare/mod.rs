@@ -176,9 +176,12 @@ fn statistics(
             (r, o)
         })
         .collect();
-    for rule in rules {
-        let stop: Vec<bool> = idx.iter().map(|&i| rule.stop[i]).collect();
-        let rm = policy_metrics(&stop, &event, t);
+    let stops: Vec<Vec<bool>> = rules
+        .iter()
+        .map(|rule| idx.iter().map(|&i| rule.stop[i]).collect())
+        .collect();
+    for stop in &stops {
+        let rm = policy_metrics(stop, &event, t);
         for (risk, order) in &score_data {
             let (s_stop, _) = stop_lowest(order, risk, rm.stopped);
             let a = policy_metrics(&s_stop, &event, t);
@@ -191,15 +194,14 @@ fn statistics(
             let (m_stop, _) = stop_lowest(order, risk, k);
             let b = policy_metrics(&m_stop, &event, t);
             out.extend(diffs(&b, &rm));
-            out.extend(nri(&stop, &s_stop, &event));
+            out.extend(nri(stop, &s_stop, &event));
         }
     }
     for (risk, _) in &score_data {
         out.extend(model_net_benefit(risk, &event, &opts.thresholds));
     }
-    for rule in rules {
-        let stop: Vec<bool> = idx.iter().map(|&i| rule.stop[i]).collect();
-        out.extend(policy_net_benefit(&stop, &event, &opts.thresholds));
+    for stop in &stops {
+        out.extend(policy_net_benefit(stop, &event, &opts.thresholds));
     }
     let none = vec![false; idx.len()];
     out.extend(policy_net_benefit(&none, &event, &opts.thresholds));
