@@ -27,10 +27,10 @@ use std::path::{Path, PathBuf};
 
 use mbdrisk::design::MissingPolicy;
 use mbdrisk::metrics::{evaluate, logistic_recalibration};
-use mbdrisk::model::fit::{fit_model, fit_model_on_rows};
+use mbdrisk::model::fit::fit_model;
 use mbdrisk::model::logistic::FitOptions;
 use mbdrisk::table::Table;
-use mbdrisk::validation::{optimism_from_indices, validate_model, ValidateOptions};
+use mbdrisk::validation::{optimism_from_indices, validate_model, Refitter, ValidateOptions};
 
 const FORMULA: &str =
     "event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent + prior_sre";
@@ -171,6 +171,20 @@ fn bootstrap_b400_matches_rms_validate() {
 
 #[test]
 fn replayed_resamples_match_rms_exactly() {
+    replay(FORMULA, "replay_b50.csv");
+}
+
+/// A spline model: the knots of the full fit (on every non-missing value, as rms) are held
+/// fixed on every resample, as `rms::validate` refits `lrm.fit` on `fit$x`.
+#[test]
+fn replayed_resamples_with_a_spline_match_rms_exactly() {
+    replay(
+        "event_24m ~ rcs(bpa_months, 4) + log(ctx_ng_ml) + mrd + pet + response + agent + prior_sre",
+        "replay_rcs_b50.csv",
+    );
+}
+
+fn replay(formula: &str, golden: &str) {
     let indices: Vec<Vec<usize>> = read("boot_indices.csv")
         .lines()
         .map(|l| {
@@ -181,29 +195,16 @@ fn replayed_resamples_match_rms_exactly() {
         .collect();
     assert_eq!(indices.len(), 50);
     let table = cohort();
-    let parsed = mbdrisk::formula::parse(FORMULA).expect("formula");
-    let opts = FitOptions::default();
-    // Complete-case rows in file order: R's `d` (complete.cases, rownames reset).
-    let full = fit_model(&table, FORMULA, &opts, MissingPolicy::Drop).expect("fit");
-    let predicted = full
-        .scorer()
-        .expect("scorer")
-        .score_table(&table)
-        .expect("score");
-    let y_col = table.num("event_24m").expect("outcome");
-    let rows: Vec<usize> = (0..table.nrows())
-        .filter(|&i| !predicted.predicted[i].is_nan() && y_col[i].is_some())
-        .collect();
+    let full =
+        fit_model(&table, formula, &FitOptions::default(), MissingPolicy::Drop).expect("fit");
+    // validate_model's own refit: the full fit's design (R's `x = TRUE`) on the complete-case
+    // rows in file order (R's `d`, complete.cases, rownames reset).
+    let refitter = Refitter::new(&full, &table).expect("design");
+    let rows = &refitter.rows;
     assert_eq!(rows.len(), 1519);
     assert!(indices.iter().all(|v| v.len() == rows.len()));
-    let yy: Vec<f64> = rows.iter().map(|&i| y_col[i].expect("y")).collect();
-    // The same fit and measure as validate_model, plus rms' recalibrated R2.
-    let fit = |idx: &[usize]| -> mbdrisk::Result<Vec<f64>> {
-        let table_rows: Vec<usize> = idx.iter().map(|&k| rows[k]).collect();
-        let m = fit_model_on_rows(&table, &parsed, &opts, MissingPolicy::Drop, &table_rows)?;
-        let s = m.scorer()?.score_table(&table)?;
-        Ok(rows.iter().map(|&i| s.predicted[i]).collect())
-    };
+    let yy = &refitter.y;
+    let fit = |idx: &[usize]| refitter.refit(idx);
     let measure = |pred: &Vec<f64>, idx: &[usize]| -> mbdrisk::Result<Vec<f64>> {
         let p: Vec<f64> = idx.iter().map(|&k| pred[k]).collect();
         let y: Vec<f64> = idx.iter().map(|&k| yy[k]).collect();
@@ -221,7 +222,7 @@ fn replayed_resamples_match_rms_exactly() {
     let o = optimism_from_indices(rows.len(), &names, &indices, fit, measure).expect("replay");
     assert_eq!(o.used, 50);
     // index,apparent,optimism,corrected,rms_apparent,rms_optimism,rms_corrected
-    let text = read("replay_b50.csv");
+    let text = read(golden);
     let mut failures = Vec::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();

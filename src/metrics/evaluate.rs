@@ -6,7 +6,7 @@ use super::calibration::{
 use super::error::MetricsError;
 use super::input::{check_pairs, require_varying};
 use super::probabilistic::{brier_unchecked, fixed_fit, log_loss_unchecked};
-use super::ranking::delong_checked;
+use super::ranking::{auc_checked, delong_checked, AucInference};
 use super::Metrics;
 
 /// Confidence level of `auc_ci_low` / `auc_ci_high` in [`Metrics`].
@@ -37,11 +37,37 @@ pub const AUC_CI_LEVEL: f64 = 0.95;
 /// assert!(m.auc_ci_low <= m.auc && m.auc <= m.auc_ci_high);
 /// ```
 pub fn evaluate(p: &[f64], y: &[f64]) -> Result<Metrics, MetricsError> {
+    evaluate_with(p, y, true)
+}
+
+/// [`evaluate`] without the DeLong inference: `auc_se`, `auc_ci_low` and `auc_ci_high` are
+/// NaN, every other field is identical. For resampling loops (bootstrap optimism,
+/// cross-validation), where the optimism of a standard error means nothing and the variance
+/// pass is wasted work.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_point(p: &[f64], y: &[f64]) -> Result<Metrics, MetricsError> {
+    evaluate_with(p, y, false)
+}
+
+fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
     let counts = check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
     let recal = logistic_recalibration(p, y)?;
     let citl = citl(p, y)?;
-    let disc = delong_checked(p, y, AUC_CI_LEVEL);
+    let disc = if inference {
+        delong_checked(p, y, AUC_CI_LEVEL)
+    } else {
+        AucInference {
+            auc: auc_checked(p, y),
+            variance: f64::NAN,
+            se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            level: AUC_CI_LEVEL,
+        }
+    };
     let brier = brier_unchecked(p, y);
     let ybar = counts.rate();
     let errors = calibration_errors_unchecked(p, y);

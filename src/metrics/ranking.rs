@@ -244,6 +244,11 @@ pub(crate) fn delong_checked(p: &[f64], y: &[f64], level: f64) -> AucInference {
     delong_from_table(&RankTable::new(p, y), level)
 }
 
+/// The AUC alone of pairs already checked (both classes present).
+pub(crate) fn auc_checked(p: &[f64], y: &[f64]) -> f64 {
+    RankTable::new(p, y).auc()
+}
+
 /// The C index exactly as `rms::lrm.fit` (rms <= 6.5, Fortran `lrmfit`) reports it, and hence
 /// as `rms::val.prob` reports "C (ROC)" and "Dxy": each prediction goes through
 /// `plogis(qlogis(p))` (logit clamped to [-30, 30]) and is binned into `floor(5000 p + 1)`

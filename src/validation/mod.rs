@@ -4,7 +4,7 @@ pub mod censored;
 pub mod model;
 pub mod resample;
 
-pub use model::{validate_model, validate_score, ValidateOptions, Validation};
+pub use model::{validate_model, validate_score, Refitter, ValidateOptions, Validation};
 pub use resample::{
     bootstrap_optimism, cross_validate, optimism_from_indices, CrossValidated, CvPlan, Optimism,
 };

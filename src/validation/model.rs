@@ -3,23 +3,26 @@
 //! `predictions.csv`.
 //!
 //! Apparent performance on the file is external validation when the file is a new cohort.
-//! Optimism correction refits the model's stored formula and penalty on the file's rows, the
-//! whole pipeline (knots, levels) on every resample, as `rms::validate` does.
+//! Optimism correction refits the model's coefficients (same penalty) on resamples of the
+//! file's complete-case rows with the design held fixed: the knots and levels of the model are
+//! replayed once on the file, as `rms::validate` refits `lrm.fit` on the stored `x` matrix.
 
 use std::str::FromStr;
 
 use serde::Serialize;
 
 use super::resample::{bootstrap_optimism, cross_validate, CvPlan};
-use crate::design::MissingPolicy;
+use ndarray::{Array2, Axis};
+
+use crate::design::replay;
 use crate::error::{Error, Result};
-use crate::formula;
 use crate::metrics::{
-    calibration_curve, calibration_table, evaluate, CalibrationGroup, CurveOptions, CurvePoint,
-    Metrics, MetricsError,
+    calibration_curve, calibration_table, evaluate, evaluate_point, CalibrationGroup, CurveOptions,
+    CurvePoint, Metrics, MetricsError,
 };
-use crate::model::fit::{fit_model_on_rows, Model};
-use crate::model::logistic::{FitOptions, Penalty};
+use crate::model::fit::Model;
+use crate::model::logistic::{fit_logistic, FitOptions, Penalty};
+use crate::score::{dot_row, logistic};
 use crate::table::{Column, Table};
 
 /// What to resample.
@@ -240,6 +243,102 @@ pub fn validate_score(
     .0)
 }
 
+/// A model's design replayed once on a table, ready for resampling: the complete-case rows
+/// (prediction and outcome present), their design matrix with the model's knots and levels,
+/// and refits of the coefficients (same penalty) on any multiset of those rows. This is the
+/// design `rms::validate` resamples (`lrm(..., x = TRUE)`): the knots and levels are not
+/// re-learned on each resample, only the coefficients are.
+#[derive(Debug)]
+pub struct Refitter<'a> {
+    model: &'a Model,
+    /// The model's predicted probability for every table row (NaN where a predictor is
+    /// missing).
+    pub predicted: Vec<f64>,
+    /// The outcome of every table row (None where missing).
+    pub outcome: Vec<Option<f64>>,
+    /// The complete-case rows (0-based table rows, in table order).
+    pub rows: Vec<usize>,
+    /// Outcome (0/1) of each complete-case row.
+    pub y: Vec<f64>,
+    /// Row-major design of the complete-case rows.
+    x: Array2<f64>,
+    opts: FitOptions,
+    columns: Vec<String>,
+}
+
+impl<'a> Refitter<'a> {
+    /// Replay `model`'s design on `table`.
+    ///
+    /// # Errors
+    /// Input errors (missing predictor or outcome columns, unseen levels, bad values) with
+    /// exit code 2; an unknown penalty in the model file.
+    pub fn new(model: &'a Model, table: &Table) -> Result<Refitter<'a>> {
+        let scorer = model.scorer()?;
+        let design = replay(scorer.compiled(), table)?;
+        let mut lp = vec![0.0; design.n];
+        let mut predicted = vec![0.0; design.n];
+        scorer.score_rows(&design.x, &mut lp, &mut predicted);
+        let outcome = outcome_column(table, &model.design.outcome)?;
+        let rows: Vec<usize> = (0..design.n)
+            .filter(|&i| !predicted[i].is_nan() && outcome[i].is_some())
+            .collect();
+        let y = rows.iter().map(|&i| outcome[i].unwrap_or(0.0)).collect();
+        let width = design.width;
+        let cc: Vec<f64> = rows
+            .iter()
+            .flat_map(|&i| design.x[i * width..(i + 1) * width].iter().copied())
+            .collect();
+        let x = Array2::from_shape_vec((rows.len(), width), cc)
+            .map_err(|e| Error::Analysis(format!("design of the complete-case rows: {e}")))?;
+        let penalty = Penalty::from_str(&model.penalty)
+            .map_err(|e| Error::Usage(format!("model penalty '{}': {e}", model.penalty)))?;
+        Ok(Refitter {
+            model,
+            predicted,
+            outcome,
+            rows,
+            y,
+            x,
+            opts: FitOptions {
+                penalty,
+                ..FitOptions::default()
+            },
+            columns: model.design.column_names(),
+        })
+    }
+
+    /// Refit on the complete-case rows `idx` (indices into [`Refitter::rows`], repeats
+    /// allowed) and predict every complete-case row.
+    ///
+    /// # Errors
+    /// The refit fails (separation, a level or class absent from the resample, no
+    /// convergence): exit code 1.
+    pub fn refit(&self, idx: &[usize]) -> Result<Vec<f64>> {
+        let xb = self.x.select(Axis(0), idx);
+        let yb: Vec<f64> = idx.iter().map(|&k| self.y[k]).collect();
+        let f = fit_logistic(xb.view(), &yb, &self.opts).map_err(|e| {
+            Error::Analysis(format!(
+                "refit of {}: {}",
+                self.model.formula,
+                e.explain(&self.columns)
+            ))
+        })?;
+        let (b0, beta) = (f.coefficients[0], &f.coefficients[1..]);
+        Ok(self
+            .x
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let eta = match row.as_slice() {
+                    Some(r) => dot_row(r, beta, b0),
+                    None => dot_row(&row.to_vec(), beta, b0),
+                };
+                logistic(eta)
+            })
+            .collect())
+    }
+}
+
 /// Validate a fitted model on `table`: apparent performance, and optimism correction by
 /// refitting its formula and penalty when `opts` asks for it.
 ///
@@ -253,32 +352,25 @@ pub fn validate_model(
     opts: &ValidateOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Validation> {
-    let scorer = model.scorer()?;
-    let scores = scorer.score_table(table)?;
-    let y = outcome_column(table, &model.design.outcome)?;
-    let (mut v, rows) = assemble(table, &scores.predicted, &y, id, opts, "the model")?;
+    let refitter = Refitter::new(model, table)?;
+    let (mut v, rows) = assemble(
+        table,
+        &refitter.predicted,
+        &refitter.outcome,
+        id,
+        opts,
+        "the model",
+    )?;
     if opts.bootstrap == 0 && opts.cv.is_none() {
         return Ok(v);
     }
-    let parsed = formula::parse(&model.formula)?;
-    let penalty = Penalty::from_str(&model.penalty)
-        .map_err(|e| Error::Usage(format!("model penalty '{}': {e}", model.penalty)))?;
-    let fit_opts = FitOptions {
-        penalty,
-        ..FitOptions::default()
-    };
-    let yy: Vec<f64> = rows.iter().map(|&i| y[i].unwrap_or(0.0)).collect();
-    // Fit on complete-case rows (indices into `rows`), return predictions for all of them.
-    let fit = |idx: &[usize]| -> Result<Vec<f64>> {
-        let table_rows: Vec<usize> = idx.iter().map(|&k| rows[k]).collect();
-        let m = fit_model_on_rows(table, &parsed, &fit_opts, MissingPolicy::Drop, &table_rows)?;
-        let s = m.scorer()?.score_table(table)?;
-        Ok(rows.iter().map(|&i| s.predicted[i]).collect())
-    };
+    debug_assert_eq!(rows, refitter.rows);
+    let yy = &refitter.y;
+    let fit = |idx: &[usize]| refitter.refit(idx);
     let measure = |pred: &Vec<f64>, idx: &[usize]| -> Result<Vec<f64>> {
         let p: Vec<f64> = idx.iter().map(|&k| pred[k]).collect();
         let y: Vec<f64> = idx.iter().map(|&k| yy[k]).collect();
-        let m = evaluate(&p, &y).map_err(|e| Error::Analysis(e.to_string()))?;
+        let m = evaluate_point(&p, &y).map_err(|e| Error::Analysis(e.to_string()))?;
         Ok(m.values().to_vec())
     };
     let names = Metrics::NAMES;
