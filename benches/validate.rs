@@ -9,8 +9,11 @@
 //! - `fit_validate_b200`: `fit_model` + `validate_model` as the `validate` command runs it
 //!   (B = 200 refits, calibration-curve band with 200 resamples, grouped table).
 //! - `fit_validate_b200_noband`: the same without the calibration band (bootstrap only).
-//! - `one_fit` / `one_evaluate`: the two pieces a replicate repeats (refit of the pipeline
-//!   on 2,000 rows, and all headline metrics of 2,000 predictions), to see where time goes.
+//! - pieces, to see where time goes: `one_fit` (the whole formula pipeline on 2,000 rows),
+//!   `one_refit_fixed_design` (what a replicate refits: coefficients on the stored design,
+//!   then predictions for all rows), `one_evaluate` (every headline metric with DeLong
+//!   inference), `one_evaluate_point` (what a replicate measures, twice: the same without
+//!   DeLong), and two of its parts (lowess E statistics, logistic recalibration).
 //!
 //! Data (same recipe as `benches/fit.rs` and the R peer): columns `j % 4 == 3` Bernoulli(0.3),
 //! the others normal with mean `j / 4` and sd `1 + (j % 3) / 2`; `logit P(y = 1) = -1.5 +
@@ -18,11 +21,11 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mbdrisk::design::MissingPolicy;
-use mbdrisk::metrics::evaluate;
+use mbdrisk::metrics::{calibration_errors, evaluate, evaluate_point, logistic_recalibration};
 use mbdrisk::model::fit::fit_model;
 use mbdrisk::model::logistic::FitOptions;
 use mbdrisk::table::{Column, Table};
-use mbdrisk::validation::{validate_model, ValidateOptions};
+use mbdrisk::validation::{validate_model, Refitter, ValidateOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -140,6 +143,20 @@ fn bench_validate(c: &mut Criterion) {
     });
     g.bench_function("one_evaluate", |b| {
         b.iter(|| evaluate(&p, &y).expect("metrics"))
+    });
+    g.bench_function("one_evaluate_point", |b| {
+        b.iter(|| evaluate_point(&p, &y).expect("metrics"))
+    });
+    let refitter = Refitter::new(&model, &table).expect("design");
+    let all: Vec<usize> = (0..refitter.rows.len()).collect();
+    g.bench_function("one_refit_fixed_design", |b| {
+        b.iter(|| refitter.refit(&all).expect("refit"))
+    });
+    g.bench_function("one_calibration_errors", |b| {
+        b.iter(|| calibration_errors(&p, &y).expect("errors"))
+    });
+    g.bench_function("one_logistic_recalibration", |b| {
+        b.iter(|| logistic_recalibration(&p, &y).expect("recal"))
     });
     g.finish();
 }
