@@ -1,9 +1,12 @@
-//! `mbdrisk fit`: fit a logistic model from a formula and write `model.json`.
+//! `mbdrisk fit`: fit a logistic model from a formula and write `model.json`; with
+//! `--dynamic`, the landmark super-model on a cohort and its visits.
 
 use std::path::PathBuf;
 
+use mbdrisk::cohort::{load_cohort, load_visits};
 use mbdrisk::design::MissingPolicy;
 use mbdrisk::model::fit::fit_model;
+use mbdrisk::model::landmark::{fit_dynamic, LandmarkOptions};
 use mbdrisk::model::logistic::{FitOptions, Penalty};
 use mbdrisk::model::persist;
 use mbdrisk::table::Table;
@@ -12,14 +15,17 @@ use mbdrisk::Error;
 /// Fit a logistic relapse-risk model and write it as model.json.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  mbdrisk fit --data data/demo/cohort.csv \\\n    --formula \"event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml) + mrd + pet\" --out model.json"
+    after_help = "Examples:\n  mbdrisk fit --data data/demo/cohort.csv \\\n    --formula \"event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml) + mrd + pet\" --out model.json\n\n  mbdrisk fit --dynamic --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    --formula \"Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet\" \\\n    --window 6 --landmarks 0:24:3 --out dynamic.json"
 )]
 pub struct Args {
     /// Cohort file (CSV, TSV or Parquet) with a header.
     #[arg(long)]
     data: PathBuf,
     /// Model formula: `outcome ~ term + ...`; terms are columns, log(x), log1p(x), sqrt(x),
-    /// rcs(x, k) with k = 3..7 knots, cat(x). Text columns are categorical.
+    /// rcs(x, k) with k = 3..7 knots, cat(x). Text columns are categorical. With --dynamic
+    /// the outcome is `Surv(time, event)` and terms may also use the landmark features
+    /// (ctx_change_pct, ctx_above_lsc, mrd_conversion, ctdna_conversion, months_since_pet,
+    /// p1np_ctx_ratio, landmark).
     #[arg(long)]
     formula: String,
     /// Penalty: none, ridge=LAMBDA (on standardised columns), or firth.
@@ -29,6 +35,24 @@ pub struct Args {
     /// stop with an error naming the first one.
     #[arg(long, default_value = "drop")]
     missing: String,
+    /// Fit the dynamic landmark super-model on --data and --visits.
+    #[arg(long, requires = "visits")]
+    dynamic: bool,
+    /// Visits file (patient_id, month, markers) for --dynamic.
+    #[arg(long)]
+    visits: Option<PathBuf>,
+    /// Prediction window in months: the model predicts an event within (s, s + window].
+    #[arg(long, default_value_t = 6.0)]
+    window: f64,
+    /// Landmark times in months as start:end:step.
+    #[arg(long, default_value = "0:24:3")]
+    landmarks: String,
+    /// Months after which a measurement is no longer carried forward (then missing).
+    #[arg(long, default_value_t = 12.0)]
+    max_staleness: f64,
+    /// Also write the stacked landmark data set (one row per patient and landmark) here.
+    #[arg(long)]
+    landmark_data: Option<PathBuf>,
     /// Where to write the model file.
     #[arg(long)]
     out: PathBuf,
@@ -40,12 +64,45 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         .parse()
         .map_err(|e: mbdrisk::model::logistic::FitError| Error::Usage(format!("--penalty: {e}")))?;
     let missing: MissingPolicy = args.missing.parse()?;
-    let table = Table::read(&args.data)?;
     let opts = FitOptions {
         penalty,
         ..FitOptions::default()
     };
-    let model = fit_model(&table, &args.formula, &opts, missing)?;
+    let model = match &args.visits {
+        Some(visits) if args.dynamic => {
+            let cohort = load_cohort(&args.data)?;
+            let visits = load_visits(visits, Some(&cohort))?;
+            super::print_warnings(&cohort.warnings);
+            super::print_warnings(&visits.warnings);
+            let landmark = LandmarkOptions {
+                landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
+                window: args.window,
+                max_staleness: args.max_staleness,
+                ..LandmarkOptions::default()
+            };
+            let fit = fit_dynamic(
+                &cohort.table,
+                &visits.table,
+                &args.formula,
+                &landmark,
+                &opts,
+            )?;
+            if let Some(path) = &args.landmark_data {
+                mbdrisk::io::write_string_atomic(path, &fit.stacked.table.to_csv())?;
+                eprintln!("wrote {}", path.display());
+            }
+            fit.model
+        }
+        Some(_) => {
+            return Err(Error::Usage(
+                "--visits is only read by a dynamic fit: add --dynamic".into(),
+            ))
+        }
+        None => {
+            let table = Table::read(&args.data)?;
+            fit_model(&table, &args.formula, &opts, missing)?
+        }
+    };
     persist::save(&model, &args.out)?;
     print!("{model}");
     eprintln!("wrote {}", args.out.display());

@@ -341,6 +341,67 @@ fn brier_sorted(
     (brier, sd(&ifb) / nf.sqrt())
 }
 
+/// Inverse-probability-of-censoring weights at `horizon`, the weights of
+/// [`evaluate_censored`] (and `riskRegression::Score`): `1 / G(t_i-)` for an event at or
+/// before the horizon, `1 / G(horizon)` for follow-up beyond it, 0 for censoring at or before
+/// it, where `G` is the Kaplan-Meier estimate of the censoring distribution (events before
+/// censorings at tied times).
+///
+/// # Errors
+/// [`MetricsError`] for different lengths, no subjects, a horizon that is not a finite
+/// positive number, a negative or non-finite time, or a weight that would be infinite (every
+/// subject still at risk censored).
+pub fn ipcw_weights(time: &[f64], event: &[bool], horizon: f64) -> Result<Vec<f64>, MetricsError> {
+    if time.len() != event.len() {
+        return Err(MetricsError::LengthMismatch {
+            predicted: time.len(),
+            observed: event.len(),
+        });
+    }
+    if time.is_empty() {
+        return Err(MetricsError::Empty);
+    }
+    if !(horizon.is_finite() && horizon > 0.0) {
+        return Err(MetricsError::InvalidOption {
+            name: "horizon",
+            value: horizon.to_string(),
+            expected: "a finite time > 0, in the unit of the follow-up times",
+        });
+    }
+    if let Some(index) = time.iter().position(|t| !(t.is_finite() && *t >= 0.0)) {
+        return Err(MetricsError::TimeInvalid {
+            index,
+            value: time[index],
+        });
+    }
+    let mut order: Vec<usize> = (0..time.len()).collect();
+    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]).then(event[b].cmp(&event[a])));
+    let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    let e: Vec<bool> = order.iter().map(|&i| event[i]).collect();
+    let km = KaplanMeier::fit(&t, &e).map_err(|_| MetricsError::Empty)?;
+    let g = censoring_curve(&km);
+    let g_h = step_at(&km.times, &g, horizon);
+    let mut w = vec![0.0; time.len()];
+    for i in 0..time.len() {
+        let gi = if event[i] && time[i] <= horizon {
+            step_before(&km.times, &g, time[i])
+        } else if time[i] > horizon {
+            g_h
+        } else {
+            continue;
+        };
+        if gi <= 0.0 {
+            return Err(MetricsError::InvalidOption {
+                name: "horizon",
+                value: horizon.to_string(),
+                expected: "a horizon before everyone at risk is censored (the censoring survival reaches 0)",
+            });
+        }
+        w[i] = 1.0 / gi;
+    }
+    Ok(w)
+}
+
 /// Censoring-aware validation of predicted risks of an event by `horizon`.
 ///
 /// `risk[i]` is the predicted probability that subject `i` has the event by `horizon`,

@@ -11,10 +11,11 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::design::{
     learn_on_rows, training_summary, ColumnSummary, DesignSpec, MissingCount, MissingPolicy,
+    TrainingDesign,
 };
 use crate::error::{Error, Result};
 use crate::formula::{parse, Formula};
-use crate::model::logistic::{fit_logistic, FitError, FitOptions};
+use crate::model::logistic::{fit_logistic, FitError, FitOptions, LogisticFit};
 use crate::table::Table;
 
 /// Version of the `model.json` layout written by this build (see [`crate::model::persist`]).
@@ -91,6 +92,10 @@ pub struct Model {
     pub df: usize,
     /// Per-column means and quantiles (or level counts) of the rows used.
     pub training_summary: Vec<ColumnSummary>,
+    /// For a dynamic (landmark) model: how its rows are built from cohort and visits files,
+    /// and its cluster-robust inference. Absent for a static model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<crate::model::landmark::DynamicSpec>,
 }
 
 impl Model {
@@ -161,6 +166,21 @@ pub fn fit_model_on_rows(
     missing: MissingPolicy,
     rows: &[usize],
 ) -> Result<Model> {
+    fit_with_design(table, formula, opts, missing, rows).map(|(m, _, _)| m)
+}
+
+/// [`fit_model_on_rows`] returning also the engine's fit (full covariance) and the training
+/// design (matrix, outcome, rows used), for robust standard errors.
+///
+/// # Errors
+/// As [`fit_model_on_rows`].
+pub(crate) fn fit_with_design(
+    table: &Table,
+    formula: &Formula,
+    opts: &FitOptions,
+    missing: MissingPolicy,
+    rows: &[usize],
+) -> Result<(Model, LogisticFit, TrainingDesign)> {
     let design = learn_on_rows(table, formula, missing, rows)?;
     let mut engine_opts = opts.clone();
     if let Some(w) = &opts.weights {
@@ -195,7 +215,7 @@ pub fn fit_model_on_rows(
         })
         .collect();
     let events = design.y.iter().filter(|&&v| v == 1.0).count();
-    Ok(Model {
+    let model = Model {
         format_version: FORMAT_VERSION,
         formula: formula.text.clone(),
         coefficients,
@@ -211,8 +231,10 @@ pub fn fit_model_on_rows(
         lr_chi2: fit.lr_chi2,
         df: fit.df,
         training_summary: training_summary(table, &design),
-        design: design.spec,
-    })
+        design: design.spec.clone(),
+        dynamic: None,
+    };
+    Ok((model, fit, design))
 }
 
 /// Engine failure -> [`Error::Analysis`] with design-column names instead of indices.
@@ -274,6 +296,23 @@ impl fmt::Display for Model {
         writeln!(f, "Logistic Regression Model")?;
         writeln!(f)?;
         writeln!(f, " {}", self.formula)?;
+        if let Some(d) = &self.dynamic {
+            let lm = &d.landmark.landmarks;
+            writeln!(
+                f,
+                " Landmark super-model of {}: landmarks {}..{} months ({}), window {} months,",
+                d.formula,
+                lm.first().copied().unwrap_or(0.0),
+                lm.last().copied().unwrap_or(0.0),
+                lm.len(),
+                d.landmark.window
+            )?;
+            writeln!(
+                f,
+                " IPCW-weighted rows of {} patients; standard errors cluster-robust by patient",
+                d.patients
+            )?;
+        }
         writeln!(f)?;
         let conv = if self.converged { "yes" } else { "NO" };
         let left = [

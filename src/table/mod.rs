@@ -96,6 +96,49 @@ impl Table {
         }
     }
 
+    /// The table as CSV text: header, then one line per row; numbers in shortest round-trip
+    /// form, missing cells empty, text quoted when it holds a comma, quote or line break.
+    pub fn to_csv(&self) -> String {
+        fn field(out: &mut String, s: &str) {
+            if s.contains([',', '"', '\n', '\r']) {
+                out.push('"');
+                out.push_str(&s.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(s);
+            }
+        }
+        let mut out = String::new();
+        for (j, name) in self.names.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            field(&mut out, name);
+        }
+        out.push('\n');
+        for i in 0..self.nrows() {
+            for (j, col) in self.columns.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                match col {
+                    Column::Num(v) => {
+                        if let Some(x) = v[i] {
+                            out.push_str(&x.to_string());
+                        }
+                    }
+                    Column::Text(v) => {
+                        if let Some(t) = &v[i] {
+                            field(&mut out, t);
+                        }
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Number of rows.
     pub fn nrows(&self) -> usize {
         self.columns.first().map_or(0, Column::len)

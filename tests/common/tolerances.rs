@@ -65,3 +65,13 @@ pub const CENSORED_SCORE_ABS: f64 = 1e-6;
 /// Influence-function standard errors of the AUC and Brier vs riskRegression (relative; a
 /// port of its C++ influence functions, observed error ~1e-15).
 pub const CENSORED_SE_REL: f64 = 1e-9;
+
+// --- Landmark super-model (tests/landmark.rs; goldens by tests/golden/landmark/make_goldens.R).
+
+/// IPCW weights vs `riskRegression::ipcw` (absolute; same Kaplan-Meier arithmetic).
+pub const IPCW_ABS: f64 = 1e-12;
+/// Weighted super-model coefficients vs `glm(weights = ipcw)` (relative).
+pub const LANDMARK_COEF_REL: f64 = 1e-6;
+/// Model-based and cluster-robust standard errors vs `vcov(glm)` and
+/// `sandwich::vcovCL(type = "HC0", cadjust = FALSE)` (relative).
+pub const LANDMARK_SE_REL: f64 = 1e-5;

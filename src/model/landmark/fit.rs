@@ -1,0 +1,183 @@
+//! The landmark super-model: one logistic regression over the stacked landmark rows,
+//! `logit P(event in (s, s + w] | at risk at s) = b0 + x'b + g1 s/s_max + g2 (s/s_max)^2`,
+//! weighted by IPCW, with standard errors robust to the repeated rows of each patient
+//! (cluster sandwich, `sandwich::vcovCL(type = "HC0", cadjust = FALSE)`).
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::function::erf::erfc;
+
+use super::stack::{
+    stack, FollowUp, LandmarkOptions, Stacked, LANDMARK, LANDMARK_1, LANDMARK_2, OUTCOME,
+};
+use crate::design::MissingPolicy;
+use crate::error::{Error, Result};
+use crate::formula::{parse, Response};
+use crate::model::fit::{fit_with_design, Model, CI_LEVEL};
+use crate::model::logistic::FitOptions;
+use crate::score::{dot_row, logistic};
+use crate::table::Table;
+
+/// What makes a model dynamic: how its rows are built, and its robust inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicSpec {
+    /// The formula as the user wrote it, `Surv(time, event) ~ ...`.
+    pub formula: String,
+    /// Follow-up time column of the cohort file.
+    pub time: String,
+    /// Event column of the cohort file.
+    pub event: String,
+    /// Landmarks, window, staleness, LSC and id/month columns.
+    pub landmark: LandmarkOptions,
+    /// Patients (clusters) contributing rows.
+    pub patients: usize,
+    /// Model-based (naive) standard errors, intercept first; the coefficients' `std_error`
+    /// are the cluster-robust ones.
+    pub model_based_std_errors: Vec<f64>,
+    /// Cluster-robust covariance of the coefficients, intercept first.
+    pub robust_covariance: Vec<Vec<f64>>,
+}
+
+/// A fitted dynamic model with the landmark data it was fitted on.
+#[derive(Debug, Clone)]
+pub struct DynamicFit {
+    /// The model (its `dynamic` field is set).
+    pub model: Model,
+    /// The landmark data set.
+    pub stacked: Stacked,
+    /// Rows of `stacked` used in the fit (complete predictors, weight > 0).
+    pub rows: Vec<usize>,
+}
+
+/// The binary formula fitted on the stacked rows: the user's right-hand side, plus the
+/// landmark-time terms unless the user wrote landmark terms already.
+fn stacked_formula(text: &str) -> Result<(String, String, String)> {
+    let f = parse(text).map_err(|e| Error::Usage(format!("{e}\n{}", e.caret_diagram())))?;
+    let Response::Surv { time, event, .. } = &f.response else {
+        return Err(Error::Usage(format!(
+            "'{text}': a dynamic model needs a Surv(time, event) outcome, e.g. Surv(time_months, event) ~ log(ctx_ng_ml) + mrd"
+        )));
+    };
+    let rhs = text
+        .split_once('~')
+        .map(|(_, r)| r.trim())
+        .unwrap_or_default();
+    let has_landmark = f
+        .terms
+        .iter()
+        .any(|t| [LANDMARK, LANDMARK_1, LANDMARK_2].contains(&t.column.as_str()));
+    let formula = if has_landmark {
+        format!("{OUTCOME} ~ {rhs}")
+    } else {
+        format!("{OUTCOME} ~ {rhs} + {LANDMARK_1} + {LANDMARK_2}")
+    };
+    Ok((formula, time.clone(), event.clone()))
+}
+
+/// Fit the landmark super-model of `formula` (`Surv(time, event) ~ terms`) on the landmark
+/// data of `cohort` and `visits`.
+///
+/// # Errors
+/// A formula without `Surv()`, unknown columns, landmark options out of range, a fit that
+/// fails (exit code 1).
+pub fn fit_dynamic(
+    cohort: &Table,
+    visits: &Table,
+    formula: &str,
+    landmark: &LandmarkOptions,
+    opts: &FitOptions,
+) -> Result<DynamicFit> {
+    let (binary, time, event) = stacked_formula(formula)?;
+    let stacked = stack(
+        cohort,
+        visits,
+        FollowUp {
+            time: &time,
+            event: &event,
+        },
+        landmark,
+    )?;
+    let parsed = parse(&binary).map_err(|e| Error::Usage(format!("{e}\n{}", e.caret_diagram())))?;
+    let weights = stacked.weights();
+    let rows: Vec<usize> = (0..stacked.table.nrows())
+        .filter(|&r| weights[r] > 0.0)
+        .collect();
+    let fit_opts = FitOptions {
+        weights: Some(weights.clone()),
+        ..opts.clone()
+    };
+    let (mut model, fit, design) = fit_with_design(
+        &stacked.table,
+        &parsed,
+        &fit_opts,
+        MissingPolicy::Drop,
+        &rows,
+    )?;
+    // Cluster sandwich: V = C (sum_c U_c U_c') C, U_c = sum over the patient's rows of
+    // w (y - p) (1, x), C the model-based covariance.
+    let q = fit.coefficients.len();
+    let (b0, beta) = (fit.coefficients[0], &fit.coefficients[1..]);
+    let mut per_patient: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
+    for (k, &r) in design.rows.iter().enumerate() {
+        let x = design.x.row(k);
+        let xs: Vec<f64> = x.iter().copied().collect();
+        let p = logistic(dot_row(&xs, beta, b0));
+        let u = weights[r] * (design.y[k] - p);
+        let acc = per_patient
+            .entry(stacked.patient[r])
+            .or_insert_with(|| vec![0.0; q]);
+        acc[0] += u;
+        for (a, xv) in acc[1..].iter_mut().zip(&xs) {
+            *a += u * xv;
+        }
+    }
+    let mut meat = vec![vec![0.0; q]; q];
+    for u in per_patient.values() {
+        for i in 0..q {
+            for j in 0..q {
+                meat[i][j] += u[i] * u[j];
+            }
+        }
+    }
+    let c = &fit.covariance;
+    let cm: Vec<Vec<f64>> = (0..q)
+        .map(|i| {
+            (0..q)
+                .map(|j| (0..q).map(|k| c[i][k] * meat[k][j]).sum())
+                .collect()
+        })
+        .collect();
+    let robust: Vec<Vec<f64>> = (0..q)
+        .map(|i| {
+            (0..q)
+                .map(|j| (0..q).map(|k| cm[i][k] * c[k][j]).sum())
+                .collect()
+        })
+        .collect();
+    let z_crit = Normal::new(0.0, 1.0)
+        .map(|n| n.inverse_cdf(0.5 + CI_LEVEL / 2.0))
+        .unwrap_or(1.959_963_984_540_054);
+    let model_based: Vec<f64> = model.coefficients.iter().map(|c| c.std_error).collect();
+    for (j, coef) in model.coefficients.iter_mut().enumerate() {
+        let se = robust[j][j].max(0.0).sqrt();
+        coef.std_error = se;
+        coef.z = coef.estimate / se;
+        coef.p_value = erfc(coef.z.abs() / std::f64::consts::SQRT_2);
+        coef.ci_low = (coef.estimate - z_crit * se).exp();
+        coef.ci_high = (coef.estimate + z_crit * se).exp();
+    }
+    model.dynamic = Some(DynamicSpec {
+        formula: formula.to_string(),
+        time,
+        event,
+        landmark: landmark.clone(),
+        patients: per_patient.len(),
+        model_based_std_errors: model_based,
+        robust_covariance: robust,
+    });
+    Ok(DynamicFit {
+        model,
+        stacked,
+        rows: design.rows,
+    })
+}

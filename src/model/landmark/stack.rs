@@ -1,0 +1,608 @@
+//! The landmark data set: one row per patient and landmark time `s` at which the patient is
+//! still event-free and under follow-up, with the predictors as known at `s` and the outcome
+//! "event within (s, s + w]" (van Houwelingen 2007, "Dynamic prediction by landmarking").
+//!
+//! Values at `s` are the last observation carried forward: the latest measurement at or
+//! before `s` (the cohort file's value counts as a measurement at month 0), or missing when
+//! that measurement is older than the maximum staleness. Derived features, when their source
+//! columns exist (names as in DESIGN.md):
+//!
+//! | column | definition at `s` |
+//! |---|---|
+//! | `ctx_nadir_ng_ml` | lowest CTX-I measured up to `s` |
+//! | `ctx_change_pct` | `100 (ctx_ng_ml / ctx_nadir_ng_ml - 1)`, current value against the nadir |
+//! | `ctx_above_lsc` | 1 when `ctx_change_pct` exceeds the least significant change (56%), else 0 |
+//! | `mrd_conversion` | 1 when a `positive` MRD follows a `negative` one up to `s`, else 0 |
+//! | `ctdna_conversion` | 1 when `detected` follows `not_detected` up to `s`, else 0 |
+//! | `months_since_pet` | `s` minus the month of the last PET/CT (missing if none) |
+//! | `p1np_ctx_ratio` | `p1np_ng_ml / ctx_ng_ml`, current values |
+//!
+//! Outcome (when the cohort has follow-up time and event columns): `landmark_event` is 1 for
+//! an event in `(s, s + w]`, 0 for follow-up beyond `s + w`, missing for censoring inside the
+//! window; `ipcw` weights the complete rows by the inverse probability of remaining
+//! uncensored, from the Kaplan-Meier estimate of the censoring distribution among the patients
+//! at risk at `s` (residual times `T - s`): `1 / G_s((T - s)-)` for events and `1 / G_s(w)` for
+//! the event-free, 0 for rows censored in the window. These are the weights of
+//! [`crate::metrics::evaluate_censored`] at horizon `w`, so the super-model is fitted to the
+//! same target the dynamic validation scores.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cohort::schema::CTX_LSC;
+use crate::error::{Error, Result};
+use crate::metrics::censored::ipcw_weights;
+use crate::table::{Column, Table};
+
+/// Column of the landmark time `s` (months). Beyond the last landmark (scoring late visits)
+/// the landmark-time terms stay at their value at the last landmark.
+pub const LANDMARK: &str = "landmark";
+/// `s / s_max`: linear landmark-time term of the super-model.
+pub const LANDMARK_1: &str = "landmark_1";
+/// `(s / s_max)^2`: quadratic landmark-time term.
+pub const LANDMARK_2: &str = "landmark_2";
+/// Outcome column: event in `(s, s + w]` (1), none (0), censored inside the window (missing).
+pub const OUTCOME: &str = "landmark_event";
+/// IPCW weight column.
+pub const WEIGHT: &str = "ipcw";
+/// Residual follow-up `T - s`.
+pub const RESIDUAL_TIME: &str = "residual_time";
+
+/// How the landmark data set is built (stored in dynamic model files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LandmarkOptions {
+    /// Landmark times in months, increasing, the first >= 0.
+    pub landmarks: Vec<f64>,
+    /// Prediction window `w` in months.
+    pub window: f64,
+    /// A measurement older than this (months) is not carried forward.
+    pub max_staleness: f64,
+    /// CTX-I least significant change as a fraction (0.56 = 56%).
+    pub ctx_lsc: f64,
+    /// Patient identifier column (cohort and visits).
+    pub id: String,
+    /// Month column of the visits file.
+    pub month: String,
+}
+
+impl Default for LandmarkOptions {
+    fn default() -> Self {
+        LandmarkOptions {
+            landmarks: (0..=8).map(|k| 3.0 * f64::from(k)).collect(),
+            window: 6.0,
+            max_staleness: 12.0,
+            ctx_lsc: CTX_LSC,
+            id: "patient_id".into(),
+            month: "month".into(),
+        }
+    }
+}
+
+impl LandmarkOptions {
+    /// Parse `start:end:step` (months), e.g. `0:24:3`, into landmark times.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for anything but three numbers with `0 <= start <= end`, `step > 0`.
+    pub fn parse_landmarks(spec: &str) -> Result<Vec<f64>> {
+        let bad = || {
+            Error::Usage(format!(
+                "--landmarks '{spec}': expected start:end:step in months, e.g. 0:24:3 (0 <= start <= end, step > 0)"
+            ))
+        };
+        let parts: Vec<f64> = spec
+            .split(':')
+            .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
+            .collect::<Result<_>>()?;
+        let [start, end, step] = parts[..] else {
+            return Err(bad());
+        };
+        if !(start >= 0.0 && end >= start && step > 0.0 && end.is_finite()) {
+            return Err(bad());
+        }
+        let n = ((end - start) / step + 1e-9).floor() as usize;
+        Ok((0..=n).map(|k| start + step * k as f64).collect())
+    }
+
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming the bad option.
+    pub fn check(&self) -> Result<()> {
+        if self.landmarks.is_empty()
+            || self.landmarks[0] < 0.0
+            || self.landmarks.windows(2).any(|w| w[1] <= w[0])
+            || self.landmarks.iter().any(|s| !s.is_finite())
+        {
+            return Err(Error::Usage(
+                "landmarks: expected increasing finite months >= 0".into(),
+            ));
+        }
+        if !(self.window.is_finite() && self.window > 0.0) {
+            return Err(Error::Usage(format!(
+                "--window {}: expected a prediction window > 0 months",
+                self.window
+            )));
+        }
+        if !(self.max_staleness >= 0.0) {
+            return Err(Error::Usage(format!(
+                "--max-staleness {}: expected months >= 0",
+                self.max_staleness
+            )));
+        }
+        if !(self.ctx_lsc.is_finite() && self.ctx_lsc > 0.0) {
+            return Err(Error::Usage(format!(
+                "CTX least significant change {}: expected a fraction > 0",
+                self.ctx_lsc
+            )));
+        }
+        Ok(())
+    }
+
+    /// The largest landmark, the scale of `landmark_1` (1 when it is 0).
+    pub fn s_max(&self) -> f64 {
+        match self.landmarks.last() {
+            Some(&s) if s > 0.0 => s,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Follow-up columns of the cohort file.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp<'a> {
+    /// Time from the decision point to event or censoring (months).
+    pub time: &'a str,
+    /// 1 = event, 0 = censored.
+    pub event: &'a str,
+}
+
+/// Where a patient's marker history lives: cohort row and visit rows (sorted by month).
+struct History {
+    cohort_row: usize,
+    visits: Vec<usize>,
+}
+
+/// One measurement: a number or a label.
+enum Value<'a> {
+    Num(f64),
+    Text(&'a str),
+}
+
+/// A landmark (or scoring) data set.
+#[derive(Debug, Clone)]
+pub struct Stacked {
+    /// The rows: `patient_id`, `landmark`, `landmark_1`, `landmark_2`, every cohort column
+    /// (visit columns carried forward instead), the derived features, and with follow-up
+    /// `residual_time`, `landmark_event`, `ipcw`.
+    pub table: Table,
+    /// Cohort row of each row (the cluster for robust standard errors and the bootstrap).
+    pub patient: Vec<usize>,
+    /// Landmark time of each row.
+    pub landmark: Vec<f64>,
+}
+
+impl Stacked {
+    /// IPCW weights (all 1 without follow-up columns).
+    pub fn weights(&self) -> Vec<f64> {
+        match self.table.num(WEIGHT) {
+            Ok(w) => w.iter().map(|w| w.unwrap_or(0.0)).collect(),
+            Err(_) => vec![1.0; self.table.nrows()],
+        }
+    }
+}
+
+/// Build the landmark data set: every landmark of `opts` for every patient at risk there
+/// (`time > s`).
+///
+/// # Errors
+/// Missing id, time or event columns; no patient at risk at any landmark; a landmark where
+/// the censoring distribution cannot be estimated.
+pub fn stack(
+    cohort: &Table,
+    visits: &Table,
+    follow_up: FollowUp<'_>,
+    opts: &LandmarkOptions,
+) -> Result<Stacked> {
+    opts.check()?;
+    let time = cohort.num(follow_up.time)?;
+    let event = cohort.num(follow_up.event)?;
+    let mut points = Vec::new();
+    for &s in &opts.landmarks {
+        for i in 0..cohort.nrows() {
+            if matches!(time[i], Some(t) if t > s) && event[i].is_some() {
+                points.push((i, s));
+            }
+        }
+    }
+    if points.is_empty() {
+        return Err(Error::Analysis(format!(
+            "no patient of {} is event-free and under follow-up at any landmark ({:?} months)",
+            cohort.source, opts.landmarks
+        )));
+    }
+    let mut st = build(cohort, visits, &points, opts)?;
+    add_outcome(&mut st, time, event, opts)?;
+    Ok(st)
+}
+
+/// Rows at given `(cohort row, month)` points, e.g. every visit of every patient for
+/// scoring: the same predictors as [`stack`], no outcome.
+///
+/// # Errors
+/// A missing id column, or a visit for a patient absent from the cohort.
+pub fn rows_at(
+    cohort: &Table,
+    visits: &Table,
+    points: &[(usize, f64)],
+    opts: &LandmarkOptions,
+) -> Result<Stacked> {
+    build(cohort, visits, points, opts)
+}
+
+/// `(cohort row, month)` of every visit (cohort order, then month), with month 0 (the
+/// decision point) first for every patient.
+///
+/// # Errors
+/// A missing id or month column; a visit for a patient absent from the cohort.
+pub fn visit_points(
+    cohort: &Table,
+    visits: &Table,
+    opts: &LandmarkOptions,
+) -> Result<Vec<(usize, f64)>> {
+    let hist = histories(cohort, visits, opts)?;
+    let months = visits.num(&opts.month)?;
+    let mut out = Vec::new();
+    for h in &hist {
+        out.push((h.cohort_row, 0.0));
+        for &v in &h.visits {
+            if let Some(m) = months[v] {
+                if m > 0.0 {
+                    out.push((h.cohort_row, m));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn text_ids<'a>(t: &'a Table, id: &str) -> Result<&'a [Option<String>]> {
+    match t.column(id)? {
+        Column::Text(v) => Ok(v),
+        Column::Num(_) => Err(Error::Usage(format!(
+            "{}: the id column '{id}' must hold text identifiers",
+            t.source
+        ))),
+    }
+}
+
+fn histories(cohort: &Table, visits: &Table, opts: &LandmarkOptions) -> Result<Vec<History>> {
+    let cid = text_ids(cohort, &opts.id)?;
+    let vid = text_ids(visits, &opts.id)?;
+    let months = visits.num(&opts.month)?;
+    let index: HashMap<&str, usize> = cid
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| Some((id.as_deref()?, i)))
+        .collect();
+    let mut hist: Vec<History> = (0..cohort.nrows())
+        .map(|i| History {
+            cohort_row: i,
+            visits: Vec::new(),
+        })
+        .collect();
+    for (v, id) in vid.iter().enumerate() {
+        let Some(id) = id.as_deref() else { continue };
+        let Some(&i) = index.get(id) else {
+            return Err(Error::Usage(format!(
+                "{} row {}: patient '{id}' is not in {}",
+                visits.source,
+                crate::table::file_row(v),
+                cohort.source
+            )));
+        };
+        hist[i].visits.push(v);
+    }
+    for h in &mut hist {
+        h.visits.sort_by(|&a, &b| {
+            months[a]
+                .unwrap_or(0.0)
+                .total_cmp(&months[b].unwrap_or(0.0))
+        });
+    }
+    Ok(hist)
+}
+
+/// Measurements of one column for one patient at or before `s`, oldest first.
+fn series<'a>(
+    h: &History,
+    s: f64,
+    cohort_col: Option<&'a Column>,
+    visit_col: Option<&'a Column>,
+    months: &[Option<f64>],
+) -> Vec<(f64, Value<'a>)> {
+    let mut out = Vec::new();
+    let get = |c: &'a Column, i: usize| -> Option<Value<'a>> {
+        match c {
+            Column::Num(v) => v[i].map(Value::Num),
+            Column::Text(v) => v[i].as_deref().map(Value::Text),
+        }
+    };
+    if let Some(v) = cohort_col.and_then(|c| get(c, h.cohort_row)) {
+        out.push((0.0, v));
+    }
+    if let Some(c) = visit_col {
+        for &v in &h.visits {
+            let Some(m) = months[v] else { continue };
+            if m > s {
+                break;
+            }
+            if let Some(val) = get(c, v) {
+                out.push((m, val));
+            }
+        }
+    }
+    out
+}
+
+fn build(
+    cohort: &Table,
+    visits: &Table,
+    points: &[(usize, f64)],
+    opts: &LandmarkOptions,
+) -> Result<Stacked> {
+    let hist = histories(cohort, visits, opts)?;
+    let months = visits.num(&opts.month)?;
+    let cid = text_ids(cohort, &opts.id)?;
+    let n = points.len();
+    let s_max = opts.s_max();
+    let mut names: Vec<String> = vec![
+        opts.id.clone(),
+        LANDMARK.into(),
+        LANDMARK_1.into(),
+        LANDMARK_2.into(),
+    ];
+    let mut columns: Vec<Column> = vec![
+        Column::Text(points.iter().map(|&(i, _)| cid[i].clone()).collect()),
+        Column::Num(points.iter().map(|&(_, s)| Some(s)).collect()),
+        Column::Num(
+            points
+                .iter()
+                .map(|&(_, s)| Some(s.min(s_max) / s_max))
+                .collect(),
+        ),
+        Column::Num(
+            points
+                .iter()
+                .map(|&(_, s)| Some((s.min(s_max) / s_max).powi(2)))
+                .collect(),
+        ),
+    ];
+    // Cohort columns, then visit-only columns; a column in the visits file is carried forward.
+    let mut carried: Vec<&str> = cohort
+        .names
+        .iter()
+        .map(String::as_str)
+        .filter(|c| *c != opts.id)
+        .collect();
+    for c in &visits.names {
+        if *c != opts.id && *c != opts.month && !carried.contains(&c.as_str()) {
+            carried.push(c);
+        }
+    }
+    let is_visit_col = |c: &str| c != opts.id && c != opts.month && visits.index(c).is_some();
+    // LOCF value of a column at s, and its full history (for the derived features).
+    let at = |c: &str, i: usize, s: f64| -> Vec<(f64, Value<'_>)> {
+        let cc = cohort.index(c).map(|j| &cohort.columns[j]);
+        let vc = if is_visit_col(c) {
+            visits.index(c).map(|j| &visits.columns[j])
+        } else {
+            None
+        };
+        series(&hist[i], s, cc, vc, months)
+    };
+    let fresh = |hist: &[(f64, Value<'_>)], s: f64| -> Option<usize> {
+        let k = hist.len().checked_sub(1)?;
+        (s - hist[k].0 <= opts.max_staleness + 1e-9).then_some(k)
+    };
+    for &c in &carried {
+        if !is_visit_col(c) {
+            let j = cohort.index(c).unwrap_or(0);
+            let col = match &cohort.columns[j] {
+                Column::Num(v) => Column::Num(points.iter().map(|&(i, _)| v[i]).collect()),
+                Column::Text(v) => {
+                    Column::Text(points.iter().map(|&(i, _)| v[i].clone()).collect())
+                }
+            };
+            names.push(c.to_string());
+            columns.push(col);
+            continue;
+        }
+        let numeric = match visits.column(c)? {
+            Column::Num(_) => cohort
+                .index(c)
+                .is_none_or(|j| matches!(cohort.columns[j], Column::Num(_))),
+            Column::Text(_) => false,
+        };
+        let mut num = Vec::with_capacity(n);
+        let mut text = Vec::with_capacity(n);
+        for &(i, s) in points {
+            let h = at(c, i, s);
+            let v = fresh(&h, s).map(|k| &h[k].1);
+            if numeric {
+                num.push(match v {
+                    Some(Value::Num(x)) => Some(*x),
+                    _ => None,
+                });
+            } else {
+                text.push(match v {
+                    Some(Value::Text(t)) => Some((*t).to_string()),
+                    Some(Value::Num(x)) => Some(x.to_string()),
+                    None => None,
+                });
+            }
+        }
+        names.push(c.to_string());
+        columns.push(if numeric {
+            Column::Num(num)
+        } else {
+            Column::Text(text)
+        });
+    }
+    derived(&mut names, &mut columns, points, opts, &at, &fresh);
+    Ok(Stacked {
+        table: Table {
+            source: format!("landmark data of {} and {}", cohort.source, visits.source),
+            names,
+            columns,
+        },
+        patient: points.iter().map(|&(i, _)| i).collect(),
+        landmark: points.iter().map(|&(_, s)| s).collect(),
+    })
+}
+
+fn num_of(v: &Value<'_>) -> Option<f64> {
+    match v {
+        Value::Num(x) => Some(*x),
+        Value::Text(_) => None,
+    }
+}
+
+/// 1 when a `to` label follows a `from` label in the history, 0 when the history has any
+/// label, missing when it has none.
+fn conversion(h: &[(f64, Value<'_>)], from: &str, to: &str) -> Option<f64> {
+    if h.is_empty() {
+        return None;
+    }
+    let mut seen_from = false;
+    for (_, v) in h {
+        if let Value::Text(t) = v {
+            if *t == from {
+                seen_from = true;
+            } else if *t == to && seen_from {
+                return Some(1.0);
+            }
+        }
+    }
+    Some(0.0)
+}
+
+fn derived<'a, A, F>(
+    names: &mut Vec<String>,
+    columns: &mut Vec<Column>,
+    points: &[(usize, f64)],
+    opts: &LandmarkOptions,
+    at: &A,
+    fresh: &F,
+) where
+    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)>,
+    F: Fn(&[(f64, Value<'a>)], f64) -> Option<usize>,
+{
+    let has = |c: &str| names.iter().any(|n| n == c);
+    let (has_ctx, has_p1np, has_mrd, has_ctdna, has_pet) = (
+        has("ctx_ng_ml"),
+        has("p1np_ng_ml"),
+        has("mrd"),
+        has("ctdna"),
+        has("pet"),
+    );
+    let mut push = |name: &str, f: &dyn Fn(usize, f64) -> Option<f64>| {
+        let v: Vec<Option<f64>> = points.iter().map(|&(i, s)| f(i, s)).collect();
+        names.push(name.to_string());
+        columns.push(Column::Num(v));
+    };
+    let current = |c: &str, i: usize, s: f64| -> Option<f64> {
+        let h = at(c, i, s);
+        fresh(&h, s).and_then(|k| num_of(&h[k].1))
+    };
+    let nadir = |i: usize, s: f64| -> Option<f64> {
+        at("ctx_ng_ml", i, s)
+            .iter()
+            .filter_map(|(_, v)| num_of(v))
+            .filter(|v| *v > 0.0)
+            .min_by(f64::total_cmp)
+    };
+    let change = |i: usize, s: f64| -> Option<f64> {
+        let (c, m) = (current("ctx_ng_ml", i, s)?, nadir(i, s)?);
+        Some(100.0 * (c / m - 1.0))
+    };
+    if has_ctx {
+        push("ctx_nadir_ng_ml", &nadir);
+        push("ctx_change_pct", &change);
+        let lsc = 100.0 * opts.ctx_lsc;
+        push("ctx_above_lsc", &|i, s| {
+            change(i, s).map(|c| f64::from(c > lsc))
+        });
+    }
+    if has_mrd {
+        push("mrd_conversion", &|i, s| {
+            conversion(&at("mrd", i, s), "negative", "positive")
+        });
+    }
+    if has_ctdna {
+        push("ctdna_conversion", &|i, s| {
+            conversion(&at("ctdna", i, s), "not_detected", "detected")
+        });
+    }
+    if has_pet {
+        push("months_since_pet", &|i, s| {
+            at("pet", i, s).last().map(|(m, _)| s - m)
+        });
+    }
+    if has_ctx && has_p1np {
+        push("p1np_ctx_ratio", &|i, s| {
+            let c = current("ctx_ng_ml", i, s)?;
+            let p = current("p1np_ng_ml", i, s)?;
+            (c > 0.0).then(|| p / c)
+        });
+    }
+}
+
+/// Residual time, window outcome and IPCW weights, landmark by landmark.
+fn add_outcome(
+    st: &mut Stacked,
+    time: &[Option<f64>],
+    event: &[Option<f64>],
+    opts: &LandmarkOptions,
+) -> Result<()> {
+    let n = st.patient.len();
+    let mut residual = vec![None; n];
+    let mut outcome = vec![None; n];
+    let mut weight = vec![None; n];
+    for &s in &opts.landmarks {
+        let rows: Vec<usize> = (0..n).filter(|&r| st.landmark[r] == s).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let t: Vec<f64> = rows
+            .iter()
+            .map(|&r| time[st.patient[r]].unwrap_or(0.0) - s)
+            .collect();
+        let e: Vec<bool> = rows
+            .iter()
+            .map(|&r| event[st.patient[r]] == Some(1.0))
+            .collect();
+        let w = ipcw_weights(&t, &e, opts.window)
+            .map_err(|err| Error::Analysis(format!("IPCW weights at landmark {s}: {err}")))?;
+        for (k, &r) in rows.iter().enumerate() {
+            residual[r] = Some(t[k]);
+            weight[r] = Some(w[k]);
+            outcome[r] = if e[k] && t[k] <= opts.window {
+                Some(1.0)
+            } else if t[k] > opts.window {
+                Some(0.0)
+            } else {
+                None
+            };
+        }
+    }
+    for (name, col) in [
+        (RESIDUAL_TIME, residual),
+        (OUTCOME, outcome),
+        (WEIGHT, weight),
+    ] {
+        st.table.names.push(name.to_string());
+        st.table.columns.push(Column::Num(col));
+    }
+    Ok(())
+}

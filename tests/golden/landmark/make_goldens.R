@@ -1,0 +1,70 @@
+# Reference values for tests/landmark.rs (landmark super-model, issue 6 item 7).
+#
+# Run from this folder:  MBDRISK_BIN=/path/to/mbdrisk Rscript make_goldens.R
+# Made with R 4.2.2, survival, sandwich (sessionInfo() in versions.txt).
+#
+# 1. mbdrisk builds the landmark data set of data/demo (landmarks 0:24:3, window 6, staleness
+#    12) with `fit --dynamic --landmark-data` (written to a temporary file, not committed).
+# 2. IPCW weights are recomputed here with riskRegression::ipcw (marginal Kaplan-Meier of the
+#    censoring among the rows at each landmark s, on the stacked residual times): weight
+#    1 / G_s(t-) for events in the window, 1 / G_s(w) for follow-up beyond it, 0 otherwise.
+#    Written to ipcw.csv: patient_id, landmark, ipcw (one row per stacked row).
+# 3. glm(landmark_event ~ ..., family = binomial, weights = ipcw) on rows with ipcw > 0 and
+#    complete formula columns (R's default level order = mbdrisk's), with
+#    sandwich::vcovCL(cluster = ~ patient_id, type = "HC0", cadjust = FALSE): the
+#    cluster-robust covariance mbdrisk reports. Written to supermodel.csv:
+#    term, estimate, se_model, se_robust (sprintf %.17g).
+suppressMessages({
+  library(survival)
+  library(sandwich)
+  library(prodlim)
+})
+f17 <- function(x) sprintf("%.17g", x)
+bin <- Sys.getenv("MBDRISK_BIN", "mbdrisk")
+formula_surv <- paste("Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd +",
+                      "mrd_conversion + ctdna + pet + months_since_pet")
+tmp <- tempfile(fileext = ".csv")
+status <- system2(bin, c("fit", "--dynamic", "--data", "../../../data/demo/cohort.csv",
+                         "--visits", "../../../data/demo/visits.csv",
+                         "--formula", shQuote(formula_surv), "--landmark-data", tmp,
+                         "--out", tempfile(fileext = ".json")), stdout = FALSE)
+stopifnot(status == 0)
+d <- read.csv(tmp, na.strings = c("", "NA"), stringsAsFactors = TRUE)
+w <- 6
+
+# ---- 2. IPCW, independently ----------------------------------------------------------------
+ipcw_r <- numeric(nrow(d))
+for (s in sort(unique(d$landmark))) {
+  at <- which(d$landmark == s)
+  # ipcw() returns subject weights in time order: sort first (events before censorings at
+  # tied times, as Score sorts), then map back.
+  at <- at[order(d$residual_time[at], -d$event[at])]
+  dd <- data.frame(t = d$residual_time[at], e = d$event[at])
+  # riskRegression's own IPCW (marginal Kaplan-Meier of censoring, as Score uses):
+  # G(t_i-) at the subject times, G(w) at the window.
+  g <- riskRegression::ipcw(Hist(t, e) ~ 1, data = dd, method = "marginal", times = w, keep = c("times", "subject.times"),
+                            subject.times = dd$t)
+  ipcw_r[at] <- ifelse(dd$e == 1 & dd$t <= w, 1 / g$IPCW.subject.times,
+                       ifelse(dd$t > w, 1 / g$IPCW.times, 0))
+}
+cat("max |riskRegression ipcw - mbdrisk ipcw| at golden time:", max(abs(ipcw_r - d$ipcw)), "\n")
+write.csv(data.frame(patient_id = d$patient_id, landmark = d$landmark, ipcw = f17(ipcw_r)),
+          "ipcw.csv", row.names = FALSE, quote = FALSE)
+
+# ---- 3. weighted glm + cluster sandwich -------------------------------------------------------
+vars <- c("landmark_event", "ctx_ng_ml", "ctx_above_lsc", "mrd", "mrd_conversion", "ctdna",
+          "pet", "months_since_pet", "landmark_1", "landmark_2", "ipcw", "patient_id")
+m <- d[d$ipcw > 0, vars]
+m <- m[complete.cases(m), ]
+fit <- suppressWarnings(glm(landmark_event ~ log(ctx_ng_ml) + ctx_above_lsc + mrd +
+                              mrd_conversion + ctdna + pet + months_since_pet + landmark_1 +
+                              landmark_2, family = binomial, weights = ipcw, data = m,
+                            control = glm.control(epsilon = 1e-14, maxit = 100)))
+stopifnot(fit$converged)
+V <- vcovCL(fit, cluster = ~ patient_id, type = "HC0", cadjust = FALSE)
+out <- data.frame(term = names(coef(fit)), estimate = f17(coef(fit)),
+                  se_model = f17(sqrt(diag(vcov(fit)))), se_robust = f17(sqrt(diag(V))))
+write.csv(out, "supermodel.csv", row.names = FALSE, quote = FALSE)
+cat("rows", nrow(m), "patients", length(unique(m$patient_id)), "\n")
+print(out)
+writeLines(capture.output(sessionInfo()), "versions.txt")

@@ -1,0 +1,299 @@
+//! Landmark data sets and the landmark super-model (issue 6 items 1, 2 and 7): a hand case for
+//! the stacking (carried-forward values, staleness, derived features, window outcome, IPCW),
+//! and the demo super-model against R `glm(weights = ipcw)` + `sandwich::vcovCL`, with the
+//! weights against `riskRegression::ipcw`.
+
+#[path = "common/tolerances.rs"]
+#[allow(dead_code)]
+mod tolerances;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use mbdrisk::cohort::{load_cohort, load_visits};
+use mbdrisk::model::landmark::{fit_dynamic, stack, FollowUp, LandmarkOptions};
+use mbdrisk::model::logistic::FitOptions;
+use mbdrisk::table::{Column, Table};
+use tolerances::{IPCW_ABS, LANDMARK_COEF_REL, LANDMARK_SE_REL};
+
+fn text(v: &[&str]) -> Column {
+    Column::Text(
+        v.iter()
+            .map(|s| (!s.is_empty()).then(|| s.to_string()))
+            .collect(),
+    )
+}
+
+fn num(v: &[Option<f64>]) -> Column {
+    Column::Num(v.to_vec())
+}
+
+/// Three patients. A: event at 7.5; B: censored at 4; C: event-free, followed to 20.
+fn hand_case() -> (Table, Table) {
+    let cohort = Table {
+        source: "cohort".into(),
+        names: [
+            "patient_id",
+            "age",
+            "ctx_ng_ml",
+            "mrd",
+            "pet",
+            "time_months",
+            "event",
+        ]
+        .map(String::from)
+        .to_vec(),
+        columns: vec![
+            text(&["A", "B", "C"]),
+            num(&[Some(60.0), Some(70.0), Some(80.0)]),
+            num(&[Some(0.20), Some(0.10), Some(0.30)]),
+            text(&["negative", "positive", "negative"]),
+            text(&["CMR", "", "non_CMR"]),
+            num(&[Some(7.5), Some(4.0), Some(20.0)]),
+            num(&[Some(1.0), Some(0.0), Some(0.0)]),
+        ],
+    };
+    // A: CTX falls to 0.10 at 3 then rises to 0.20 at 6 (+100% over nadir > LSC 56%),
+    //    MRD converts at 6. B: one visit at 3. C: CTX at 3 only (stale by 9 with staleness 5),
+    //    PET at 6.
+    let visits = Table {
+        source: "visits".into(),
+        names: ["patient_id", "month", "ctx_ng_ml", "mrd", "pet"]
+            .map(String::from)
+            .to_vec(),
+        columns: vec![
+            text(&["A", "A", "B", "C", "C"]),
+            num(&[Some(3.0), Some(6.0), Some(3.0), Some(3.0), Some(6.0)]),
+            num(&[Some(0.10), Some(0.20), Some(0.12), Some(0.25), None]),
+            text(&["", "positive", "", "", ""]),
+            text(&["", "", "", "", "CMR"]),
+        ],
+    };
+    (cohort, visits)
+}
+
+fn get(t: &Table, col: &str, row: usize) -> Option<f64> {
+    t.num(col).expect("numeric column")[row]
+}
+
+fn label(t: &Table, col: &str, row: usize) -> Option<String> {
+    match t.column(col).expect("column") {
+        Column::Text(v) => v[row].clone(),
+        Column::Num(v) => v[row].map(|x| x.to_string()),
+    }
+}
+
+#[test]
+fn hand_case_stacking() {
+    let (cohort, visits) = hand_case();
+    let opts = LandmarkOptions {
+        landmarks: vec![0.0, 3.0, 6.0, 9.0],
+        window: 6.0,
+        max_staleness: 5.0,
+        ..LandmarkOptions::default()
+    };
+    let st = stack(
+        &cohort,
+        &visits,
+        FollowUp {
+            time: "time_months",
+            event: "event",
+        },
+        &opts,
+    )
+    .expect("stack");
+    let t = &st.table;
+    // At risk: s=0: A B C; s=3: A B C (B censored at 4 > 3); s=6: A C; s=9: C.
+    let keys: Vec<(String, f64)> = (0..t.nrows())
+        .map(|r| (label(t, "patient_id", r).expect("id"), st.landmark[r]))
+        .collect();
+    let expect: Vec<(String, f64)> = [
+        ("A", 0.0),
+        ("B", 0.0),
+        ("C", 0.0),
+        ("A", 3.0),
+        ("B", 3.0),
+        ("C", 3.0),
+        ("A", 6.0),
+        ("C", 6.0),
+        ("C", 9.0),
+    ]
+    .iter()
+    .map(|(p, s)| (p.to_string(), *s))
+    .collect();
+    assert_eq!(keys, expect);
+    let row = |p: &str, s: f64| keys.iter().position(|k| k.0 == p && k.1 == s).expect("row");
+    // Landmark-time terms: s / 9 and its square.
+    assert_eq!(get(t, "landmark_1", row("A", 3.0)), Some(3.0 / 9.0));
+    assert_eq!(get(t, "landmark_2", row("C", 9.0)), Some(1.0));
+    // A at 6: CTX 0.20 now, nadir 0.10 (month 3): +100% > 56%; MRD negative -> positive.
+    let a6 = row("A", 6.0);
+    assert_eq!(get(t, "ctx_ng_ml", a6), Some(0.20));
+    assert_eq!(get(t, "ctx_nadir_ng_ml", a6), Some(0.10));
+    assert!((get(t, "ctx_change_pct", a6).expect("change") - 100.0).abs() < 1e-12);
+    assert_eq!(get(t, "ctx_above_lsc", a6), Some(1.0));
+    assert_eq!(label(t, "mrd", a6).as_deref(), Some("positive"));
+    assert_eq!(get(t, "mrd_conversion", a6), Some(1.0));
+    // A at 3: below its baseline (nadir is the current value), no conversion yet.
+    let a3 = row("A", 3.0);
+    assert_eq!(get(t, "ctx_change_pct", a3), Some(0.0));
+    assert_eq!(get(t, "ctx_above_lsc", a3), Some(0.0));
+    assert_eq!(get(t, "mrd_conversion", a3), Some(0.0));
+    assert_eq!(label(t, "mrd", a3).as_deref(), Some("negative"));
+    // Cohort-only columns are copied.
+    assert_eq!(get(t, "age", a3), Some(60.0));
+    // C at 9: CTX last measured at 3 (6 months old > 5): missing; PET at 6 carried (3 months).
+    let c9 = row("C", 9.0);
+    assert_eq!(get(t, "ctx_ng_ml", c9), None);
+    assert_eq!(get(t, "ctx_change_pct", c9), None);
+    assert_eq!(label(t, "pet", c9).as_deref(), Some("CMR"));
+    assert_eq!(get(t, "months_since_pet", c9), Some(3.0));
+    // MRD of C is the baseline at month 0, 9 months old: missing; its conversion flag uses
+    // the whole history (no positive): 0.
+    assert_eq!(label(t, "mrd", c9), None);
+    assert_eq!(get(t, "mrd_conversion", c9), Some(0.0));
+    // B has no PET at all.
+    assert_eq!(get(t, "months_since_pet", row("B", 0.0)), None);
+    // Outcomes in (s, s + 6]: A event at 7.5 -> in window from s = 3 and 6, not from 0;
+    // B censored at 4 -> censored in the window at 0 and 3 (missing, weight 0);
+    // C followed to 20 -> 0 everywhere.
+    let outcome = |p: &str, s: f64| get(t, "landmark_event", row(p, s));
+    assert_eq!(outcome("A", 0.0), Some(0.0));
+    assert_eq!(outcome("A", 3.0), Some(1.0));
+    assert_eq!(outcome("A", 6.0), Some(1.0));
+    assert_eq!(outcome("B", 0.0), None);
+    assert_eq!(outcome("B", 3.0), None);
+    assert_eq!(outcome("C", 6.0), Some(0.0));
+    assert_eq!(get(t, "residual_time", row("A", 6.0)), Some(1.5));
+    // IPCW at s = 0 (residual times A 7.5 event, B 4 censored, C 20): G(t) = 1 before 4,
+    // 1 - 1/3 = 2/3 from 4 on. A and C are beyond the window 6: weight 1 / G(6) = 1.5.
+    // B: 0. At s = 3 (A 4.5 event, B 1 censored, C 17): G = 2/3 from 1; A is an event in the
+    // window: 1 / G(4.5-) = 1.5; C: 1.5.
+    let w = |p: &str, s: f64| get(t, "ipcw", row(p, s)).expect("weight");
+    assert!((w("A", 0.0) - 1.5).abs() < 1e-12);
+    assert!((w("C", 0.0) - 1.5).abs() < 1e-12);
+    assert_eq!(w("B", 0.0), 0.0);
+    assert!((w("A", 3.0) - 1.5).abs() < 1e-12);
+    assert!((w("C", 3.0) - 1.5).abs() < 1e-12);
+    // s = 6 (A 1.5 event, C 14): no censoring, weights 1.
+    assert_eq!(w("A", 6.0), 1.0);
+    assert_eq!(w("C", 6.0), 1.0);
+}
+
+#[test]
+fn landmark_options_parse_and_reject() {
+    assert_eq!(
+        LandmarkOptions::parse_landmarks("0:24:3").expect("parse"),
+        vec![0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0, 24.0]
+    );
+    assert_eq!(
+        LandmarkOptions::parse_landmarks("6:6:1").expect("parse"),
+        vec![6.0]
+    );
+    for bad in ["0:24", "a:b:c", "10:0:3", "0:24:0", "-3:24:3"] {
+        let e = LandmarkOptions::parse_landmarks(bad).expect_err(bad);
+        assert!(e.to_string().contains("start:end:step"), "{bad}: {e}");
+    }
+}
+
+fn golden(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/landmark")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+const FORMULA: &str = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet + months_since_pet";
+
+fn demo_fit() -> mbdrisk::model::landmark::DynamicFit {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
+    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    fit_dynamic(
+        &cohort.table,
+        &visits.table,
+        FORMULA,
+        &LandmarkOptions::default(),
+        &FitOptions::default(),
+    )
+    .expect("dynamic fit")
+}
+
+#[test]
+fn demo_ipcw_matches_riskregression() {
+    let fit = demo_fit();
+    let t = &fit.stacked.table;
+    let ours: HashMap<(String, u64), f64> = (0..t.nrows())
+        .map(|r| {
+            (
+                (
+                    label(t, "patient_id", r).expect("id"),
+                    fit.stacked.landmark[r].to_bits(),
+                ),
+                get(t, "ipcw", r).expect("weight"),
+            )
+        })
+        .collect();
+    let text = golden("ipcw.csv");
+    let mut n = 0;
+    let mut worst = 0.0f64;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let s: f64 = f[1].parse().expect("landmark");
+        let r: f64 = f[2].parse().expect("ipcw");
+        let ours = ours
+            .get(&(f[0].to_string(), s.to_bits()))
+            .unwrap_or_else(|| panic!("no stacked row for {} at {s}", f[0]));
+        worst = worst.max((ours - r).abs());
+        n += 1;
+    }
+    assert_eq!(n, t.nrows(), "one golden weight per stacked row");
+    assert!(worst <= IPCW_ABS, "max |ipcw - riskRegression| = {worst:e}");
+}
+
+#[test]
+fn demo_supermodel_matches_glm_and_vcovcl() {
+    let fit = demo_fit();
+    let dynamic = fit.model.dynamic.as_ref().expect("dynamic spec");
+    let text = golden("supermodel.csv");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .skip(1)
+                .map(|v| v.parse().expect("number"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), fit.model.coefficients.len());
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-300);
+    let mut failures = Vec::new();
+    for (j, (c, r)) in fit.model.coefficients.iter().zip(&rows).enumerate() {
+        if rel(c.estimate, r[0]) > LANDMARK_COEF_REL {
+            failures.push(format!(
+                "{}: estimate {} vs glm {}",
+                c.name, c.estimate, r[0]
+            ));
+        }
+        let naive = dynamic.model_based_std_errors[j];
+        if rel(naive, r[1]) > LANDMARK_SE_REL {
+            failures.push(format!(
+                "{}: model-based SE {naive} vs glm {}",
+                c.name, r[1]
+            ));
+        }
+        if rel(c.std_error, r[2]) > LANDMARK_SE_REL {
+            failures.push(format!(
+                "{}: robust SE {} vs vcovCL {}",
+                c.name, c.std_error, r[2]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(
+        fit.model.n, 12_078,
+        "rows used, as R's complete cases with ipcw > 0"
+    );
+    assert_eq!(dynamic.patients, 1_886);
+}
