@@ -40,6 +40,11 @@ pub struct Args {
     /// Simulator truth.csv: adds the true risk as an "oracle" score (simulated data only).
     #[arg(long)]
     truth: Option<PathBuf>,
+    /// Visits file: with a dynamic model, compare restart policies (MRD conversion, CTX rise
+    /// above the LSC, both) with the model at equal alarms and at --threshold; writes
+    /// restart.json.
+    #[arg(long, conflicts_with_all = ["rules", "truth"])]
+    visits: Option<PathBuf>,
     /// Output folder for comparison.json and decision_curve.csv.
     #[arg(long)]
     out: PathBuf,
@@ -60,8 +65,24 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.threshold
         )));
     }
-    let rules = parse_rules(&args.rules)?;
     let model = persist::load(&args.model)?;
+    if let Some(visits) = &args.visits {
+        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let d = mbdrisk::compare::restart::restart_data(&model, &cohort.table, &visits.table)?;
+        let c = mbdrisk::compare::restart::compare_restart(
+            &d,
+            args.threshold,
+            args.bootstrap,
+            args.seed,
+        )?;
+        let json = serde_json::to_string_pretty(&c)
+            .map_err(|e| Error::Analysis(format!("restart.json: {e}")))?;
+        super::write_outputs(&args.out, &[("restart.json", json + "\n")])?;
+        print!("{}", c.render_table());
+        eprintln!("wrote restart.json to {}", args.out.display());
+        return Ok(());
+    }
+    let rules = parse_rules(&args.rules)?;
     let table = Table::read(&args.data)?;
     let oracle = args
         .truth

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use mbdrisk::cohort::{load_cohort, load_visits};
 use mbdrisk::design::MissingPolicy;
 use mbdrisk::model::fit::fit_model;
 use mbdrisk::model::landmark::{fit_dynamic, LandmarkOptions};
@@ -70,10 +69,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     };
     let model = match &args.visits {
         Some(visits) if args.dynamic => {
-            let cohort = load_cohort(&args.data)?;
-            let visits = load_visits(visits, Some(&cohort))?;
-            super::print_warnings(&cohort.warnings);
-            super::print_warnings(&visits.warnings);
+            let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
             let landmark = LandmarkOptions {
                 landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
                 window: args.window,

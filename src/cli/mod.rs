@@ -54,6 +54,19 @@ pub fn run(cli: Cli) -> mbdrisk::Result<()> {
     }
 }
 
+/// Read a cohort file and its visits file (validated against each other), printing the
+/// non-fatal findings: the inputs of every dynamic-model command.
+pub fn load_dynamic_inputs(
+    data: &std::path::Path,
+    visits: &std::path::Path,
+) -> mbdrisk::Result<(mbdrisk::cohort::Cohort, mbdrisk::cohort::Visits)> {
+    let cohort = mbdrisk::cohort::load_cohort(data)?;
+    let visits = mbdrisk::cohort::load_visits(visits, Some(&cohort))?;
+    print_warnings(&cohort.warnings);
+    print_warnings(&visits.warnings);
+    Ok((cohort, visits))
+}
+
 /// Print non-fatal findings to stderr.
 pub fn print_warnings(warnings: &[mbdrisk::Problem]) {
     for w in warnings {

@@ -11,7 +11,7 @@ use mbdrisk::score::{CsvScoreOptions, DEFAULT_BATCH_ROWS};
 /// odds) and predicted (probability). Rows with a missing predictor get empty scores.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Output columns: row (1-based data row), the --id column if given, linear_predictor, predicted.\nRows with a missing predictor get empty linear_predictor and predicted cells.\n\nExample:\n  mbdrisk score --model model.json --data data/demo/cohort.csv --id patient_id --out scores.csv"
+    after_help = "Output columns: row (1-based data row), the --id column if given, linear_predictor, predicted.\nRows with a missing predictor get empty linear_predictor and predicted cells.\n\nExamples:\n  mbdrisk score --model model.json --data data/demo/cohort.csv --id patient_id --out scores.csv\n  mbdrisk score --model dynamic.json --data data/demo/cohort.csv --visits data/demo/visits.csv --out visit_scores.csv"
 )]
 pub struct Args {
     /// Model file written by `mbdrisk fit`.
@@ -26,6 +26,10 @@ pub struct Args {
     /// Column to copy into the output next to the row number (e.g. patient_id).
     #[arg(long)]
     id: Option<String>,
+    /// Visits file: with a dynamic model, score every visit (and month 0) of every patient of
+    /// --data (a cohort file). Output columns: patient_id, month, linear_predictor, predicted.
+    #[arg(long)]
+    visits: Option<PathBuf>,
     /// Rows read per batch: changes memory use and speed, never the output.
     #[arg(long, default_value_t = DEFAULT_BATCH_ROWS)]
     batch_size: usize,
@@ -33,6 +37,30 @@ pub struct Args {
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
     let model = persist::load(&args.model)?;
+    if let Some(visits) = &args.visits {
+        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let s = mbdrisk::model::landmark::score_visits(&model, &cohort.table, &visits.table)?;
+        mbdrisk::io::write_string_atomic(&args.out, &s.to_csv())?;
+        let missing = s.risk.iter().filter(|r| r.is_nan()).count();
+        if missing > 0 {
+            eprintln!(
+                "warning: {missing} of {} visit rows have a missing or stale predictor: their scores are empty",
+                s.risk.len()
+            );
+        }
+        eprintln!(
+            "scored {} visit rows (risk of an event within {} months) into {}",
+            s.risk.len(),
+            s.window,
+            args.out.display()
+        );
+        return Ok(());
+    }
+    if model.dynamic.is_some() {
+        return Err(mbdrisk::Error::Usage(
+            "a dynamic model scores visit rows: give --data COHORT --visits VISITS".into(),
+        ));
+    }
     let scorer = model.scorer()?;
     let opts = CsvScoreOptions {
         id_column: args.id,

@@ -48,6 +48,10 @@ pub struct Args {
     /// Identifier column copied into predictions.csv.
     #[arg(long)]
     id: Option<String>,
+    /// Visits file: validate a dynamic model (fit --dynamic) on --data (its cohort file) and
+    /// these visits, per landmark and pooled; --bootstrap resamples patients.
+    #[arg(long, requires = "model")]
+    visits: Option<PathBuf>,
     /// Output folder for metrics.json, predictions.csv, calibration.csv.
     #[arg(long)]
     out: PathBuf,
@@ -75,6 +79,30 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         seed: args.seed,
         ..ValidateOptions::default()
     };
+    if let Some(visits) = &args.visits {
+        let model = match &args.model {
+            Some(m) => persist::load(m)?,
+            None => {
+                return Err(Error::Usage(
+                    "--visits validates a dynamic model: give --model FILE".into(),
+                ))
+            }
+        };
+        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let v = mbdrisk::validation::dynamic::validate_dynamic(
+            &model,
+            &cohort.table,
+            &visits.table,
+            args.bootstrap,
+            args.seed,
+        )?;
+        let json = serde_json::to_string_pretty(&v)
+            .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
+        super::write_outputs(&args.out, &[("metrics.json", json + "\n")])?;
+        print!("{}", v.render_table());
+        eprintln!("wrote metrics.json to {}", args.out.display());
+        return Ok(());
+    }
     let table = Table::read(&args.data)?;
     if let (Some(p), Some(t), Some(e), Some(h)) =
         (&args.predicted, &args.time, &args.event, args.horizon)

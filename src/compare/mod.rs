@@ -14,6 +14,7 @@
 pub mod cohort;
 pub mod decision_curve;
 pub mod policy;
+pub mod restart;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

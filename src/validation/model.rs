@@ -262,6 +262,8 @@ pub struct Refitter<'a> {
     pub y: Vec<f64>,
     /// Row-major design of the complete-case rows.
     x: Array2<f64>,
+    /// Case weight of each complete-case row, when weighted.
+    row_weights: Option<Vec<f64>>,
     opts: FitOptions,
     columns: Vec<String>,
 }
@@ -273,6 +275,28 @@ impl<'a> Refitter<'a> {
     /// Input errors (missing predictor or outcome columns, unseen levels, bad values) with
     /// exit code 2; an unknown penalty in the model file.
     pub fn new(model: &'a Model, table: &Table) -> Result<Refitter<'a>> {
+        Refitter::weighted(model, table, None)
+    }
+
+    /// [`Refitter::new`] with a case weight per table row (e.g. IPCW): rows of weight 0 are
+    /// left out, the others weight every refit.
+    ///
+    /// # Errors
+    /// As [`Refitter::new`]; a weight vector of the wrong length.
+    pub fn weighted(
+        model: &'a Model,
+        table: &Table,
+        weights: Option<&[f64]>,
+    ) -> Result<Refitter<'a>> {
+        if let Some(w) = weights {
+            if w.len() != table.nrows() {
+                return Err(Error::Usage(format!(
+                    "{} weights for a table of {} rows",
+                    w.len(),
+                    table.nrows()
+                )));
+            }
+        }
         let scorer = model.scorer()?;
         let design = replay(scorer.compiled(), table)?;
         let mut lp = vec![0.0; design.n];
@@ -280,8 +304,11 @@ impl<'a> Refitter<'a> {
         scorer.score_rows(&design.x, &mut lp, &mut predicted);
         let outcome = outcome_column(table, &model.design.outcome)?;
         let rows: Vec<usize> = (0..design.n)
-            .filter(|&i| !predicted[i].is_nan() && outcome[i].is_some())
+            .filter(|&i| {
+                !predicted[i].is_nan() && outcome[i].is_some() && weights.is_none_or(|w| w[i] > 0.0)
+            })
             .collect();
+        let row_weights = weights.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<f64>>());
         let y = rows.iter().map(|&i| outcome[i].unwrap_or(0.0)).collect();
         let width = design.width;
         let cc: Vec<f64> = rows
@@ -299,6 +326,7 @@ impl<'a> Refitter<'a> {
             rows,
             y,
             x,
+            row_weights,
             opts: FitOptions {
                 penalty,
                 ..FitOptions::default()
@@ -308,22 +336,39 @@ impl<'a> Refitter<'a> {
     }
 
     /// Refit on the complete-case rows `idx` (indices into [`Refitter::rows`], repeats
-    /// allowed) and predict every complete-case row.
+    /// allowed): the coefficients, intercept first.
     ///
     /// # Errors
-    /// The refit fails (separation, a level or class absent from the resample, no
-    /// convergence): exit code 1.
-    pub fn refit(&self, idx: &[usize]) -> Result<Vec<f64>> {
+    /// As [`Refitter::refit`].
+    pub fn coefficients(&self, idx: &[usize]) -> Result<Vec<f64>> {
         let xb = self.x.select(Axis(0), idx);
         let yb: Vec<f64> = idx.iter().map(|&k| self.y[k]).collect();
-        let f = fit_logistic(xb.view(), &yb, &self.opts).map_err(|e| {
+        let opts = match &self.row_weights {
+            Some(w) => FitOptions {
+                weights: Some(idx.iter().map(|&k| w[k]).collect()),
+                ..self.opts.clone()
+            },
+            None => self.opts.clone(),
+        };
+        let f = fit_logistic(xb.view(), &yb, &opts).map_err(|e| {
             Error::Analysis(format!(
                 "refit of {}: {}",
                 self.model.formula,
                 e.explain(&self.columns)
             ))
         })?;
-        let (b0, beta) = (f.coefficients[0], &f.coefficients[1..]);
+        Ok(f.coefficients)
+    }
+
+    /// Refit on the complete-case rows `idx` (indices into [`Refitter::rows`], repeats
+    /// allowed) and predict every complete-case row.
+    ///
+    /// # Errors
+    /// The refit fails (separation, a level or class absent from the resample, no
+    /// convergence): exit code 1.
+    pub fn refit(&self, idx: &[usize]) -> Result<Vec<f64>> {
+        let coef = self.coefficients(idx)?;
+        let (b0, beta) = (coef[0], &coef[1..]);
         Ok(self
             .x
             .rows()

@@ -124,7 +124,7 @@ impl LandmarkOptions {
                 self.window
             )));
         }
-        if !(self.max_staleness >= 0.0) {
+        if self.max_staleness.is_nan() || self.max_staleness < 0.0 {
             return Err(Error::Usage(format!(
                 "--max-staleness {}: expected months >= 0",
                 self.max_staleness

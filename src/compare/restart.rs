@@ -1,0 +1,404 @@
+//! Restart policies after bone protection stops: the article's triggers (MRD conversion, CTX
+//! rise above the least significant change, both) against the dynamic model at a risk
+//! threshold, evaluated visit by visit.
+//!
+//! A policy raises an alarm at the first visit after the decision point (month > 0) where its
+//! condition holds; therapy would restart there, so a patient has at most one alarm. An event
+//! is *caught* when the alarm came before it and at most one prediction window earlier
+//! (`T - w <= a < T`); the lead time is `T - a`. Alarms per 100 patient-years use the
+//! follow-up after the decision point. The model is compared with each rule at the same number
+//! of alarms: its threshold is set to the k-th largest per-patient maximum risk, k = the
+//! rule's alarms (ties may add a few). Confidence intervals by bootstrapping patients
+//! (percentile), the matched threshold recomputed in each replicate.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::design::replay;
+use crate::error::{Error, Result};
+use crate::model::fit::Model;
+use crate::model::landmark::{rows_at, visit_points};
+use crate::table::Table;
+
+/// One patient's visits after the decision point, in month order.
+#[derive(Debug, Clone)]
+pub struct PatientVisits {
+    /// Patient identifier.
+    pub id: String,
+    /// Follow-up time (months).
+    pub time: f64,
+    /// Whether follow-up ended with the event.
+    pub event: bool,
+    /// Visit months (> 0).
+    pub months: Vec<f64>,
+    /// Model risk at each visit (NaN when a predictor is missing).
+    pub risk: Vec<f64>,
+    /// MRD converted negative -> positive by the visit.
+    pub mrd_conversion: Vec<bool>,
+    /// CTX above its nadir by more than the LSC at the visit.
+    pub ctx_above_lsc: Vec<bool>,
+}
+
+/// Visit-level data of a cohort for the restart comparison.
+#[derive(Debug, Clone)]
+pub struct RestartData {
+    /// Prediction window of the model (months).
+    pub window: f64,
+    /// One entry per patient with at least one visit after month 0.
+    pub patients: Vec<PatientVisits>,
+}
+
+/// Outcome of one policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyResult {
+    /// Policy name.
+    pub policy: String,
+    /// Risk threshold (model policies).
+    pub threshold: Option<f64>,
+    /// Patients with an alarm.
+    pub alarms: usize,
+    /// Alarms per 100 patient-years of follow-up.
+    pub alarms_per_100py: f64,
+    /// Events during follow-up.
+    pub events: usize,
+    /// Events caught (alarm within one window before the event).
+    pub caught: usize,
+    /// `caught / events`.
+    pub caught_fraction: f64,
+    /// Median lead time of the caught events (months).
+    pub median_lead_months: Option<f64>,
+    /// Alarms in patients without an event.
+    pub false_alarms: usize,
+}
+
+/// A rule against the model at the same number of alarms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedComparison {
+    /// The rule.
+    pub rule: PolicyResult,
+    /// The model with its threshold matched to the rule's alarms.
+    pub model: PolicyResult,
+    /// Model minus rule, fraction of events caught.
+    pub caught_fraction_difference: f64,
+    /// Bootstrap percentile interval of that difference.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// The restart comparison (`restart.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestartComparison {
+    /// Prediction window (months).
+    pub window: f64,
+    /// Patients compared.
+    pub patients: usize,
+    /// Follow-up after the decision point (patient-years).
+    pub patient_years: f64,
+    /// Each rule against the model at equal alarms.
+    pub matched: Vec<MatchedComparison>,
+    /// The model at the fixed threshold asked for.
+    pub model_at_threshold: PolicyResult,
+    /// Bootstrap replicates (patients resampled) used for the intervals.
+    pub bootstrap: usize,
+}
+
+/// The trigger rules, by name.
+pub const RULES: [&str; 3] = [
+    "mrd_conversion",
+    "ctx_rise_lsc",
+    "mrd_conversion_and_ctx_rise",
+];
+
+fn rule_fires(rule: &str, p: &PatientVisits, k: usize) -> bool {
+    match rule {
+        "mrd_conversion" => p.mrd_conversion[k],
+        "ctx_rise_lsc" => p.ctx_above_lsc[k],
+        _ => p.mrd_conversion[k] && p.ctx_above_lsc[k],
+    }
+}
+
+/// Score every visit of `cohort` + `visits` with the dynamic `model`.
+///
+/// # Errors
+/// A static model, bad input, predictors missing from the files.
+pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<RestartData> {
+    let spec = model.dynamic.as_ref().ok_or_else(|| {
+        Error::Usage("restart policies need a dynamic model (mbdrisk fit --dynamic)".into())
+    })?;
+    let opts = &spec.landmark;
+    let points: Vec<(usize, f64)> = visit_points(cohort, visits, opts)?
+        .into_iter()
+        .filter(|&(_, m)| m > 0.0)
+        .collect();
+    let st = rows_at(cohort, visits, &points, opts)?;
+    let scorer = model.scorer()?;
+    let d = replay(scorer.compiled(), &st.table)?;
+    let mut lp = vec![0.0; d.n];
+    let mut risk = vec![0.0; d.n];
+    scorer.score_rows(&d.x, &mut lp, &mut risk);
+    let flag = |name: &str| -> Result<Vec<bool>> {
+        Ok(st
+            .table
+            .num(name)
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "the restart triggers need the column behind '{name}' (visits with mrd and ctx_ng_ml)"
+                ))
+            })?
+            .iter()
+            .map(|v| *v == Some(1.0))
+            .collect())
+    };
+    let mrd = flag("mrd_conversion")?;
+    let ctx = flag("ctx_above_lsc")?;
+    let time = cohort.num(&spec.time)?;
+    let event = cohort.num(&spec.event)?;
+    let ids = match cohort.column(&opts.id)? {
+        crate::table::Column::Text(v) => v,
+        crate::table::Column::Num(_) => {
+            return Err(Error::Usage(format!("'{}' must hold text ids", opts.id)))
+        }
+    };
+    let mut patients: Vec<PatientVisits> = Vec::new();
+    for (r, &(i, m)) in points.iter().enumerate() {
+        let (Some(t), Some(e)) = (time[i], event[i]) else {
+            continue;
+        };
+        let id = ids[i].clone().unwrap_or_default();
+        if patients.last().is_none_or(|p| p.id != id) {
+            patients.push(PatientVisits {
+                id,
+                time: t,
+                event: e == 1.0,
+                months: Vec::new(),
+                risk: Vec::new(),
+                mrd_conversion: Vec::new(),
+                ctx_above_lsc: Vec::new(),
+            });
+        }
+        if let Some(p) = patients.last_mut() {
+            p.months.push(m);
+            p.risk.push(risk[r]);
+            p.mrd_conversion.push(mrd[r]);
+            p.ctx_above_lsc.push(ctx[r]);
+        }
+    }
+    Ok(RestartData {
+        window: opts.window,
+        patients,
+    })
+}
+
+/// Evaluate a policy given each patient's alarm month (None = no alarm).
+fn evaluate(
+    name: &str,
+    threshold: Option<f64>,
+    d: &RestartData,
+    sample: &[usize],
+    alarm: &dyn Fn(&PatientVisits) -> Option<f64>,
+) -> PolicyResult {
+    let mut alarms = 0;
+    let mut events = 0;
+    let mut caught = 0;
+    let mut false_alarms = 0;
+    let mut leads = Vec::new();
+    let mut years = 0.0;
+    for &i in sample {
+        let p = &d.patients[i];
+        years += p.time / 12.0;
+        let a = alarm(p);
+        if a.is_some() {
+            alarms += 1;
+        }
+        if p.event {
+            events += 1;
+            if let Some(a) = a {
+                if a < p.time && p.time - a <= d.window {
+                    caught += 1;
+                    leads.push(p.time - a);
+                }
+            }
+        } else if a.is_some() {
+            false_alarms += 1;
+        }
+    }
+    leads.sort_by(f64::total_cmp);
+    let median = if leads.is_empty() {
+        None
+    } else {
+        let n = leads.len();
+        Some(if n % 2 == 1 {
+            leads[n / 2]
+        } else {
+            0.5 * (leads[n / 2 - 1] + leads[n / 2])
+        })
+    };
+    PolicyResult {
+        policy: name.to_string(),
+        threshold,
+        alarms,
+        alarms_per_100py: if years > 0.0 {
+            100.0 * alarms as f64 / years
+        } else {
+            f64::NAN
+        },
+        events,
+        caught,
+        caught_fraction: if events > 0 {
+            caught as f64 / events as f64
+        } else {
+            f64::NAN
+        },
+        median_lead_months: median,
+        false_alarms,
+    }
+}
+
+fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits) -> Option<f64> + '_ {
+    move |p| {
+        (0..p.months.len())
+            .find(|&k| rule_fires(rule, p, k))
+            .map(|k| p.months[k])
+    }
+}
+
+fn model_alarm(t: f64) -> impl Fn(&PatientVisits) -> Option<f64> {
+    move |p| {
+        (0..p.months.len())
+            .find(|&k| p.risk[k] >= t)
+            .map(|k| p.months[k])
+    }
+}
+
+/// The threshold giving the model `k` alarms among `sample`: the k-th largest per-patient
+/// maximum risk (infinity for k = 0).
+fn matched_threshold(d: &RestartData, sample: &[usize], k: usize) -> f64 {
+    let mut m: Vec<f64> = sample
+        .iter()
+        .map(|&i| {
+            d.patients[i]
+                .risk
+                .iter()
+                .copied()
+                .filter(|r| !r.is_nan())
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    m.sort_by(|a, b| b.total_cmp(a));
+    if k == 0 {
+        f64::INFINITY
+    } else {
+        m[(k - 1).min(m.len() - 1)]
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Compare the trigger rules with the model (matched alarms) and the model at `threshold`.
+///
+/// # Errors
+/// No patient with visits after the decision point.
+pub fn compare_restart(
+    d: &RestartData,
+    threshold: f64,
+    bootstrap: usize,
+    seed: u64,
+) -> Result<RestartComparison> {
+    let n = d.patients.len();
+    if n == 0 {
+        return Err(Error::Analysis(
+            "no patient has a visit after the decision point: nothing to compare".into(),
+        ));
+    }
+    let all: Vec<usize> = (0..n).collect();
+    let diff_on = |sample: &[usize], rule: &str| -> (PolicyResult, PolicyResult) {
+        let r = evaluate(rule, None, d, sample, &rule_alarm(rule));
+        let t = matched_threshold(d, sample, r.alarms);
+        let m = evaluate("model", Some(t), d, sample, &model_alarm(t));
+        (r, m)
+    };
+    let draws: Vec<Vec<usize>> = (0..bootstrap)
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64 + 1);
+            (0..n).map(|_| rng.gen_range(0..n)).collect()
+        })
+        .collect();
+    let matched = RULES
+        .iter()
+        .map(|rule| {
+            let (r, m) = diff_on(&all, rule);
+            let mut diffs: Vec<f64> = draws
+                .par_iter()
+                .map(|s| {
+                    let (r, m) = diff_on(s, rule);
+                    m.caught_fraction - r.caught_fraction
+                })
+                .filter(|x| x.is_finite())
+                .collect();
+            diffs.sort_by(f64::total_cmp);
+            let ci =
+                (diffs.len() >= 2).then(|| (percentile(&diffs, 0.025), percentile(&diffs, 0.975)));
+            MatchedComparison {
+                caught_fraction_difference: m.caught_fraction - r.caught_fraction,
+                rule: r,
+                model: m,
+                ci,
+            }
+        })
+        .collect();
+    let patient_years = d.patients.iter().map(|p| p.time / 12.0).sum();
+    Ok(RestartComparison {
+        window: d.window,
+        patients: n,
+        patient_years,
+        matched,
+        model_at_threshold: evaluate("model", Some(threshold), d, &all, &model_alarm(threshold)),
+        bootstrap,
+    })
+}
+
+impl RestartComparison {
+    /// A plain-text table for the terminal.
+    pub fn render_table(&self) -> String {
+        let mut s = format!(
+            "Restart policies: {} patients, {:.0} patient-years; an event is caught by an alarm at most {} months before it\n",
+            self.patients, self.patient_years, self.window
+        );
+        s.push_str(&format!(
+            "{:<30} {:>9} {:>7} {:>9} {:>9} {:>10}\n",
+            "policy", "threshold", "alarms", "/100 PY", "caught", "lead (mo)"
+        ));
+        let line = |p: &PolicyResult| {
+            format!(
+                "{:<30} {:>9} {:>7} {:>9.1} {:>4}/{:<4} {:>10}\n",
+                p.policy,
+                p.threshold.map_or("-".into(), |t| format!("{t:.3}")),
+                p.alarms,
+                p.alarms_per_100py,
+                p.caught,
+                p.events,
+                p.median_lead_months
+                    .map_or("-".into(), |m| format!("{m:.1}"))
+            )
+        };
+        for m in &self.matched {
+            s.push_str(&line(&m.rule));
+            s.push_str(&line(&m.model));
+            let ci = m.ci.map_or(String::new(), |(a, b)| {
+                format!(" (95% CI {:+.1} to {:+.1})", 100.0 * a, 100.0 * b)
+            });
+            s.push_str(&format!(
+                "  model - rule at equal alarms: {:+.1} events caught per 100 events{ci}\n",
+                100.0 * m.caught_fraction_difference
+            ));
+        }
+        s.push_str(&line(&self.model_at_threshold));
+        s
+    }
+}
