@@ -1,0 +1,222 @@
+//! The dynamic model from the command line on the demo cohort and visits: `fit --dynamic`,
+//! `validate --visits`, `compare --visits`, `score --visits`, and their input errors (exit
+//! code 2, message naming file, row, column and value, nothing written).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FORMULA: &str = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet";
+
+fn demo(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/demo")
+        .join(name)
+}
+
+fn mbdrisk(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mbdrisk"));
+    c.args(args);
+    for (flag, p) in paths {
+        c.arg(flag).arg(p);
+    }
+    c.output().expect("run mbdrisk")
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn fit(dir: &Path) -> PathBuf {
+    let model = dir.join("dynamic.json");
+    let o = mbdrisk(
+        &[
+            "fit",
+            "--dynamic",
+            "--formula",
+            FORMULA,
+            "--landmarks",
+            "0:24:6",
+        ],
+        &[
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &model),
+        ],
+    );
+    ok(&o);
+    model
+}
+
+#[test]
+fn fit_validate_compare_score_dynamic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit(dir.path());
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    assert_eq!(
+        m["dynamic"]["landmark"]["landmarks"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(m["dynamic"]["landmark"]["window"], 6.0);
+    assert_eq!(m["dynamic"]["formula"], FORMULA);
+
+    let val = dir.path().join("val");
+    let o = mbdrisk(
+        &["validate", "--bootstrap", "5", "--seed", "3"],
+        &[
+            ("--model", &model),
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &val),
+        ],
+    );
+    ok(&o);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(val.join("metrics.json")).expect("metrics"))
+            .expect("json");
+    let per = v["per_landmark"].as_array().expect("per_landmark");
+    assert_eq!(per.len(), 5);
+    for p in per.iter().chain(std::iter::once(&v["pooled"])) {
+        let auc = p["auc"].as_f64().expect("auc");
+        assert!(
+            (0.55..0.95).contains(&auc),
+            "AUC {auc} at {}",
+            p["landmark"]
+        );
+        assert!(p["brier"].as_f64().expect("brier") < p["brier_null"].as_f64().expect("null"));
+    }
+    assert_eq!(v["optimism"]["used"], 5);
+
+    let cmp = dir.path().join("cmp");
+    let o = mbdrisk(
+        &["compare", "--bootstrap", "20"],
+        &[
+            ("--model", &model),
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &cmp),
+        ],
+    );
+    ok(&o);
+    let c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cmp.join("restart.json")).expect("restart"))
+            .expect("json");
+    let matched = c["matched"].as_array().expect("matched");
+    assert_eq!(matched.len(), 3);
+    for m in matched {
+        // Equal alarms (ties can only add).
+        assert!(m["model"]["alarms"].as_u64() >= m["rule"]["alarms"].as_u64());
+        let (lo, hi) = (
+            m["ci"][0].as_f64().expect("lo"),
+            m["ci"][1].as_f64().expect("hi"),
+        );
+        assert!(lo <= hi);
+    }
+
+    let scores = dir.path().join("scores.csv");
+    let o = mbdrisk(
+        &["score"],
+        &[
+            ("--model", &model),
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &scores),
+        ],
+    );
+    ok(&o);
+    let text = std::fs::read_to_string(&scores).expect("scores");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("patient_id,month,linear_predictor,predicted")
+    );
+    let first: Vec<&str> = lines.next().expect("row").split(',').collect();
+    assert_eq!((first[0], first[1]), ("MM00001", "0"));
+    // One row per visit plus month 0 per patient.
+    let visits = std::fs::read_to_string(demo("visits.csv")).expect("visits");
+    let cohort = std::fs::read_to_string(demo("cohort.csv")).expect("cohort");
+    assert_eq!(
+        text.lines().count() - 1,
+        visits.lines().count() - 1 + cohort.lines().count() - 1
+    );
+}
+
+fn expect_exit_2(o: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in: {err}");
+    }
+}
+
+#[test]
+fn dynamic_input_errors_exit_2_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("m.json");
+    // A binary outcome is not a dynamic model.
+    let o = mbdrisk(
+        &["fit", "--dynamic", "--formula", "event_24m ~ mrd"],
+        &[
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &out),
+        ],
+    );
+    expect_exit_2(&o, &["Surv(time, event)"]);
+    // A visit for an unknown patient, and a visit after the patient's event.
+    let visits = dir.path().join("visits.csv");
+    std::fs::write(
+        &visits,
+        "patient_id,month,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet\nMM00001,3,0.2,,,,\nZZ999,3,0.2,,,,\nMM00001,40,0.3,,,,\n",
+    )
+    .expect("write");
+    let o = mbdrisk(
+        &["fit", "--dynamic", "--formula", FORMULA],
+        &[
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &visits),
+            ("--out", &out),
+        ],
+    );
+    expect_exit_2(
+        &o,
+        &["row 3", "patient_id", "ZZ999", "row 4", "month", "40"],
+    );
+    assert!(!out.exists(), "no model written on bad input");
+    // Unknown landmark spec.
+    let o = mbdrisk(
+        &[
+            "fit",
+            "--dynamic",
+            "--formula",
+            FORMULA,
+            "--landmarks",
+            "0-24",
+        ],
+        &[
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", &out),
+        ],
+    );
+    expect_exit_2(&o, &["start:end:step"]);
+    // A dynamic model scores visit rows only.
+    let model = fit(dir.path());
+    let o = mbdrisk(
+        &["score"],
+        &[
+            ("--model", &model),
+            ("--data", &demo("cohort.csv")),
+            ("--out", &dir.path().join("s.csv")),
+        ],
+    );
+    expect_exit_2(&o, &["--visits"]);
+    assert!(!dir.path().join("s.csv").exists());
+}
