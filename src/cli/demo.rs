@@ -9,6 +9,12 @@ use mbdrisk::Error;
 pub const DEMO_FORMULA: &str = "event_24m ~ log(ctx_ng_ml) + log(p1np_ng_ml) + mrd + pet + \
                                 response + rcs(bpa_months, 3) + agent + prior_sre";
 
+/// The demo's dynamic landmark model: current CTX-I and its rise over the nadir, MRD and its
+/// conversion, ctDNA, PET/CT, and the agent (the denosumab rebound), over landmarks 0..24.
+pub const DEMO_DYNAMIC_FORMULA: &str = "Surv(time_months, event) ~ rcs(landmark, 3) + \
+                                        log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + \
+                                        ctdna + pet + agent";
+
 /// Run the report on data/demo (2,000 simulated patients) and print the key comparison.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:\n  mbdrisk demo --out demo_report/")]
@@ -49,6 +55,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         bootstrap: args.bootstrap,
         seed: args.seed,
         truth: Some(dir.join("truth.csv")),
+        dynamic_formula: Some(DEMO_DYNAMIC_FORMULA.to_string()),
         out: args.out.clone(),
     })?;
     println!(
@@ -59,6 +66,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     print!("{}", report.validation.render_table());
     println!();
     print!("{}", report.comparison.render_table());
+    if let Some(d) = &report.dynamic {
+        println!("\nDynamic model: {DEMO_DYNAMIC_FORMULA}");
+        print!("{}", d.validation.render_table());
+        println!();
+        print!("{}", d.restart.render_table());
+    }
     println!(
         "\nOpen {} in a browser for the full report.",
         args.out.join("report.html").display()

@@ -38,6 +38,10 @@ pub struct Args {
     /// Simulator truth.csv for the oracle comparison (simulated data only).
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// Dynamic landmark model `Surv(time, event) ~ ...` (needs --visits): adds the dynamic
+    /// section (per-landmark validation, restart policies, risk trajectories).
+    #[arg(long, requires = "visits")]
+    pub dynamic_formula: Option<String>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -58,6 +62,7 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         seed: args.seed,
         rules: super::compare::parse_rules(&args.rules)?,
         truth: args.truth,
+        dynamic_formula: args.dynamic_formula,
     };
     let bar = super::progress_bar(args.bootstrap as u64, "bootstrap validation");
     let report = build_report(&settings, &|| bar.inc(1))?;

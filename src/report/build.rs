@@ -38,6 +38,9 @@ pub struct ReportSettings {
     pub rules: Vec<Rule>,
     /// Simulator truth (oracle comparison), simulated data only.
     pub truth: Option<PathBuf>,
+    /// Formula of the dynamic landmark model (`Surv(time, event) ~ ...`); with `visits`, adds
+    /// the dynamic section.
+    pub dynamic_formula: Option<String>,
 }
 
 /// A computed report: results and figures, ready to write.
@@ -57,6 +60,8 @@ pub struct Report {
     pub comparison: Comparison,
     /// Figures by file stem.
     pub figures: Vec<(&'static str, Figure)>,
+    /// The dynamic section, when visits and a dynamic formula were given.
+    pub dynamic: Option<super::dynamic::DynamicReport>,
 }
 
 /// Compute the whole report.
@@ -103,6 +108,21 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
     };
     let comparison = compare_cohort(&model, table, &setup, &copts)?;
     let figures = figures(table, &settings.rules, &validation, &comparison)?;
+    let dynamic = match (&settings.dynamic_formula, &visits) {
+        (Some(f), Some(v)) => Some(super::dynamic::build_dynamic(
+            table,
+            &v.table,
+            f,
+            settings.bootstrap,
+            settings.seed,
+        )?),
+        (Some(_), None) => {
+            return Err(Error::Usage(
+                "a dynamic formula needs the visits file (--visits)".into(),
+            ))
+        }
+        _ => None,
+    };
     Ok(Report {
         settings: settings.clone(),
         summary,
@@ -111,6 +131,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         validation,
         comparison,
         figures,
+        dynamic,
     })
 }
 
@@ -314,6 +335,17 @@ impl Report {
         }
         for (stem, fig) in &self.figures {
             fig.write(dir, stem)?;
+        }
+        if let Some(d) = &self.dynamic {
+            persist::save(&d.model, &dir.join("dynamic_model.json"))?;
+            crate::io::write_string_atomic(
+                &dir.join("dynamic_metrics.json"),
+                &to_json(&d.validation)?,
+            )?;
+            crate::io::write_string_atomic(&dir.join("restart.json"), &to_json(&d.restart)?)?;
+            for (stem, fig) in &d.figures {
+                fig.write(dir, stem)?;
+            }
         }
         crate::io::write_string_atomic(&dir.join("report.html"), &super::html_report(self))
     }

@@ -3,6 +3,7 @@
 //! utility versus the rules, limitations.
 
 mod build;
+pub mod dynamic;
 pub mod html;
 
 pub use build::{build_report, Report, ReportSettings};
@@ -287,14 +288,123 @@ pub fn html_report(r: &Report) -> String {
         "Distribution of predicted risk by outcome.",
     );
 
+    if let Some(d) = &r.dynamic {
+        dynamic_section(&mut h, d);
+    }
+
     h.section("limitations", "Limitations");
     h.list(&[
         "The comparison assumes a discontinuation cohort: outcomes were observed after everyone stopped. In a cohort where some patients continued, the events of those who continued do not show what stopping would have done.".into(),
-        "The 24-month outcome is unknown for patients censored before 24 months; they are left out (complete case), which biases event rates when censoring is informative. Censoring-aware (IPCW) validation is planned with the dynamic model.".into(),
+        "The 24-month outcome of the static model is unknown for patients censored before 24 months; they are left out (complete case), which biases event rates when censoring is informative. The dynamic model handles censoring with IPCW.".into(),
+        "The dynamic model is validated on the cohort it was fitted on: apparent and bootstrap optimism-corrected values, not external validation; its restart comparison is in-sample.".into(),
         "Internal validation (bootstrap optimism) estimates performance in new patients from the same population; it does not replace external validation on a cohort from another centre or era.".into(),
         "Rules cannot stop patients whose required measurements are missing, which lowers their stop rate when measurements are incomplete.".into(),
     ]);
     h.finish()
+}
+
+fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
+    h.section("dynamic", "Dynamic risk after stopping");
+    let spec = d.model.dynamic.as_ref();
+    h.para(&format!(
+        "Landmark super-model {} fitted on {} landmark rows of {} patients (landmarks every 3 months from 0 to 24, values carried forward up to 12 months, outcome: bone event within {} months of the landmark, censoring by IPCW; standard errors cluster-robust by patient).",
+        spec.map_or(String::new(), |s| s.formula.clone()),
+        d.model.n,
+        spec.map_or(0, |s| s.patients),
+        d.validation.window
+    ));
+    let v = &d.validation;
+    let corrected = |lm: Option<f64>, k: usize| -> String {
+        v.optimism
+            .as_ref()
+            .and_then(|o| o.rows.iter().find(|r| r.landmark == lm))
+            .map_or(".".into(), |r| f3(r.corrected[k]))
+    };
+    let rows: Vec<Vec<String>> = v
+        .per_landmark
+        .iter()
+        .chain(std::iter::once(&v.pooled))
+        .map(|p| {
+            vec![
+                p.landmark.map_or("pooled".into(), |s| format!("{s}")),
+                p.n.to_string(),
+                p.events_in_window.to_string(),
+                f3(p.auc),
+                corrected(p.landmark, 0),
+                format!("{:.4}", p.brier),
+                f3(p.scaled_brier),
+                f3(p.oe_ratio),
+                f3(p.calibration_slope),
+                corrected(p.landmark, 4),
+            ]
+        })
+        .collect();
+    h.table(
+        "Performance at each landmark (IPCW; corrected = bootstrap of patients)",
+        &[
+            "landmark (months)",
+            "at risk",
+            "events in window",
+            "AUC",
+            "AUC corrected",
+            "Brier",
+            "scaled Brier",
+            "O/E",
+            "calibration slope",
+            "slope corrected",
+        ],
+        &rows,
+    );
+    let rs = &d.restart;
+    let prow = |p: &crate::compare::restart::PolicyResult| {
+        vec![
+            p.policy.clone(),
+            p.threshold.map_or("-".into(), |t| format!("{t:.3}")),
+            p.alarms.to_string(),
+            format!("{:.1}", p.alarms_per_100py),
+            format!("{} / {}", p.caught, p.events),
+            p.median_lead_months
+                .map_or("-".into(), |m| format!("{m:.1}")),
+        ]
+    };
+    let mut rows = Vec::new();
+    for m in &rs.matched {
+        rows.push(prow(&m.rule));
+        let mut r = prow(&m.model);
+        r[0] = format!("model at the alarms of {}", m.rule.policy);
+        rows.push(r);
+    }
+    rows.push(prow(&rs.model_at_threshold));
+    h.table(
+        &format!(
+            "Restart policies over {} patients ({:.0} patient-years): first alarm at a visit; an event counts as caught when the alarm came at most {} months before it",
+            rs.patients, rs.patient_years, rs.window
+        ),
+        &["policy", "risk threshold", "alarms", "per 100 PY", "events caught", "median lead (months)"],
+        &rows,
+    );
+    let diffs: Vec<String> = rs
+        .matched
+        .iter()
+        .map(|m| {
+            let ci = m.ci.map_or(String::new(), |(a, b)| {
+                format!(" (95% CI {:+.1} to {:+.1})", 100.0 * a, 100.0 * b)
+            });
+            format!(
+                "Versus {}: at equal alarms the model catches {:+.1} events per 100 events{ci}.",
+                m.rule.policy,
+                100.0 * m.caught_fraction_difference
+            )
+        })
+        .collect();
+    h.list(&diffs);
+    for (stem, f) in &d.figures {
+        let caption = match *stem {
+            "trajectory_event" => "A patient with a bone event: risk at each visit, CTX-I and P1NP, and when each trigger fired.",
+            _ => "An event-free patient: risk at each visit, markers and trigger points.",
+        };
+        h.png_figure(&f.png, caption, caption);
+    }
 }
 
 fn policy_row(name: &str, p: &crate::compare::PolicyMetrics) -> Vec<String> {

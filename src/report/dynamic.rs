@@ -1,0 +1,149 @@
+//! The report's dynamic section: the landmark super-model, its validation per landmark, the
+//! restart policies, and individual risk trajectories with marker values and trigger points.
+
+use serde::Serialize;
+
+use crate::compare::restart::{compare_restart, restart_data, PatientVisits, RestartComparison};
+use crate::error::{Error, Result};
+use crate::model::fit::Model;
+use crate::model::landmark::{fit_dynamic, LandmarkOptions};
+use crate::model::logistic::FitOptions;
+use crate::plot::{trajectory_plot, Figure, MarkerSeries, TrajectoryData};
+use crate::table::{Column, Table};
+use crate::validation::dynamic::{validate_dynamic, DynamicValidation};
+
+/// Risk threshold of the model's restart alarm shown in the report and the trajectories.
+pub const RESTART_THRESHOLD: f64 = 0.10;
+
+/// The computed dynamic section.
+#[derive(Debug, Serialize)]
+pub struct DynamicReport {
+    /// The landmark super-model.
+    #[serde(skip)]
+    pub model: Model,
+    /// Validation per landmark and pooled.
+    pub validation: DynamicValidation,
+    /// Restart policies against the model.
+    pub restart: RestartComparison,
+    /// Figures by file stem (trajectories).
+    #[serde(skip)]
+    pub figures: Vec<(&'static str, Figure)>,
+}
+
+/// Fit, validate and compare the dynamic model of `formula` on `cohort` and `visits`.
+///
+/// # Errors
+/// As [`fit_dynamic`], [`validate_dynamic`], [`compare_restart`]; plotting failures.
+pub fn build_dynamic(
+    cohort: &Table,
+    visits: &Table,
+    formula: &str,
+    bootstrap: usize,
+    seed: u64,
+) -> Result<DynamicReport> {
+    let fit = fit_dynamic(
+        cohort,
+        visits,
+        formula,
+        &LandmarkOptions::default(),
+        &FitOptions::default(),
+    )?;
+    let model = fit.model;
+    let validation = validate_dynamic(&model, cohort, visits, bootstrap, seed)?;
+    let data = restart_data(&model, cohort, visits)?;
+    let restart = compare_restart(&data, RESTART_THRESHOLD, bootstrap, seed)?;
+    let window = data.window;
+    // Two example patients: the first with an event caught by the model's alarm (at least 4
+    // scored visits), the first event-free patient with at least 6 scored visits.
+    let scored = |p: &PatientVisits| p.risk.iter().filter(|r| r.is_finite()).count();
+    let alarm = |p: &PatientVisits| {
+        (0..p.months.len())
+            .find(|&k| p.risk[k] >= RESTART_THRESHOLD)
+            .map(|k| p.months[k])
+    };
+    let with_event = data.patients.iter().find(|p| {
+        p.event && scored(p) >= 4 && alarm(p).is_some_and(|a| a < p.time && p.time - a <= window)
+    });
+    let without = data.patients.iter().find(|p| !p.event && scored(p) >= 6);
+    let mut figures = Vec::new();
+    for (stem, p) in [
+        ("trajectory_event", with_event),
+        ("trajectory_no_event", without),
+    ] {
+        if let Some(p) = p {
+            figures.push((stem, trajectory_plot(&trajectory(p, visits, window)?)?));
+        }
+    }
+    Ok(DynamicReport {
+        model,
+        validation,
+        restart,
+        figures,
+    })
+}
+
+/// One marker's measurements of a patient from the visits file.
+fn marker(visits: &Table, id: &str, column: &str, name: &str, unit: &str) -> Option<MarkerSeries> {
+    let ids = match visits.column("patient_id").ok()? {
+        Column::Text(v) => v,
+        Column::Num(_) => return None,
+    };
+    let months = visits.num("month").ok()?;
+    let values = visits.num(column).ok()?;
+    let (m, v): (Vec<f64>, Vec<f64>) = (0..visits.nrows())
+        .filter(|&i| ids[i].as_deref() == Some(id))
+        .filter_map(|i| Some((months[i]?, values[i]?)))
+        .unzip();
+    (!m.is_empty()).then(|| MarkerSeries {
+        name: name.into(),
+        unit: unit.into(),
+        months: m,
+        values: v,
+    })
+}
+
+fn trajectory(p: &PatientVisits, visits: &Table, window: f64) -> Result<TrajectoryData> {
+    let keep: Vec<usize> = (0..p.months.len())
+        .filter(|&k| p.risk[k].is_finite())
+        .collect();
+    if keep.is_empty() {
+        return Err(Error::Analysis(format!(
+            "patient {} has no scored visit",
+            p.id
+        )));
+    }
+    let mut triggers = Vec::new();
+    if let Some(k) = (0..p.months.len()).find(|&k| p.mrd_conversion[k]) {
+        triggers.push(("MRD conversion".to_string(), p.months[k]));
+    }
+    if let Some(k) = (0..p.months.len()).find(|&k| p.ctx_above_lsc[k]) {
+        triggers.push(("CTX above nadir + LSC".to_string(), p.months[k]));
+    }
+    if let Some(k) = (0..p.months.len()).find(|&k| p.risk[k] >= RESTART_THRESHOLD) {
+        triggers.push((format!("model risk >= {RESTART_THRESHOLD}"), p.months[k]));
+    }
+    let markers = [
+        marker(visits, &p.id, "ctx_ng_ml", "CTX-I", "ng/mL"),
+        marker(visits, &p.id, "p1np_ng_ml", "P1NP", "ng/mL"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok(TrajectoryData {
+        patient_id: p.id.clone(),
+        months: keep.iter().map(|&k| p.months[k]).collect(),
+        risk: keep.iter().map(|&k| p.risk[k]).collect(),
+        markers,
+        triggers,
+        event_month: p.event.then_some(p.time),
+        threshold: Some(RESTART_THRESHOLD),
+        caption: format!(
+            "Risk of a bone event within {window} months after each visit (dynamic model); {}",
+            if p.event {
+                format!("bone event at month {:.1}", p.time)
+            } else {
+                format!("event-free, followed {:.1} months", p.time)
+            }
+        ),
+    })
+}
