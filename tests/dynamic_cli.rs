@@ -113,6 +113,7 @@ fn fit_validate_compare_score_dynamic() {
     for m in matched {
         // Equal alarms (ties can only add).
         assert!(m["model"]["alarms"].as_u64() >= m["rule"]["alarms"].as_u64());
+        assert!(m["rule"]["patients_alarmed"].as_u64() <= m["rule"]["alarms"].as_u64());
         let (lo, hi) = (
             m["ci"][0].as_f64().expect("lo"),
             m["ci"][1].as_f64().expect("hi"),

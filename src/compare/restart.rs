@@ -2,13 +2,13 @@
 //! rise above the least significant change, both) against the dynamic model at a risk
 //! threshold, evaluated visit by visit.
 //!
-//! A policy raises an alarm at the first visit after the decision point (month > 0) where its
-//! condition holds; therapy would restart there, so a patient has at most one alarm. An event
-//! is *caught* when the alarm came before it and at most one prediction window earlier
-//! (`T - w <= a < T`); the lead time is `T - a`. Alarms per 100 patient-years use the
-//! follow-up after the decision point. The model is compared with each rule at the same number
-//! of alarms: its threshold is set to the k-th largest per-patient maximum risk, k = the
-//! rule's alarms (ties may add a few). Confidence intervals by bootstrapping patients
+//! Monitoring after the decision point: every visit (month > 0) at which a policy's condition
+//! holds is an alarm (a call to act: restart, or re-image). An event is *caught* when at least
+//! one alarm came before it within one prediction window (`T - w <= a < T`); its lead time is
+//! `T - a` for the earliest such alarm. Alarms per 100 patient-years use the follow-up after
+//! the decision point; `patients_alarmed` counts patients with any alarm. The model is compared
+//! with each rule at the same number of alarms: its threshold is the k-th largest visit risk,
+//! k = the rule's alarms (ties may add a few). Confidence intervals by bootstrapping patients
 //! (percentile), the matched threshold recomputed in each replicate.
 
 use rand::{Rng, SeedableRng};
@@ -57,8 +57,10 @@ pub struct PolicyResult {
     pub policy: String,
     /// Risk threshold (model policies).
     pub threshold: Option<f64>,
-    /// Patients with an alarm.
+    /// Alarms (visits at which the condition held).
     pub alarms: usize,
+    /// Patients with at least one alarm.
+    pub patients_alarmed: usize,
     /// Alarms per 100 patient-years of follow-up.
     pub alarms_per_100py: f64,
     /// Events during follow-up.
@@ -69,7 +71,7 @@ pub struct PolicyResult {
     pub caught_fraction: f64,
     /// Median lead time of the caught events (months).
     pub median_lead_months: Option<f64>,
-    /// Alarms in patients without an event.
+    /// Alarms in patients without an event during follow-up.
     pub false_alarms: usize,
 }
 
@@ -190,15 +192,16 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
     })
 }
 
-/// Evaluate a policy given each patient's alarm month (None = no alarm).
+/// Evaluate a policy given whether it alarms at visit `k` of a patient.
 fn evaluate(
     name: &str,
     threshold: Option<f64>,
     d: &RestartData,
     sample: &[usize],
-    alarm: &dyn Fn(&PatientVisits) -> Option<f64>,
+    fires: &dyn Fn(&PatientVisits, usize) -> bool,
 ) -> PolicyResult {
     let mut alarms = 0;
+    let mut patients_alarmed = 0;
     let mut events = 0;
     let mut caught = 0;
     let mut false_alarms = 0;
@@ -207,20 +210,24 @@ fn evaluate(
     for &i in sample {
         let p = &d.patients[i];
         years += p.time / 12.0;
-        let a = alarm(p);
-        if a.is_some() {
-            alarms += 1;
-        }
+        let months: Vec<f64> = (0..p.months.len())
+            .filter(|&k| fires(p, k))
+            .map(|k| p.months[k])
+            .collect();
+        alarms += months.len();
+        patients_alarmed += usize::from(!months.is_empty());
         if p.event {
             events += 1;
-            if let Some(a) = a {
-                if a < p.time && p.time - a <= d.window {
-                    caught += 1;
-                    leads.push(p.time - a);
-                }
+            if let Some(a) = months
+                .iter()
+                .copied()
+                .find(|&a| a < p.time && p.time - a <= d.window)
+            {
+                caught += 1;
+                leads.push(p.time - a);
             }
-        } else if a.is_some() {
-            false_alarms += 1;
+        } else {
+            false_alarms += months.len();
         }
     }
     leads.sort_by(f64::total_cmp);
@@ -238,6 +245,7 @@ fn evaluate(
         policy: name.to_string(),
         threshold,
         alarms,
+        patients_alarmed,
         alarms_per_100py: if years > 0.0 {
             100.0 * alarms as f64 / years
         } else {
@@ -255,38 +263,25 @@ fn evaluate(
     }
 }
 
-fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits) -> Option<f64> + '_ {
-    move |p| {
-        (0..p.months.len())
-            .find(|&k| rule_fires(rule, p, k))
-            .map(|k| p.months[k])
-    }
+fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits, usize) -> bool + '_ {
+    move |p, k| rule_fires(rule, p, k)
 }
 
-fn model_alarm(t: f64) -> impl Fn(&PatientVisits) -> Option<f64> {
-    move |p| {
-        (0..p.months.len())
-            .find(|&k| p.risk[k] >= t)
-            .map(|k| p.months[k])
-    }
+fn model_alarm(t: f64) -> impl Fn(&PatientVisits, usize) -> bool {
+    move |p, k| p.risk[k] >= t
 }
 
-/// The threshold giving the model `k` alarms among `sample`: the k-th largest per-patient
-/// maximum risk (infinity for k = 0).
+/// The threshold giving the model `k` alarms among `sample`: the k-th largest visit risk
+/// (infinity for k = 0).
 fn matched_threshold(d: &RestartData, sample: &[usize], k: usize) -> f64 {
     let mut m: Vec<f64> = sample
         .iter()
-        .map(|&i| {
-            d.patients[i]
-                .risk
-                .iter()
-                .copied()
-                .filter(|r| !r.is_nan())
-                .fold(f64::NEG_INFINITY, f64::max)
-        })
+        .flat_map(|&i| d.patients[i].risk.iter().copied().filter(|r| !r.is_nan()))
         .collect();
     m.sort_by(|a, b| b.total_cmp(a));
     if k == 0 {
+        f64::INFINITY
+    } else if m.is_empty() {
         f64::INFINITY
     } else {
         m[(k - 1).min(m.len() - 1)]
@@ -367,7 +362,7 @@ impl RestartComparison {
     /// A plain-text table for the terminal.
     pub fn render_table(&self) -> String {
         let mut s = format!(
-            "Restart policies: {} patients, {:.0} patient-years; an event is caught by an alarm at most {} months before it\n",
+            "Restart policies: {} patients, {:.0} patient-years; an alarm is a visit where the policy fires; an event is caught by an alarm at most {} months before it\n",
             self.patients, self.patient_years, self.window
         );
         s.push_str(&format!(

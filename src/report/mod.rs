@@ -361,6 +361,7 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
             p.policy.clone(),
             p.threshold.map_or("-".into(), |t| format!("{t:.3}")),
             p.alarms.to_string(),
+            p.patients_alarmed.to_string(),
             format!("{:.1}", p.alarms_per_100py),
             format!("{} / {}", p.caught, p.events),
             p.median_lead_months
@@ -377,10 +378,10 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
     rows.push(prow(&rs.model_at_threshold));
     h.table(
         &format!(
-            "Restart policies over {} patients ({:.0} patient-years): first alarm at a visit; an event counts as caught when the alarm came at most {} months before it",
+            "Restart policies over {} patients ({:.0} patient-years): an alarm is a visit at which the policy fires; an event counts as caught when an alarm came at most {} months before it",
             rs.patients, rs.patient_years, rs.window
         ),
-        &["policy", "risk threshold", "alarms", "per 100 PY", "events caught", "median lead (months)"],
+        &["policy", "risk threshold", "alarms (visits)", "patients alarmed", "alarms per 100 PY", "events caught", "median lead (months)"],
         &rows,
     );
     let diffs: Vec<String> = rs
