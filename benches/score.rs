@@ -3,8 +3,9 @@
 //! Run: `cargo bench --bench score` (needs `[[bench]] name = "score", harness = false`).
 //! Sizes: in memory 1e6 and 1e7 rows x 10 and 20 features (1e7 x 20 f64 = 1.6 GB); CSV: a
 //! 1e6-row, 20-column file scored end to end, against reading the same file with the `csv`
-//! crate alone (a floor for any streaming scorer) and with polars' multi-threaded CSV reader
-//! (the DESIGN.md target: scoring a file costs little more than polars reading it). Peers for
+//! crate alone (single-threaded records; the scorer only falls back to it for quoted data)
+//! and with polars' multi-threaded CSV reader (the DESIGN.md target: scoring a file costs
+//! little more than polars reading it). Peers for
 //! the in-memory kernel: `benches/peers/score_sklearn.py`.
 //! Set `MBDRISK_BENCH_QUICK=1` to skip the 1e7-row cases.
 
@@ -105,7 +106,9 @@ fn linear_spec(p: usize) -> DesignSpec {
     }
 }
 
-fn write_csv(path: &Path, n: usize, p: usize) {
+/// `quote_ids`: write the id column quoted, as R's `write.csv` does (the scorer then reads
+/// the file with the `csv` crate's single-threaded reader).
+fn write_csv(path: &Path, n: usize, p: usize, quote_ids: bool) {
     let x = matrix(n, p);
     let f = std::fs::File::create(path).expect("create bench csv");
     let mut w = std::io::BufWriter::new(f);
@@ -114,7 +117,11 @@ fn write_csv(path: &Path, n: usize, p: usize) {
         .collect();
     writeln!(w, "{}", header.join(",")).expect("write");
     for i in 0..n {
-        write!(w, "P{i}").expect("write");
+        if quote_ids {
+            write!(w, "\"P{i}\"").expect("write");
+        } else {
+            write!(w, "P{i}").expect("write");
+        }
         for v in &x[i * p..(i + 1) * p] {
             write!(w, ",{v:.6}").expect("write");
         }
@@ -129,7 +136,11 @@ fn csv_end_to_end(c: &mut Criterion) {
     let dir = std::env::var_os("MBDRISK_BENCH_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
     let data = dir.join(format!("mbdrisk_bench_{n}x{p}.csv"));
     if !data.exists() {
-        write_csv(&data, n, p);
+        write_csv(&data, n, p, false);
+    }
+    let quoted = dir.join(format!("mbdrisk_bench_{n}x{p}_quoted.csv"));
+    if !quoted.exists() {
+        write_csv(&quoted, n, p, true);
     }
     let out = dir.join("mbdrisk_bench_scores.csv");
     let mut coef = vec![-0.5];
@@ -143,6 +154,13 @@ fn csv_end_to_end(c: &mut Criterion) {
         b.iter(|| {
             scorer
                 .score_csv(&data, &out, &CsvScoreOptions::default())
+                .expect("score")
+        })
+    });
+    g.bench_function(BenchmarkId::new("score_csv_quoted_ids_p20", n), |b| {
+        b.iter(|| {
+            scorer
+                .score_csv(&quoted, &out, &CsvScoreOptions::default())
                 .expect("score")
         })
     });

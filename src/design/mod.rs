@@ -327,6 +327,19 @@ impl CompiledSpec {
         self.offsets[t]..self.offsets[t + 1]
     }
 
+    /// Whether term `t` reads its cell as a number (every transform but a text category):
+    /// for such a term, [`Cell::Num`] of the parsed value expands exactly as [`Cell::Text`]
+    /// of the text, so a caller may parse the cell itself.
+    pub fn reads_number(&self, t: usize) -> bool {
+        !matches!(self.ops[t], Op::CatText(_))
+    }
+
+    /// For a term that takes its number as it is (`Linear`), its design column within a row:
+    /// expanding [`Cell::Num`]`(v)` then just writes `v` there.
+    pub fn linear_column(&self, t: usize) -> Option<usize> {
+        matches!(self.ops[t], Op::Linear).then(|| self.offsets[t])
+    }
+
     /// Write the design columns of term `t` for one non-missing cell into `out`
     /// (`out.len() == self.term_range(t).len()`).
     ///

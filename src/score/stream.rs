@@ -1,8 +1,23 @@
 //! Streaming a CSV file through a [`Scorer`] into `scores.csv`.
 //!
-//! The input is read with the `csv` crate in batches of `batch_size` records (reused
-//! [`csv::ByteRecord`] buffers); each batch is transformed, scored and formatted in parallel
-//! over fixed chunks of rows, then written in order. Memory is flat in the number of rows.
+//! A reader thread cuts the file into batches of `batch_size` records; each batch is
+//! tokenised, transformed, scored and formatted in parallel (rayon) over fixed chunks of rows,
+//! then written in order. At most three batches exist at once, so memory is flat in the
+//! number of rows.
+//!
+//! Two record sources give the same records:
+//!
+//! - the fast path: large reads split into lines with `memchr`, fields split at the delimiter
+//!   inside the parallel workers. It is used while the data holds no quote character and no
+//!   carriage return other than in a `\r\n` line end (blank lines are skipped, as the `csv`
+//!   crate does);
+//! - the careful path: the `csv` crate's reader ([`csv::ByteRecord`]s), taken over from the
+//!   start of the batch in which the fast path first meets a `"` or a lone `\r`, for the rest
+//!   of the file.
+//!
+//! Cells of numeric terms are parsed from bytes with an exact fast path (at most 19 digits,
+//! no exponent: `m / 10^k` with both exact in an `f64`, one correctly rounded division) and
+//! fall back to `str::parse` otherwise, so values are the ones `str::parse` gives.
 //!
 //! Output columns (comma-separated, header first):
 //!
@@ -22,7 +37,7 @@
 //! number, is outside a transform's domain, or holds a level unseen in training stops the run
 //! at the end of its batch, listing every such cell of that batch (file row, header = row 1).
 
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -37,6 +52,9 @@ pub const DEFAULT_BATCH_ROWS: usize = 65_536;
 
 /// Rows per parallel work item inside a batch.
 const STREAM_CHUNK_ROWS: usize = 2048;
+
+/// Bytes asked of the file per read on the fast path.
+const READ_BYTES: usize = 1 << 22;
 
 /// Settings of [`Scorer::score_csv`].
 #[derive(Debug, Clone)]
@@ -69,7 +87,68 @@ pub struct ScoreSummary {
 
 /// Write `v` with the shortest round-trip representation, in exponent form outside
 /// `[1e-5, 1e15)` so tiny probabilities stay short.
+///
+/// The digits come from `ryu` (shortest round trip, closest to the exact value, as Rust's own
+/// formatting) and are laid out the way `{}` / `{:e}` lay them out; zero and non-finite
+/// values go through `std::fmt`.
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if v == 0.0 || !v.is_finite() {
+        write_f64_std(out, v);
+        return;
+    }
+    if may_be_a_tie(v) {
+        write_f64_std(out, v);
+        return;
+    }
+    let mut buf = ryu::Buffer::new();
+    let s = buf.format_finite(v).as_bytes();
+    let a = v.abs();
+    // Ryu writes [1e-5, 1e16) as std's `{}` does, save a ".0" after integers, and below
+    // 1e-5 or from 1e16 on as std's `{:e}` does ("1.5e-7", "1e20").
+    if (1e-5..1e15).contains(&a) {
+        out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s));
+        return;
+    }
+    if s.contains(&b'e') {
+        out.extend_from_slice(s);
+        return;
+    }
+    // [1e15, 1e16): ryu writes "dddddddddddddddd[.d]", std `{:e}` wants "d.ddd…e15"
+    let mut ds = [0u8; 24];
+    let mut n = 0usize;
+    let mut int_len = 0i32;
+    let mut seen_point = false;
+    for &b in s {
+        if b.is_ascii_digit() && n < ds.len() {
+            ds[n] = b;
+            n += 1;
+            int_len += i32::from(!seen_point);
+        } else if b == b'.' {
+            seen_point = true;
+        }
+    }
+    while n > 1 && ds[n - 1] == b'0' {
+        n -= 1;
+    }
+    match ds[..n].split_first() {
+        Some((first, rest)) if *first != b'0' => {
+            if v < 0.0 {
+                out.push(b'-');
+            }
+            out.push(*first);
+            if !rest.is_empty() {
+                out.push(b'.');
+                out.extend_from_slice(rest);
+            }
+            out.push(b'e');
+            out.extend_from_slice(itoa::Buffer::new().format(int_len - 1).as_bytes());
+        }
+        _ => write_f64_std(out, v),
+    }
+}
+
+/// `write_f64` through `std::fmt` (the reference layout).
+fn write_f64_std(out: &mut Vec<u8>, v: f64) {
     let a = v.abs();
     // write! to a Vec<u8> cannot fail
     let _ = if a == 0.0 || (1e-5..1e15).contains(&a) {
@@ -77,6 +156,88 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     } else {
         write!(out, "{v:e}")
     };
+}
+
+/// Whether `v` could lie exactly halfway between two shortest-length decimals. Ryu then
+/// rounds half to even and `std::fmt` rounds half up, so such values go through `std::fmt`.
+///
+/// A tie between two `n`-digit decimals (`n <= 17`) needs the exact decimal expansion of `v`
+/// to have `n + 1 <= 18` significant digits. With `v = m * 2^b` (`m` odd), a negative `b`
+/// gives exactly `-b` fraction digits, so `e - b` significant digits where `10^(e-1) <= |v|
+/// < 10^e`; a non-negative `b` makes `v` an integer, printed exactly below `2^53`. Computed
+/// scores (mantissas with more than ~21 significant bits) never come close.
+#[inline]
+fn may_be_a_tie(v: f64) -> bool {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, b) = if biased == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), biased - 1075)
+    };
+    let b = b + m.trailing_zeros() as i32;
+    if b >= 0 {
+        v.abs() >= 9_007_199_254_740_992.0
+    } else {
+        // e from the binary exponent: within one of the truth (log10(2) < 0.30103)
+        let e = ((biased.max(1) - 1023) as f64 * std::f64::consts::LOG10_2).floor() as i32 + 1;
+        e - b <= 21
+    }
+}
+
+/// Powers of ten exactly representable in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Parse a plain decimal `[+-]digits[.digits]` exactly, or `None` when the text is anything
+/// else (exponent, too many digits, not a number): the caller then asks `str::parse`.
+///
+/// With at most 19 digits, a mantissa `m <= 2^53` and `k <= 22` fraction digits, `m` and
+/// `10^k` are exact `f64`s and `m / 10^k` is one correctly rounded division: the same value
+/// `str::parse` returns.
+#[inline]
+fn parse_plain(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: u64 = 0;
+    let mut i = 0;
+    while i < digits.len() && digits[i].is_ascii_digit() {
+        m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
+        i += 1;
+    }
+    let int_digits = i;
+    let mut frac_digits = 0;
+    if i < digits.len() && digits[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < digits.len() && digits[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
+            i += 1;
+        }
+        frac_digits = i - start;
+    }
+    let n_digits = int_digits + frac_digits;
+    if i != digits.len() || n_digits == 0 || n_digits > 19 || m > (1u64 << 53) {
+        return None;
+    }
+    let v = m as f64 / *POW10.get(frac_digits)?;
+    Some(if neg { -v } else { v })
+}
+
+/// A cell as a number the way [`crate::design::parse_finite`] reads it, from bytes.
+#[inline]
+fn parse_cell(raw: &[u8]) -> Option<f64> {
+    parse_plain(raw).or_else(|| {
+        std::str::from_utf8(raw)
+            .ok()
+            .and_then(crate::design::parse_finite)
+    })
 }
 
 /// Append a CSV field, quoted when it contains a comma, quote, or line break.
@@ -98,7 +259,12 @@ fn write_field(out: &mut Vec<u8>, field: &[u8]) {
     }
 }
 
+#[inline]
 fn trim_bytes(b: &[u8]) -> &[u8] {
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if !f.is_ascii_whitespace() && !l.is_ascii_whitespace() => return b,
+        _ => {}
+    }
     let start = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -160,60 +326,299 @@ struct ChunkOut {
     n_missing: usize,
 }
 
-/// A batch of records handed from the reader thread to the scorer.
+/// Records of one chunk, whatever path read them.
+trait Rows: Sync {
+    /// Number of records.
+    fn n(&self) -> usize;
+    /// The fields of record `k`, pushed onto `fields` (cleared first).
+    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>);
+}
+
+/// Records read by the `csv` crate.
+impl Rows for [csv::ByteRecord] {
+    fn n(&self) -> usize {
+        self.len()
+    }
+    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>) {
+        fields.clear();
+        fields.extend(self[k].iter());
+    }
+}
+
+/// Plain lines (no quotes, no line end inside): fields are the bytes between delimiters.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    lines: &'a [(usize, usize)],
+    delimiter: u8,
+}
+
+impl Rows for Lines<'_> {
+    fn n(&self) -> usize {
+        self.lines.len()
+    }
+    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>) {
+        fields.clear();
+        let (s, e) = self.lines[k];
+        split_fields(&self.bytes[s..e], self.delimiter, fields);
+    }
+}
+
+/// Push the fields of `line` (split at every `delimiter`) onto `fields`, eight bytes at a time:
+/// fields are short, so a word-wide compare beats a `memchr` call per field.
+#[inline]
+fn split_fields<'a>(line: &'a [u8], delimiter: u8, fields: &mut Vec<&'a [u8]>) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from(delimiter) * 0x0101_0101_0101_0101;
+    let mut start = 0;
+    let mut base = 0;
+    let mut words = line.chunks_exact(8);
+    for word in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        let x = u64::from_le_bytes(le) ^ pattern;
+        // high bit set exactly in the bytes of x that are zero (the delimiter's)
+        let mut hits = !(((x & LOW7) + LOW7) | x | LOW7);
+        while hits != 0 {
+            let p = base + (hits.trailing_zeros() / 8) as usize;
+            fields.push(&line[start..p]);
+            start = p + 1;
+            hits &= hits - 1;
+        }
+        base += 8;
+    }
+    for (k, &b) in words.remainder().iter().enumerate() {
+        if b == delimiter {
+            fields.push(&line[start..base + k]);
+            start = base + k + 1;
+        }
+    }
+    fields.push(&line[start..]);
+}
+
+/// Buffers of one batch, handed from the reader thread to the scorer and back.
+#[derive(Default)]
 struct Batch {
+    /// Raw bytes of the batch (fast path); `lines` index into it.
+    bytes: Vec<u8>,
+    /// Byte ranges of the records in `bytes`, line ends excluded.
+    lines: Vec<(usize, usize)>,
+    /// Records (careful path); the first `filled` are this batch's.
     records: Vec<csv::ByteRecord>,
     filled: usize,
+    /// Whether this batch came from the careful path.
+    careful: bool,
+    /// An unreadable record or read failure: the run stops here.
     problems: Vec<Problem>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        if self.careful {
+            self.filled
+        } else {
+            self.lines.len()
+        }
+    }
+}
+
+/// The file after the header: large reads on the fast path, the `csv` crate once a batch
+/// holds a quote or a lone carriage return.
+enum Source {
+    Fast {
+        file: std::fs::File,
+        buf: Vec<u8>,
+        pos: usize,
+        len: usize,
+        eof: bool,
+    },
+    Careful(csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>),
+    /// Only while switching from one to the other.
+    Switching,
+}
+
+/// How a fast-path fill ended.
+enum Fill {
+    /// The batch is full or the file ended.
+    Done,
+    /// The batch holds a quote or a lone `\r`: hand it to the careful path from its start.
+    Careful,
+}
+
+impl Source {
+    /// Read more of the file after `pos`, keeping `buf[pos..len]` (moved to the front).
+    fn refill(
+        file: &mut std::fs::File,
+        buf: &mut Vec<u8>,
+        pos: &mut usize,
+        len: &mut usize,
+        eof: &mut bool,
+    ) -> std::io::Result<()> {
+        if *pos > 0 {
+            buf.copy_within(*pos..*len, 0);
+            *len -= *pos;
+            *pos = 0;
+        }
+        if *len == buf.len() {
+            let grow = buf.len().max(READ_BYTES);
+            buf.resize(buf.len() + grow, 0);
+        }
+        loop {
+            match file.read(&mut buf[*len..]) {
+                Ok(0) => {
+                    *eof = true;
+                    return Ok(());
+                }
+                Ok(k) => {
+                    *len += k;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Fast path: append up to `batch_size` lines to `batch` (which keeps every byte it
+    /// consumed, blank lines and line ends included, for a hand-over to the careful path).
+    fn fill_lines(&mut self, batch_size: usize, batch: &mut Batch) -> std::io::Result<Fill> {
+        let Source::Fast {
+            file,
+            buf,
+            pos,
+            len,
+            eof,
+        } = self
+        else {
+            return Ok(Fill::Careful);
+        };
+        while batch.lines.len() < batch_size {
+            let hay = &buf[*pos..*len];
+            match memchr::memchr3(b'\n', b'\r', b'"', hay) {
+                Some(k) if hay[k] == b'"' => return Ok(Fill::Careful),
+                Some(k) => {
+                    let end = if hay[k] == b'\n' {
+                        k + 1
+                    } else if k + 1 < hay.len() {
+                        if hay[k + 1] != b'\n' {
+                            return Ok(Fill::Careful);
+                        }
+                        k + 2
+                    } else if *eof {
+                        return Ok(Fill::Careful);
+                    } else {
+                        Source::refill(file, buf, pos, len, eof)?;
+                        continue;
+                    };
+                    let start = batch.bytes.len();
+                    if k > 0 {
+                        batch.lines.push((start, start + k));
+                    }
+                    batch.bytes.extend_from_slice(&hay[..end]);
+                    *pos += end;
+                }
+                None if *eof => {
+                    if !hay.is_empty() {
+                        let start = batch.bytes.len();
+                        batch.lines.push((start, start + hay.len()));
+                        batch.bytes.extend_from_slice(hay);
+                        *pos = *len;
+                    }
+                    return Ok(Fill::Done);
+                }
+                None => Source::refill(file, buf, pos, len, eof)?,
+            }
+        }
+        Ok(Fill::Done)
+    }
+
+    /// Switch to the careful path, re-reading from the start of `batch` (whose consumed bytes
+    /// it holds); `batch` is emptied.
+    fn switch_to_careful(&mut self, batch: &mut Batch, delimiter: u8) {
+        if !matches!(self, Source::Fast { .. }) {
+            return;
+        }
+        if let Source::Fast {
+            file,
+            buf,
+            pos,
+            len,
+            ..
+        } = std::mem::replace(self, Source::Switching)
+        {
+            let mut prefix = std::mem::take(&mut batch.bytes);
+            prefix.extend_from_slice(&buf[pos..len]);
+            batch.lines.clear();
+            let reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .buffer_capacity(1 << 20)
+                .from_reader(std::io::Cursor::new(prefix).chain(file));
+            *self = Source::Careful(reader);
+        }
+    }
 }
 
 /// Reader thread: fill batches of `batch_size` records (reusing returned buffers) until the
 /// file ends, a record is unreadable, or the scorer hangs up.
-fn read_batches<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
+fn read_batches(
+    mut src: Source,
     batch_size: usize,
+    delimiter: u8,
     source: &str,
     full: &std::sync::mpsc::SyncSender<Batch>,
-    empty: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+    empty: &std::sync::mpsc::Receiver<Batch>,
 ) {
     let mut n_read = 0usize;
     loop {
-        let mut records = empty.try_recv().unwrap_or_default();
-        let mut filled = 0;
-        let mut problems = Vec::new();
-        while filled < batch_size {
-            if records.len() == filled {
-                records.push(csv::ByteRecord::new());
-            }
-            match reader.read_byte_record(&mut records[filled]) {
-                Ok(true) => filled += 1,
-                Ok(false) => break,
+        let mut batch = empty.try_recv().unwrap_or_default();
+        batch.bytes.clear();
+        batch.lines.clear();
+        batch.filled = 0;
+        batch.careful = false;
+        batch.problems.clear();
+        let read_problem = |at: usize, e: &dyn std::fmt::Display| Problem {
+            file: source.to_string(),
+            row: Some(file_row(at)),
+            column: None,
+            value: None,
+            expected: format!("a well-formed CSV record ({e})"),
+        };
+        let mut ended = false;
+        if matches!(src, Source::Fast { .. }) {
+            match src.fill_lines(batch_size, &mut batch) {
+                Ok(Fill::Done) => ended = batch.lines.len() < batch_size,
+                Ok(Fill::Careful) => src.switch_to_careful(&mut batch, delimiter),
                 Err(e) => {
-                    problems.push(Problem {
-                        file: source.to_string(),
-                        row: Some(file_row(n_read + filled)),
-                        column: None,
-                        value: None,
-                        expected: format!("a well-formed CSV record ({e})"),
-                    });
-                    break;
+                    let at = n_read + batch.lines.len();
+                    batch.problems.push(read_problem(at, &e));
                 }
             }
         }
+        if let Source::Careful(reader) = &mut src {
+            batch.careful = true;
+            while batch.filled < batch_size {
+                if batch.records.len() == batch.filled {
+                    batch.records.push(csv::ByteRecord::new());
+                }
+                match reader.read_byte_record(&mut batch.records[batch.filled]) {
+                    Ok(true) => batch.filled += 1,
+                    Ok(false) => break,
+                    Err(e) => {
+                        batch.problems.push(read_problem(n_read + batch.filled, &e));
+                        break;
+                    }
+                }
+            }
+            ended = batch.filled < batch_size;
+        }
+        let filled = batch.len();
         n_read += filled;
-        let last = filled < batch_size || !problems.is_empty();
-        if filled == 0 && problems.is_empty() {
+        let last = ended || !batch.problems.is_empty();
+        if filled == 0 && batch.problems.is_empty() {
             return;
         }
-        if full
-            .send(Batch {
-                records,
-                filled,
-                problems,
-            })
-            .is_err()
-            || last
-        {
+        if full.send(batch).is_err() || last {
             return;
         }
     }
@@ -235,6 +640,18 @@ impl Scorer {
         output: &Path,
         opts: &CsvScoreOptions,
     ) -> Result<ScoreSummary> {
+        self.score_csv_with(input, output, opts, false)
+    }
+
+    /// [`Scorer::score_csv`], optionally reading every record with the `csv` crate (tests
+    /// compare both paths).
+    fn score_csv_with(
+        &self,
+        input: &Path,
+        output: &Path,
+        opts: &CsvScoreOptions,
+        careful_only: bool,
+    ) -> Result<ScoreSummary> {
         if opts.batch_size == 0 {
             return Err(Error::Usage("--batch-size must be at least 1".into()));
         }
@@ -248,7 +665,7 @@ impl Scorer {
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(true)
-            .buffer_capacity(1 << 20)
+            .buffer_capacity(1 << 16)
             .from_reader(file);
         let header = reader
             .byte_headers()
@@ -267,6 +684,27 @@ impl Scorer {
         }
         let (cols, id_col) =
             resolve_header(&header, &source, &self.compiled, opts.id_column.as_deref())?;
+        // the data start right after the header record
+        let data_start = reader.position().byte();
+        let mut file = reader.into_inner();
+        file.seek(std::io::SeekFrom::Start(data_start))
+            .map_err(|e| Error::io(input, e))?;
+        let mut src = Source::Fast {
+            file,
+            buf: vec![0; READ_BYTES],
+            pos: 0,
+            len: 0,
+            eof: false,
+        };
+        if careful_only {
+            src.switch_to_careful(&mut Batch::default(), delimiter);
+        }
+        let numeric: Vec<bool> = (0..cols.len())
+            .map(|t| self.compiled.reads_number(t))
+            .collect();
+        let linear: Vec<Option<usize>> = (0..cols.len())
+            .map(|t| self.compiled.linear_column(t))
+            .collect();
         let width = header.len();
         let mut summary = ScoreSummary {
             n_rows: 0,
@@ -285,36 +723,50 @@ impl Scorer {
             // written; at most three batches exist at once, so memory stays flat.
             std::thread::scope(|scope| -> Result<()> {
                 let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
-                let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+                let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
                 let batch_size = opts.batch_size;
-                let src = source.as_str();
-                scope
-                    .spawn(move || read_batches(&mut reader, batch_size, src, &full_tx, &empty_rx));
-                for batch in full_rx.iter() {
-                    let Batch {
-                        records,
-                        filled,
-                        problems,
-                    } = batch;
-                    if !problems.is_empty() {
-                        return Err(Error::InvalidInput(problems));
+                let src_name = source.as_str();
+                scope.spawn(move || {
+                    read_batches(src, batch_size, delimiter, src_name, &full_tx, &empty_rx)
+                });
+                let ctx = ChunkCtx {
+                    cols: &cols,
+                    numeric: &numeric,
+                    linear: &linear,
+                    id_col,
+                    width,
+                    source: &source,
+                };
+                for mut batch in full_rx.iter() {
+                    if !batch.problems.is_empty() {
+                        return Err(Error::InvalidInput(std::mem::take(&mut batch.problems)));
                     }
                     let first = summary.n_rows;
-                    let outs: Vec<ChunkOut> = records[..filled]
-                        .par_chunks(STREAM_CHUNK_ROWS)
-                        .enumerate()
-                        .map(|(c, recs)| {
-                            self.score_chunk(
-                                recs,
-                                first + c * STREAM_CHUNK_ROWS,
-                                &cols,
-                                id_col,
-                                width,
-                                &source,
-                            )
-                        })
-                        .collect();
-                    let _ = empty_tx.send(records);
+                    let filled = batch.len();
+                    let outs: Vec<ChunkOut> = if batch.careful {
+                        batch.records[..filled]
+                            .par_chunks(STREAM_CHUNK_ROWS)
+                            .enumerate()
+                            .map(|(c, recs)| {
+                                self.score_chunk(recs, first + c * STREAM_CHUNK_ROWS, &ctx)
+                            })
+                            .collect()
+                    } else {
+                        batch
+                            .lines
+                            .par_chunks(STREAM_CHUNK_ROWS)
+                            .enumerate()
+                            .map(|(c, lines)| {
+                                let rows = Lines {
+                                    bytes: &batch.bytes,
+                                    lines,
+                                    delimiter,
+                                };
+                                self.score_chunk(&rows, first + c * STREAM_CHUNK_ROWS, &ctx)
+                            })
+                            .collect()
+                    };
+                    let _ = empty_tx.send(batch);
                     let problems: Vec<Problem> = outs
                         .iter()
                         .flat_map(|o| o.problems.iter().cloned())
@@ -343,37 +795,56 @@ impl Scorer {
     }
 
     /// Transform, score and format a chunk of records whose first is data row `first`.
-    fn score_chunk(
+    fn score_chunk<R: Rows + ?Sized>(
         &self,
-        recs: &[csv::ByteRecord],
+        recs: &R,
         first: usize,
-        cols: &[usize],
-        id_col: Option<usize>,
-        width: usize,
-        source: &str,
+        ctx: &ChunkCtx<'_>,
     ) -> ChunkOut {
         let c = &self.compiled;
-        let mut text = Vec::with_capacity(recs.len() * 48);
+        let source = ctx.source;
+        let mut text = Vec::with_capacity(recs.n() * 48);
         let mut problems = Vec::new();
         let mut n_missing = 0;
         let mut x = vec![0.0; c.width()];
-        for (k, rec) in recs.iter().enumerate() {
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(ctx.width);
+        let mut row_no = itoa::Buffer::new();
+        for k in 0..recs.n() {
             let i = first + k;
-            if rec.len() != width {
+            recs.fields(k, &mut fields);
+            if fields.len() != ctx.width {
                 problems.push(Problem {
                     file: source.to_string(),
                     row: Some(file_row(i)),
                     column: None,
-                    value: Some(format!("{} fields", rec.len())),
-                    expected: format!("{width} fields, as many as the header has (ragged row)"),
+                    value: Some(format!("{} fields", fields.len())),
+                    expected: format!(
+                        "{} fields, as many as the header has (ragged row)",
+                        ctx.width
+                    ),
                 });
                 continue;
             }
             let mut missing = false;
-            for (t, &j) in cols.iter().enumerate() {
-                let raw = trim_bytes(&rec[j]);
+            for (t, &j) in ctx.cols.iter().enumerate() {
+                let raw = trim_bytes(fields[j]);
+                if raw.is_empty() || raw == b"NA" {
+                    missing = true;
+                    continue;
+                }
+                if ctx.numeric[t] {
+                    if let Some(v) = parse_cell(raw) {
+                        // the same as expanding the text: numeric terms parse it this way
+                        if let Some(slot) = ctx.linear[t] {
+                            x[slot] = v;
+                        } else if let Err(e) = c.expand(t, Cell::Num(v), &mut x[c.term_range(t)]) {
+                            let shown = String::from_utf8_lossy(raw);
+                            problems.push(c.problem(source, i, t, Cell::Text(&shown), e));
+                        }
+                        continue;
+                    }
+                }
                 let cell = match std::str::from_utf8(raw) {
-                    Ok(s) if s.is_empty() || s == "NA" => Cell::Missing,
                     Ok(s) => Cell::Text(s),
                     Err(_) => {
                         problems.push(Problem::cell(
@@ -386,10 +857,6 @@ impl Scorer {
                         continue;
                     }
                 };
-                if cell == Cell::Missing {
-                    missing = true;
-                    continue;
-                }
                 if let Err(e) = c.expand(t, cell, &mut x[c.term_range(t)]) {
                     problems.push(c.problem(source, i, t, cell, e));
                 }
@@ -397,10 +864,10 @@ impl Scorer {
             if !problems.is_empty() {
                 continue;
             }
-            let _ = write!(text, "{}", i + 1);
+            text.extend_from_slice(row_no.format(i + 1).as_bytes());
             text.push(b',');
-            if let Some(j) = id_col {
-                write_field(&mut text, trim_bytes(&rec[j]));
+            if let Some(j) = ctx.id_col {
+                write_field(&mut text, trim_bytes(fields[j]));
                 text.push(b',');
             }
             if missing {
@@ -482,9 +949,37 @@ where
     crate::io::write_atomic(output, fill)
 }
 
+/// What every chunk of a run needs besides its records.
+struct ChunkCtx<'a> {
+    /// Column index of each term's variable.
+    cols: &'a [usize],
+    /// Whether each term reads its cell as a number.
+    numeric: &'a [bool],
+    /// For a term taken as it is, its design column.
+    linear: &'a [Option<usize>],
+    id_col: Option<usize>,
+    /// Fields per record (the header's).
+    width: usize,
+    source: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::design::{DesignSpec, LevelKind, TermSpec, Transform};
+
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
 
     #[test]
     fn floats_round_trip_and_stay_short() {
@@ -507,9 +1002,307 @@ mod tests {
     }
 
     #[test]
+    fn fast_float_output_is_byte_identical_to_std_fmt() {
+        let mut specials = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            5e-324,
+            1e-5,
+            0.99999e-5,
+            1e15,
+            999_999_999_999_999.9,
+            1e16,
+            0.1,
+            0.3,
+            1.0,
+            10.0,
+            100.0,
+            123_456.0,
+            1e14,
+            0.5,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            // an exact tie between two shortest candidates (ryu and std round it differently)
+            1727756845721204.3,
+        ];
+        for t in [1e-5, 1e15, 1e16, 1e-4, 1.0] {
+            for d in [-2i64, -1, 1, 2] {
+                let bits = (f64::to_bits(t) as i64 + d) as u64;
+                specials.push(f64::from_bits(bits));
+            }
+        }
+        for k in -320..=308 {
+            specials.push(10f64.powi(k));
+            specials.push(-1.5 * 10f64.powi(k));
+        }
+        let mut rng = XorShift(0x1234_5678_9abc_def1);
+        let check = |v: f64| {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            write_f64(&mut a, v);
+            write_f64_std(&mut b, v);
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{v:?}"
+            );
+        };
+        for v in specials {
+            check(v);
+        }
+        for _ in 0..300_000 {
+            // arbitrary bit patterns
+            check(f64::from_bits(rng.next()));
+            // scores: linear predictors and probabilities
+            let lp = (rng.unit() - 0.5) * 80.0;
+            check(lp);
+            check(logistic(lp));
+            // short decimals
+            check((rng.next() % 100_000) as f64 / 1000.0);
+            // few-bit dyadic values, where ties between shortest candidates live
+            let m = (rng.next() >> (11 + rng.next() % 40)) as f64;
+            check(m / 2f64.powi((rng.next() % 70) as i32));
+            check(m * 2f64.powi((rng.next() % 40) as i32));
+        }
+    }
+
+    #[test]
+    fn byte_parser_agrees_with_str_parse() {
+        let cases = [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "-1",
+            "+1",
+            "1.",
+            ".5",
+            "-.5",
+            "+.5",
+            ".",
+            "-",
+            "+",
+            "",
+            "1e5",
+            "1E-3",
+            "1.5e300",
+            "inf",
+            "-inf",
+            "NaN",
+            "nan",
+            "infinity",
+            "0x10",
+            "1_000",
+            "1,5",
+            "--1",
+            "1.2.3",
+            " 1",
+            "1 ",
+            "00012.5000",
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740993.0",
+            "0.1",
+            "0.30000000000000004",
+            "1234567890123456789",
+            "12345678901234567890",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "123456.7890123456789",
+            "1e400",
+            "-1e400",
+            "4.9e-324",
+            "2.5e-324",
+            "٣",
+        ];
+        for s in cases {
+            assert_eq!(
+                parse_cell(s.as_bytes()).map(f64::to_bits),
+                crate::design::parse_finite(s).map(f64::to_bits),
+                "{s:?}"
+            );
+        }
+        let mut rng = XorShift(0x0dd_ba11);
+        for _ in 0..200_000 {
+            let int_len = (rng.next() % 12) as usize;
+            let frac_len = (rng.next() % 14) as usize;
+            let mut s = String::new();
+            match rng.next() % 3 {
+                0 => s.push('-'),
+                1 => s.push('+'),
+                _ => {}
+            }
+            for _ in 0..int_len {
+                s.push(char::from(b'0' + (rng.next() % 10) as u8));
+            }
+            if frac_len > 0 || rng.next() % 2 == 0 {
+                s.push('.');
+            }
+            for _ in 0..frac_len {
+                s.push(char::from(b'0' + (rng.next() % 10) as u8));
+            }
+            assert_eq!(
+                parse_cell(s.as_bytes()).map(f64::to_bits),
+                crate::design::parse_finite(&s).map(f64::to_bits),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn word_wide_split_matches_a_plain_split() {
+        let mut rng = XorShift(0xfeed_f00d);
+        for len in 0..200 {
+            for _ in 0..20 {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| match rng.next() % 5 {
+                        0 => b',',
+                        1 => b'\t',
+                        2 => 0xac, // ',' with the high bit set
+                        3 => 0x2d,
+                        _ => b'7',
+                    })
+                    .collect();
+                for d in [b',', b'\t'] {
+                    let mut fields = Vec::new();
+                    split_fields(&line, d, &mut fields);
+                    let plain: Vec<&[u8]> = line.split(|&b| b == d).collect();
+                    assert_eq!(fields, plain, "{line:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn fields_with_commas_are_quoted() {
         let mut b = Vec::new();
         write_field(&mut b, b"a,\"b\"");
         assert_eq!(b, b"\"a,\"\"b\"\"\"");
+    }
+
+    fn term(variable: &str, transform: Transform, levels: Option<Vec<&str>>) -> TermSpec {
+        let levels: Option<Vec<String>> =
+            levels.map(|l| l.into_iter().map(str::to_string).collect());
+        let columns = match &levels {
+            Some(l) => l[1..].iter().map(|x| format!("{variable}={x}")).collect(),
+            None => vec![variable.to_string()],
+        };
+        TermSpec {
+            variable: variable.into(),
+            transform,
+            knots: None,
+            level_kind: levels.as_ref().map(|_| LevelKind::Text),
+            levels,
+            columns,
+        }
+    }
+
+    fn test_scorer() -> Scorer {
+        let spec = DesignSpec {
+            outcome: "y".into(),
+            terms: vec![
+                term("a", Transform::Linear, None),
+                term("b", Transform::Log, None),
+                term("g", Transform::Categorical, Some(vec!["u", "v", "w"])),
+            ],
+        };
+        Scorer::new(&spec, &[0.25, -0.5, 1.25, 0.75, -2.0]).expect("scorer")
+    }
+
+    /// Output bytes or error text of a run.
+    fn run(
+        text: &[u8],
+        name: &str,
+        batch: usize,
+        careful: bool,
+    ) -> std::result::Result<Vec<u8>, String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join(name);
+        std::fs::write(&data, text).expect("write");
+        let out = dir.path().join("scores.csv");
+        let opts = CsvScoreOptions {
+            id_column: Some("id".into()),
+            batch_size: batch,
+        };
+        match test_scorer().score_csv_with(&data, &out, &opts, careful) {
+            Ok(_) => Ok(std::fs::read(&out).expect("read")),
+            Err(e) => {
+                assert!(!out.exists(), "no output after an error");
+                Err(e.to_string().replace(&data.display().to_string(), name))
+            }
+        }
+    }
+
+    #[test]
+    fn fast_and_careful_paths_give_the_same_bytes() {
+        let body =
+            "a,b,g,id\n1.5,2,u,P1\n-3,0.25,v,P2\n,1,w,P3\n7,NA,u,P4\n 8 ,1e1,w,P5\n.5,3.,v,P6\n";
+        let quoted = format!("{body}9,1,\"u\",\"P,7\"\n10,2,v,\"P\n8\"\n11,3,w,P9\n");
+        let crlf = body.replace('\n', "\r\n");
+        let lone_cr = format!("{body}12,1,u,Q1\r13,2,v,Q2\n14,3,w,Q3\n");
+        let inputs: Vec<(String, &str)> = vec![
+            (body.to_string(), "d.csv"),
+            (body.trim_end().to_string(), "d.csv"),
+            (
+                body.replace("\nP2", "\n\n\nP2").replace("\n7", "\n\r\n7"),
+                "d.csv",
+            ),
+            (format!("\u{feff}{body}"), "d.csv"),
+            (crlf.clone(), "d.csv"),
+            (crlf.trim_end().to_string(), "d.csv"),
+            (format!("{crlf}\r"), "d.csv"),
+            (quoted.clone(), "d.csv"),
+            (quoted.replace("P,7", "P7"), "d.csv"),
+            (lone_cr, "d.csv"),
+            ("\"a\",b,g,id\n1,2,u,P1\n2,3,v,P2\n".to_string(), "d.csv"),
+            ("a,b,g,id\r\n1,2,u,P1\r\n".to_string(), "d.csv"),
+            (body.replace(',', "\t"), "d.tsv"),
+        ];
+        for (text, name) in &inputs {
+            let reference = run(text.as_bytes(), name, 1, true);
+            assert!(reference.is_ok(), "{text:?}: {reference:?}");
+            for batch in [1, 2, 3, 7, 1000, usize::MAX / 2] {
+                for careful in [false, true] {
+                    assert_eq!(
+                        run(text.as_bytes(), name, batch, careful),
+                        reference,
+                        "{text:?}, batch {batch}, careful {careful}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_and_careful_paths_report_the_same_problems() {
+        let body = "a,b,g,id\n1,2,u,P1\nx,2,u,P2\n1,-1,v,P3\n1,2,z,P4\n1,2\n1,2,u,P6\n";
+        let quoted_early = body.replace("1,2,u,P1", "\"1\",2,u,P1");
+        let quoted_late = body.replace("P6", "\"P6\"");
+        let blank = body.replace("\nx", "\n\n\r\nx");
+        for text in [body.to_string(), quoted_early, quoted_late, blank] {
+            for batch in [1, 2, 3, 7, usize::MAX / 2] {
+                let fast = run(text.as_bytes(), "d.csv", batch, false);
+                let careful = run(text.as_bytes(), "d.csv", batch, true);
+                assert_eq!(fast, careful, "{text:?}, batch {batch}");
+                let msg = fast.expect_err("bad input");
+                assert!(msg.contains("row 3, column 'a': found 'x'"), "{msg}");
+            }
+            let all = run(text.as_bytes(), "d.csv", usize::MAX / 2, false).expect_err("bad");
+            assert!(
+                all.contains("row 3, column 'a': found 'x'; expected a number"),
+                "{all}"
+            );
+            assert!(
+                all.contains("row 4, column 'b': found '-1'; expected a positive number"),
+                "{all}"
+            );
+            assert!(all.contains("row 5, column 'g': found 'z'"), "{all}");
+            assert!(all.contains("row 6") && all.contains("ragged"), "{all}");
+        }
     }
 }
