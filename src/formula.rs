@@ -66,6 +66,20 @@ pub struct Term {
     pub span: (usize, usize),
     /// Byte span of the column name in the formula text.
     pub column_span: (usize, usize),
+    /// `term:by`: the term's columns multiplied by a numeric second factor (R's `a:b`).
+    pub by: Option<ByFactor>,
+}
+
+/// The numeric second factor of an interaction `term:by`: a column, or `log`, `log1p` or
+/// `sqrt` of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByFactor {
+    /// The column it reads.
+    pub column: String,
+    /// [`TermKind::Plain`], [`TermKind::Log`], [`TermKind::Log1p`] or [`TermKind::Sqrt`].
+    pub kind: TermKind,
+    /// Byte span of the column name in the formula text.
+    pub column_span: (usize, usize),
 }
 
 /// The left-hand side.
@@ -162,7 +176,15 @@ impl Formula {
     /// Every column the formula reads: response columns first, then term columns in order.
     pub fn columns(&self) -> Vec<&str> {
         let mut out = self.response.columns();
-        out.extend(self.terms.iter().map(|t| t.column.as_str()));
+        for t in &self.terms {
+            for c in
+                std::iter::once(t.column.as_str()).chain(t.by.as_ref().map(|b| b.column.as_str()))
+            {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
         out
     }
 
@@ -178,11 +200,12 @@ impl Formula {
                 time, event, span, ..
             } => vec![(time.as_str(), *span), (event.as_str(), *span)],
         };
-        spans.extend(
-            self.terms
-                .iter()
-                .map(|t| (t.column.as_str(), t.column_span)),
-        );
+        for t in &self.terms {
+            spans.push((t.column.as_str(), t.column_span));
+            if let Some(b) = &t.by {
+                spans.push((b.column.as_str(), b.column_span));
+            }
+        }
         for (col, span) in spans {
             if !names.iter().any(|n| n == col) {
                 let suggestion = did_you_mean(col, names)
@@ -251,7 +274,8 @@ enum Tok {
     Comma,
     LParen,
     RParen,
-    /// An operator we know but do not support yet (`*`, `:`, `-`, `^`, `/`).
+    Colon,
+    /// An operator we know but do not support yet (`*`, `-`, `^`, `/`).
     Unsupported(char),
     End,
 }
@@ -267,6 +291,7 @@ impl Tok {
             Tok::Comma => "','".into(),
             Tok::LParen => "'('".into(),
             Tok::RParen => "')'".into(),
+            Tok::Colon => "':'".into(),
             Tok::Unsupported(c) => format!("'{c}'"),
             Tok::End => "the end of the formula".into(),
         }
@@ -306,7 +331,8 @@ fn tokenize(text: &str) -> std::result::Result<Vec<Spanned>, FormulaError> {
             ',' => Some(Tok::Comma),
             '(' => Some(Tok::LParen),
             ')' => Some(Tok::RParen),
-            '*' | ':' | '-' | '^' | '/' => Some(Tok::Unsupported(c)),
+            ':' => Some(Tok::Colon),
+            '*' | '-' | '^' | '/' => Some(Tok::Unsupported(c)),
             _ => None,
         };
         if let Some(t) = single {
@@ -407,7 +433,7 @@ impl Parser<'_> {
                 self.text,
                 span,
                 format!(
-                    "'{c}' is not supported: terms are joined with '+' (interactions and removals are not supported yet)"
+                    "'{c}' is not supported: terms are joined with '+', interactions written a:b (removals and '*' are not supported)"
                 ),
             ),
             _ => err(
@@ -457,7 +483,7 @@ impl Parser<'_> {
                 (Tok::Plus, _) => terms.push(self.term()?),
                 (Tok::End, _) => break,
                 (tok, span) => {
-                    return Err(self.unexpected(&tok, span, "'+' or the end of the formula"))
+                    return Err(self.unexpected(&tok, span, "'+', ':' or the end of the formula"))
                 }
             }
         }
@@ -497,7 +523,49 @@ impl Parser<'_> {
         Ok(Response::Binary { column: name, span })
     }
 
+    /// A term, or an interaction `factor:factor` whose second factor is numeric.
     fn term(&mut self) -> PResult<Term> {
+        let mut t = self.factor()?;
+        if self.peek().0 != Tok::Colon {
+            return Ok(t);
+        }
+        self.next(); // ':'
+        if matches!(t.kind, TermKind::Rcs { .. }) {
+            return Err(err(
+                self.text,
+                t.span,
+                "rcs() cannot be the first factor of an interaction: write the numeric factor first, e.g. landmark:x",
+            ));
+        }
+        let by = self.factor()?;
+        if !matches!(
+            by.kind,
+            TermKind::Plain | TermKind::Log | TermKind::Log1p | TermKind::Sqrt
+        ) {
+            return Err(err(
+                self.text,
+                by.span,
+                "the second factor of an interaction a:b must be a numeric column or log/log1p/sqrt of one",
+            ));
+        }
+        if self.peek().0 == Tok::Colon {
+            let (_, span) = self.next();
+            return Err(err(
+                self.text,
+                span,
+                "only two-way interactions a:b are supported",
+            ));
+        }
+        t.span = (t.span.0, by.span.1);
+        t.by = Some(ByFactor {
+            column: by.column,
+            kind: by.kind,
+            column_span: by.column_span,
+        });
+        Ok(t)
+    }
+
+    fn factor(&mut self) -> PResult<Term> {
         let (name, span) = self.name("a column name or a function such as rcs(x, 4)")?;
         if self.peek().0 != Tok::LParen {
             return Ok(Term {
@@ -505,6 +573,7 @@ impl Parser<'_> {
                 kind: TermKind::Plain,
                 span,
                 column_span: span,
+                by: None,
             });
         }
         let kind = match name.as_str() {
@@ -579,6 +648,7 @@ impl Parser<'_> {
             kind,
             span: (span.0, close.1),
             column_span,
+            by: None,
         })
     }
 }
@@ -586,17 +656,31 @@ impl Parser<'_> {
 fn check_duplicates(f: &Formula) -> PResult<()> {
     let outcome = f.response.columns();
     for (i, t) in f.terms.iter().enumerate() {
-        if outcome.contains(&t.column.as_str()) {
-            return Err(err(
-                &f.text,
-                t.column_span,
-                format!(
-                    "'{}' is the outcome and cannot also be a predictor",
-                    t.column
-                ),
-            ));
+        for (col, span) in std::iter::once((&t.column, t.column_span))
+            .chain(t.by.as_ref().map(|b| (&b.column, b.column_span)))
+        {
+            if outcome.contains(&col.as_str()) {
+                return Err(err(
+                    &f.text,
+                    span,
+                    format!("'{col}' is the outcome and cannot also be a predictor"),
+                ));
+            }
         }
-        if f.terms[..i].iter().any(|u| u.column == t.column) {
+        let by = |u: &Term| u.by.as_ref().map(|b| b.column.clone());
+        if let Some(b) = &t.by {
+            if b.column == t.column {
+                return Err(err(
+                    &f.text,
+                    t.span,
+                    format!("'{}:{}' multiplies a column by itself", t.column, b.column),
+                ));
+            }
+        }
+        if f.terms[..i]
+            .iter()
+            .any(|u| u.column == t.column && by(u) == by(t))
+        {
             return Err(err(
                 &f.text,
                 t.span,
@@ -613,6 +697,36 @@ fn check_duplicates(f: &Formula) -> PResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interactions_parse_and_bad_ones_are_refused() {
+        let f = parse("y ~ mrd + landmark + mrd:landmark + log(ctx):log(landmark)").expect("parse");
+        assert_eq!(f.terms.len(), 4);
+        let by = f.terms[2].by.as_ref().expect("interaction");
+        assert_eq!(
+            (f.terms[2].column.as_str(), by.column.as_str()),
+            ("mrd", "landmark")
+        );
+        assert_eq!(f.terms[3].kind, TermKind::Log);
+        assert_eq!(f.terms[3].by.as_ref().map(|b| b.kind), Some(TermKind::Log));
+        assert_eq!(f.columns(), vec!["y", "mrd", "landmark", "ctx"]);
+        for (bad, needle) in [
+            (
+                "y ~ rcs(age, 4):landmark",
+                "rcs() cannot be the first factor",
+            ),
+            ("y ~ age:rcs(landmark, 3)", "second factor"),
+            ("y ~ age:cat(landmark)", "second factor"),
+            ("y ~ a:b:c", "two-way"),
+            ("y ~ a:a", "by itself"),
+            ("y ~ a:b + a:b", "two terms"),
+            ("y ~ a:y", "outcome"),
+            ("y ~ a*b", "'*' is not supported"),
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert!(e.message.contains(needle), "{bad}: {}", e.message);
+        }
+    }
 
     #[test]
     fn parses_every_term_kind() {

@@ -221,3 +221,77 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
     expect_exit_2(&o, &["--visits"]);
     assert!(!dir.path().join("s.csv").exists());
 }
+
+/// A static model with an interaction term: `score` (which reads such models whole instead
+/// of streaming) gives the model's own predictions, and a bad factor cell is named.
+#[test]
+fn interaction_model_scores_from_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let o = mbdrisk(
+        &[
+            "fit",
+            "--formula",
+            "event_24m ~ log(ctx_ng_ml) + mrd + bpa_months + mrd:bpa_months + log(ctx_ng_ml):bpa_months",
+        ],
+        &[("--data", &demo("cohort.csv")), ("--out", &model)],
+    );
+    ok(&o);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    let names: Vec<String> = m["coefficients"]
+        .as_array()
+        .expect("coefficients")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        names.contains(&"mrd=positive * bpa_months".to_string()),
+        "{names:?}"
+    );
+    let scores = dir.path().join("s.csv");
+    let o = mbdrisk(
+        &["score", "--id", "patient_id"],
+        &[
+            ("--model", &model),
+            ("--data", &demo("cohort.csv")),
+            ("--out", &scores),
+        ],
+    );
+    ok(&o);
+    let text = std::fs::read_to_string(&scores).expect("scores");
+    let first: Vec<&str> = text.lines().nth(1).expect("row").split(',').collect();
+    // MM00001: ctx 0.118, mrd negative, bpa 14: lp = b0 + b_ctx log(0.118) + 14 b_bpa
+    // + 14 log(0.118) b_ctx:bpa.
+    let b: Vec<f64> = m["coefficients"]
+        .as_array()
+        .expect("coefficients")
+        .iter()
+        .map(|c| c["estimate"].as_f64().expect("estimate"))
+        .collect();
+    let l = 0.118f64.ln();
+    let lp = b[0] + b[1] * l + 14.0 * b[3] + 14.0 * l * b[5];
+    let got: f64 = first[2].parse().expect("lp");
+    assert!((got - lp).abs() < 1e-12, "lp {got} vs {lp}");
+    // A factor cell outside log's domain is named with row and column.
+    let bad = dir.path().join("bad.csv");
+    let cohort = std::fs::read_to_string(demo("cohort.csv")).expect("cohort");
+    let mut lines: Vec<String> = cohort.lines().take(4).map(str::to_string).collect();
+    lines[2] = lines[2].replace(",0.102,", ",-1,");
+    std::fs::write(&bad, lines.join("\n") + "\n").expect("write");
+    let o = mbdrisk(
+        &["score"],
+        &[
+            ("--model", &model),
+            ("--data", &bad),
+            ("--out", &dir.path().join("b.csv")),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("row 3") && err.contains("ctx_ng_ml") && err.contains("-1"),
+        "{err}"
+    );
+    assert!(!dir.path().join("b.csv").exists());
+}

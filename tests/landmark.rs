@@ -205,14 +205,21 @@ fn golden(name: &str) -> String {
 
 const FORMULA: &str = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet + months_since_pet";
 
+/// The `mbdrisk demo` super-model: spline in landmark time, marker x landmark interactions.
+const FORMULA_INTERACTIONS: &str = "Surv(time_months, event) ~ rcs(landmark, 3) + log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet + agent + log(ctx_ng_ml):landmark + ctx_above_lsc:landmark + mrd:landmark + mrd_conversion:landmark + ctdna:landmark + pet:landmark + agent:landmark";
+
 fn demo_fit() -> mbdrisk::model::landmark::DynamicFit {
+    demo_fit_of(FORMULA)
+}
+
+fn demo_fit_of(formula: &str) -> mbdrisk::model::landmark::DynamicFit {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
     let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
     let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
     fit_dynamic(
         &cohort.table,
         &visits.table,
-        FORMULA,
+        formula,
         &LandmarkOptions::default(),
         &FitOptions::default(),
     )
@@ -253,9 +260,27 @@ fn demo_ipcw_matches_riskregression() {
 
 #[test]
 fn demo_supermodel_matches_glm_and_vcovcl() {
-    let fit = demo_fit();
+    compare_supermodel(&demo_fit(), "supermodel.csv");
+}
+
+/// rcs(landmark, 3) knots, factor x numeric and log(x) x numeric interaction columns.
+#[test]
+fn demo_supermodel_with_interactions_matches_glm_and_vcovcl() {
+    let fit = demo_fit_of(FORMULA_INTERACTIONS);
+    let names: Vec<&str> = fit
+        .model
+        .coefficients
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(names.contains(&"mrd=positive * landmark"), "{names:?}");
+    assert!(names.contains(&"ctx_ng_ml * landmark"), "{names:?}");
+    compare_supermodel(&fit, "supermodel_interactions.csv");
+}
+
+fn compare_supermodel(fit: &mbdrisk::model::landmark::DynamicFit, file: &str) {
     let dynamic = fit.model.dynamic.as_ref().expect("dynamic spec");
-    let text = golden("supermodel.csv");
+    let text = golden(file);
     let rows: Vec<Vec<f64>> = text
         .lines()
         .skip(1)

@@ -107,6 +107,18 @@ pub struct TermSpec {
     pub level_kind: Option<LevelKind>,
     /// Names of the design columns the term produces (rms naming).
     pub columns: Vec<String>,
+    /// For an interaction `term:by`: the numeric factor multiplying every column of the term.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<ByFactorSpec>,
+}
+
+/// The numeric second factor of an interaction term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ByFactorSpec {
+    /// The data column it reads.
+    pub variable: String,
+    /// [`Transform::Linear`], [`Transform::Log`], [`Transform::Log1p`] or [`Transform::Sqrt`].
+    pub transform: Transform,
 }
 
 /// The recipe of a design matrix: the outcome column and the terms, in formula order.
@@ -167,7 +179,17 @@ impl DesignSpec {
 
     /// The data columns the predictors read, in term order.
     pub fn variables(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.variable.as_str()).collect()
+        let mut out: Vec<&str> = Vec::new();
+        for t in &self.terms {
+            for v in std::iter::once(t.variable.as_str())
+                .chain(t.by.as_ref().map(|b| b.variable.as_str()))
+            {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out
     }
 
     /// Check the spec (as read from a file) and prepare it for fast row-by-row expansion.
@@ -178,6 +200,7 @@ impl DesignSpec {
     /// model file.
     pub fn compile(&self) -> Result<CompiledSpec> {
         let mut ops = Vec::with_capacity(self.terms.len());
+        let mut by_ops = Vec::with_capacity(self.terms.len());
         let mut offsets = Vec::with_capacity(self.terms.len() + 1);
         let mut width = 0;
         for t in &self.terms {
@@ -239,14 +262,29 @@ impl DesignSpec {
                     t.columns.len()
                 )));
             }
+            let by = match &t.by {
+                None => None,
+                Some(b) => Some((
+                    b.variable.clone(),
+                    match b.transform {
+                        Transform::Linear => Op::Linear,
+                        Transform::Log => Op::Log,
+                        Transform::Log1p => Op::Log1p,
+                        Transform::Sqrt => Op::Sqrt,
+                        _ => return Err(bad("an interaction factor that is not numeric")),
+                    },
+                )),
+            };
             offsets.push(width);
             width += w;
             ops.push(op);
+            by_ops.push(by);
         }
         offsets.push(width);
         Ok(CompiledSpec {
             variables: self.terms.iter().map(|t| t.variable.clone()).collect(),
             ops,
+            by: by_ops,
             offsets,
             width,
         })
@@ -302,6 +340,8 @@ enum Op {
 pub struct CompiledSpec {
     variables: Vec<String>,
     ops: Vec<Op>,
+    /// Per term: the interaction factor's variable and transform.
+    by: Vec<Option<(String, Op)>>,
     offsets: Vec<usize>,
     width: usize,
 }
@@ -325,6 +365,65 @@ impl CompiledSpec {
     /// Design columns of term `t` within a row.
     pub fn term_range(&self, t: usize) -> Range<usize> {
         self.offsets[t]..self.offsets[t + 1]
+    }
+
+    /// The variable of term `t`'s interaction factor, if it is an interaction `term:by`.
+    pub fn by_variable(&self, t: usize) -> Option<&str> {
+        self.by[t].as_ref().map(|(v, _)| v.as_str())
+    }
+
+    /// Whether any term is an interaction (read with [`CompiledSpec::expand_by`]).
+    pub fn has_interactions(&self) -> bool {
+        self.by.iter().any(Option::is_some)
+    }
+
+    /// After [`CompiledSpec::expand`] of term `t`, multiply its columns `out` by the
+    /// interaction factor read from `cell` (no-op for a term without one).
+    ///
+    /// # Errors
+    /// [`CellError`] when the factor's cell is not a number or outside its transform's domain.
+    pub fn expand_by(&self, t: usize, cell: Cell<'_>, out: &mut [f64]) -> Result<(), CellError> {
+        let Some((_, op)) = &self.by[t] else {
+            return Ok(());
+        };
+        let v = match cell {
+            Cell::Num(v) => v,
+            Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber)?,
+            Cell::Missing => return Err(CellError::NotANumber),
+        };
+        let f = match op {
+            Op::Log if v > 0.0 => v.ln(),
+            Op::Log1p if v > -1.0 => v.ln_1p(),
+            Op::Sqrt if v >= 0.0 => v.sqrt(),
+            Op::Linear => v,
+            _ => return Err(CellError::OutOfDomain),
+        };
+        for o in out.iter_mut() {
+            *o *= f;
+        }
+        Ok(())
+    }
+
+    /// A problem for a failed interaction-factor cell of term `t` at data row `i` of `file`.
+    pub fn by_problem(
+        &self,
+        file: &str,
+        i: usize,
+        t: usize,
+        cell: Cell<'_>,
+        err: CellError,
+    ) -> Problem {
+        let v = self.by_variable(t).unwrap_or_default();
+        let expected = match (&self.by[t], err) {
+            (_, CellError::NotANumber) => "a number (an interaction factor)".to_string(),
+            (Some((_, Op::Log)), _) => format!("a positive number (the formula takes log({v}))"),
+            (Some((_, Op::Log1p)), _) => {
+                format!("a number above -1 (the formula takes log1p({v}))")
+            }
+            (Some((_, Op::Sqrt)), _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
+            _ => "a valid value".to_string(),
+        };
+        Problem::cell(file, file_row(i), v, &cell.display(), expected)
     }
 
     /// Whether term `t` reads its cell as a number (every transform but a text category):
@@ -534,6 +633,7 @@ pub fn learn_on_rows(
     let y_col = table.num(&outcome)?;
     let mut kinds = Vec::with_capacity(formula.terms.len());
     let mut cols = Vec::with_capacity(formula.terms.len());
+    let mut by_cols: Vec<Option<(&Column, Transform)>> = Vec::with_capacity(formula.terms.len());
     for t in &formula.terms {
         let col = table.column(&t.column)?;
         let numeric = matches!(col, Column::Num(_));
@@ -555,17 +655,34 @@ pub fn learn_on_rows(
         };
         kinds.push((transform, level_kind));
         cols.push(col);
+        let by = match &t.by {
+            None => None,
+            Some(b) => {
+                table.num(&b.column)?; // the factor must be numeric: names the bad cell
+                let tr = match b.kind {
+                    TermKind::Log => Transform::Log,
+                    TermKind::Log1p => Transform::Log1p,
+                    TermKind::Sqrt => Transform::Sqrt,
+                    _ => Transform::Linear,
+                };
+                Some((table.column(&b.column)?, tr))
+            }
+        };
+        by_cols.push(by);
     }
 
     // rms na.delete: count missing per column, keep complete rows
     let mut all_cols: Vec<(&str, &Column)> = vec![(outcome.as_str(), table.column(&outcome)?)];
-    all_cols.extend(
-        formula
-            .terms
-            .iter()
-            .map(|t| t.column.as_str())
-            .zip(cols.iter().copied()),
-    );
+    for ((t, col), by) in formula.terms.iter().zip(&cols).zip(&by_cols) {
+        if !all_cols.iter().any(|(n, _)| *n == t.column) {
+            all_cols.push((t.column.as_str(), col));
+        }
+        if let (Some(b), Some((bcol, _))) = (&t.by, by) {
+            if !all_cols.iter().any(|(n, _)| *n == b.column) {
+                all_cols.push((b.column.as_str(), bcol));
+            }
+        }
+    }
     let mut missing = Vec::new();
     for (name, col) in &all_cols {
         let n = rows.iter().filter(|&&i| col.is_missing(i)).count();
@@ -631,7 +748,7 @@ pub fn learn_on_rows(
     let mut terms = Vec::with_capacity(formula.terms.len());
     for ((t, &(transform, level_kind)), col) in formula.terms.iter().zip(&kinds).zip(&cols) {
         let var = t.column.clone();
-        let spec = match transform {
+        let mut spec = match transform {
             Transform::Rcs => {
                 let k = match t.kind {
                     TermKind::Rcs { k } => k,
@@ -659,6 +776,7 @@ pub fn learn_on_rows(
                     knots: Some(knots),
                     levels: None,
                     level_kind: None,
+                    by: None,
                 }
             }
             Transform::Categorical => {
@@ -679,6 +797,7 @@ pub fn learn_on_rows(
                     knots: None,
                     levels: Some(levels),
                     level_kind,
+                    by: None,
                 }
             }
             _ => TermSpec {
@@ -688,8 +807,26 @@ pub fn learn_on_rows(
                 knots: None,
                 levels: None,
                 level_kind: None,
+                by: None,
             },
         };
+        if let (Some(b), Some((_, tr))) = (&t.by, by_cols[terms.len()]) {
+            let label = match tr {
+                Transform::Log => format!("log({})", b.column),
+                Transform::Log1p => format!("log1p({})", b.column),
+                Transform::Sqrt => format!("sqrt({})", b.column),
+                _ => b.column.clone(),
+            };
+            spec.columns = spec
+                .columns
+                .iter()
+                .map(|c| format!("{c} * {label}"))
+                .collect();
+            spec.by = Some(ByFactorSpec {
+                variable: b.column.clone(),
+                transform: tr,
+            });
+        }
         terms.push(spec);
     }
     let spec = DesignSpec { outcome, terms };
@@ -703,8 +840,14 @@ pub fn learn_on_rows(
         };
         for (t, col) in cols.iter().enumerate() {
             let cell = table_cell(col, i);
-            if let Err(e) = compiled.expand(t, cell, &mut row[compiled.term_range(t)]) {
+            let out = &mut row[compiled.term_range(t)];
+            if let Err(e) = compiled.expand(t, cell, out) {
                 problems.push(compiled.problem(file, i, t, cell, e));
+            } else if let Some((bcol, _)) = by_cols[t] {
+                let bcell = table_cell(bcol, i);
+                if let Err(e) = compiled.expand_by(t, bcell, out) {
+                    problems.push(compiled.by_problem(file, i, t, bcell, e));
+                }
             }
         }
     }
@@ -768,6 +911,9 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
         .iter()
         .map(|v| table.column(v))
         .collect::<Result<Vec<&Column>>>()?;
+    let by_cols = (0..compiled.n_terms())
+        .map(|t| compiled.by_variable(t).map(|v| table.column(v)).transpose())
+        .collect::<Result<Vec<Option<&Column>>>>()?;
     let n = table.nrows();
     let p = compiled.width();
     let mut x = vec![0.0; n * p];
@@ -779,12 +925,17 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
         for (t, col) in cols.iter().enumerate() {
             let cell = table_cell(col, i);
             let out = &mut row[compiled.term_range(t)];
-            if cell == Cell::Missing {
+            let bcell = by_cols[t].map(|c| table_cell(c, i));
+            if cell == Cell::Missing || bcell == Some(Cell::Missing) {
                 any_missing = true;
                 continue;
             }
             if let Err(e) = compiled.expand(t, cell, out) {
                 problems.push(compiled.problem(&table.source, i, t, cell, e));
+            } else if let Some(bcell) = bcell {
+                if let Err(e) = compiled.expand_by(t, bcell, out) {
+                    problems.push(compiled.by_problem(&table.source, i, t, bcell, e));
+                }
             }
         }
         if any_missing {
@@ -876,6 +1027,16 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
     out.extend(numeric_summary(&design.spec.outcome));
     let compiled = design.spec.compile().ok();
     for (t, term) in design.spec.terms.iter().enumerate() {
+        if let Some(b) = &term.by {
+            // an interaction: summarise its factor once; its main column has its own term or
+            // is summarised below
+            if !out.iter().any(|c| c.column == b.variable) {
+                out.extend(numeric_summary(&b.variable));
+            }
+        }
+        if out.iter().any(|c| c.column == term.variable) {
+            continue;
+        }
         match (&term.levels, &compiled) {
             (Some(levels), Some(c)) => {
                 let Ok(col) = table.column(&term.variable) else {

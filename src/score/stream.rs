@@ -655,10 +655,15 @@ impl Scorer {
         if opts.batch_size == 0 {
             return Err(Error::Usage("--batch-size must be at least 1".into()));
         }
+        if self.compiled.has_interactions() {
+            // An interaction term reads two cells; the streaming paths expand one cell per
+            // term, so such models are scored from the whole table (same output).
+            return self.score_whole(input, output, opts);
+        }
         let source = input.display().to_string();
         let delimiter = match crate::table::read::Format::from_path(input)? {
             crate::table::read::Format::Csv { delimiter } => delimiter,
-            crate::table::read::Format::Parquet => return self.score_parquet(input, output, opts),
+            crate::table::read::Format::Parquet => return self.score_whole(input, output, opts),
         };
         let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
         let mut reader = csv::ReaderBuilder::new()
@@ -888,8 +893,9 @@ impl Scorer {
         }
     }
 
-    /// Parquet input: read whole, score in memory, write the same columns as the CSV path.
-    fn score_parquet(
+    /// Parquet input, or a model with interaction terms: read whole, score in memory, write
+    /// the same columns as the CSV path.
+    fn score_whole(
         &self,
         input: &Path,
         output: &Path,
@@ -1199,6 +1205,7 @@ mod tests {
             level_kind: levels.as_ref().map(|_| LevelKind::Text),
             levels,
             columns,
+            by: None,
         }
     }
 
