@@ -279,9 +279,7 @@ fn matched_threshold(d: &RestartData, sample: &[usize], k: usize) -> f64 {
         .flat_map(|&i| d.patients[i].risk.iter().copied().filter(|r| !r.is_nan()))
         .collect();
     m.sort_by(|a, b| b.total_cmp(a));
-    if k == 0 {
-        f64::INFINITY
-    } else if m.is_empty() {
+    if k == 0 || m.is_empty() {
         f64::INFINITY
     } else {
         m[(k - 1).min(m.len() - 1)]
