@@ -101,6 +101,7 @@ fn linear_spec(p: usize) -> DesignSpec {
                 levels: None,
                 level_kind: None,
                 columns: vec![format!("x{j}")],
+                by: None,
             })
             .collect(),
     }
