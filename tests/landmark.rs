@@ -322,3 +322,44 @@ fn compare_supermodel(fit: &mbdrisk::model::landmark::DynamicFit, file: &str) {
     );
     assert_eq!(dynamic.patients, 1_886);
 }
+
+/// Issue 6 acceptance on the simulated demo data, with the demo's super-model: calibration
+/// slope within 0.85-1.15 at every landmark, and the model catching more events than the MRD
+/// conversion trigger and the MRD-and-CTX trigger at the same number of alarms (95% bootstrap
+/// CI above 0). The CTX-rise trigger alone is not asserted: it fires at most visits (about 230
+/// alarms per 100 patient-years) and catches nearly every event, and the model only ties it
+/// there (BENCHMARKS/closing note).
+#[test]
+fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_mrd_triggers() {
+    use mbdrisk::compare::restart::{compare_restart, restart_data};
+    use mbdrisk::validation::dynamic::validate_dynamic;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
+    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    let fit = demo_fit_of(FORMULA_INTERACTIONS);
+    let v = validate_dynamic(&fit.model, &cohort.table, &visits.table, 0, 1).expect("validate");
+    assert_eq!(v.per_landmark.len(), 9);
+    for p in &v.per_landmark {
+        assert!(
+            (0.85..=1.15).contains(&p.calibration_slope),
+            "landmark {:?}: calibration slope {}",
+            p.landmark,
+            p.calibration_slope
+        );
+        assert!(p.auc > 0.6, "landmark {:?}: AUC {}", p.landmark, p.auc);
+    }
+    let d = restart_data(&fit.model, &cohort.table, &visits.table).expect("visits scored");
+    let c = compare_restart(&d, 0.10, 200, 7).expect("restart");
+    for m in &c.matched {
+        if m.rule.policy == "ctx_rise_lsc" {
+            continue;
+        }
+        let (lo, _) = m.ci.expect("bootstrap CI");
+        assert!(
+            lo > 0.0,
+            "{}: model - rule {} (CI from {lo})",
+            m.rule.policy,
+            m.caught_fraction_difference
+        );
+    }
+}
