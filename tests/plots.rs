@@ -143,6 +143,7 @@ fn calibration_data(c: &Cohort) -> CalibrationPlotData {
             "Intercept = \u{2212}0.04".into(),
             "Eavg = 0.012, E90 = 0.021".into(),
         ],
+        horizon: "24-month".into(),
     }
 }
 
@@ -504,6 +505,7 @@ fn rejects_empty_calibration() {
         title: String::new(),
         caption: String::new(),
         stats_text: vec![],
+        horizon: "24-month".into(),
     };
     assert!(matches!(calibration_plot(&d), Err(PlotError::Empty { .. })));
 }

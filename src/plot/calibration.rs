@@ -88,6 +88,9 @@ pub struct CalibrationPlotData {
     pub caption: String,
     /// Statistics shown in a box beside the plot ("C = 0.78", "Slope = 0.97").
     pub stats_text: Vec<String>,
+    /// The prediction horizon in the x-axis title, e.g. "24-month" ("Predicted 24-month risk
+    /// of bone event").
+    pub horizon: String,
 }
 
 /// Draw the calibration plot.
@@ -191,14 +194,27 @@ impl CalibrationPlotData {
                     width: style::LINE_MAIN,
                     dash: Dash::Solid,
                 },
-                "Smoothed calibration, 95% band",
+                if self
+                    .curve
+                    .iter()
+                    .any(|c| c.ci_low < c.observed || c.ci_high > c.observed)
+                {
+                    "Smoothed calibration, 95% band"
+                } else {
+                    "Smoothed calibration"
+                },
             ));
         }
         if !self.groups.is_empty() {
-            let label = if self.groups.len() == 10 {
-                "Deciles of risk, 95% CI"
-            } else {
-                "Risk groups, 95% CI"
+            let with_ci = self
+                .groups
+                .iter()
+                .any(|g| g.ci_low < g.observed || g.ci_high > g.observed);
+            let label = match (self.groups.len() == 10, with_ci) {
+                (true, true) => "Deciles of risk, 95% CI",
+                (true, false) => "Deciles of risk",
+                (false, true) => "Risk groups, 95% CI",
+                (false, false) => "Risk groups",
             };
             items.push(LegendItem::new(
                 Key::MarkerBar {
@@ -236,7 +252,8 @@ impl Draw for CalibrationPlotData {
         let has_hist = !self.predicted_events.is_empty() || !self.predicted_non_events.is_empty();
 
         let m = self.axis_max();
-        let x_title = "Predicted 24-month risk of bone event";
+        let x_title = format!("Predicted {} risk of bone event", self.horizon);
+        let x_title = x_title.as_str();
         let mut xs = AxisSpec::auto(0.0, m, AXIS_TICKS, x_title);
         let ys = AxisSpec::auto(0.0, m, AXIS_TICKS, "Observed proportion with bone event");
         let mut hist_xs = AxisSpec::auto(0.0, m, AXIS_TICKS, x_title);

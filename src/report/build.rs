@@ -242,6 +242,7 @@ fn figures(
             "{caption}. Curve: lowess (span 2/3) with 95% bootstrap band; points: deciles with Wilson 95% CIs; histogram bars scaled per outcome."
         ),
         stats_text,
+        horizon: "24-month".into(),
     };
     let yv: Vec<f64> = y.clone();
     let curves = vec![RocCurve {

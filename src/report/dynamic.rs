@@ -8,7 +8,10 @@ use crate::error::{Error, Result};
 use crate::model::fit::Model;
 use crate::model::landmark::{fit_dynamic, LandmarkOptions};
 use crate::model::logistic::FitOptions;
-use crate::plot::{trajectory_plot, Figure, MarkerSeries, TrajectoryData};
+use crate::plot::{
+    calibration_plot, trajectory_plot, CalibrationPlotData, CurvePoint, Figure, GroupPoint,
+    MarkerSeries, TrajectoryData,
+};
 use crate::table::{Column, Table};
 use crate::validation::dynamic::{validate_dynamic, DynamicValidation};
 
@@ -65,7 +68,10 @@ pub fn build_dynamic(
         p.event && scored(p) >= 4 && alarm(p).is_some_and(|a| a < p.time && p.time - a <= window)
     });
     let without = data.patients.iter().find(|p| !p.event && scored(p) >= 6);
-    let mut figures = Vec::new();
+    let mut figures = vec![(
+        "dynamic_calibration",
+        calibration_figure(&validation, &data)?,
+    )];
     for (stem, p) in [
         ("trajectory_event", with_event),
         ("trajectory_no_event", without),
@@ -80,6 +86,69 @@ pub fn build_dynamic(
         restart,
         figures,
     })
+}
+
+/// Calibration of the pooled landmark rows: the IPCW spline curve and the Kaplan-Meier risk of
+/// tenths of predicted risk; histograms of the visit risks of patients with and without an
+/// event.
+fn calibration_figure(
+    v: &DynamicValidation,
+    d: &crate::compare::restart::RestartData,
+) -> Result<Figure> {
+    let curve = v
+        .calibration
+        .curve
+        .iter()
+        .map(|&(p, o)| CurvePoint {
+            predicted: p,
+            observed: o.clamp(0.0, 1.0),
+            ci_low: o.clamp(0.0, 1.0),
+            ci_high: o.clamp(0.0, 1.0),
+        })
+        .collect();
+    let groups = v
+        .calibration
+        .groups
+        .iter()
+        .filter(|g| g.observed.is_finite())
+        .map(|g| GroupPoint {
+            mean_predicted: g.mean_predicted,
+            observed: g.observed.clamp(0.0, 1.0),
+            ci_low: g.observed.clamp(0.0, 1.0),
+            ci_high: g.observed.clamp(0.0, 1.0),
+            n: g.n,
+            events: g.events,
+        })
+        .collect();
+    let risks = |event: bool| -> Vec<f64> {
+        d.patients
+            .iter()
+            .filter(|p| p.event == event)
+            .flat_map(|p| p.risk.iter().copied().filter(|r| r.is_finite()))
+            .collect()
+    };
+    let p = &v.pooled;
+    Ok(calibration_plot(&CalibrationPlotData {
+        curve,
+        groups,
+        rules: Vec::new(),
+        predicted_events: risks(true),
+        predicted_non_events: risks(false),
+        title: format!(
+            "Calibration of the {}-month risk, all landmarks pooled (IPCW)",
+            v.window
+        ),
+        caption: format!(
+            "{} landmark rows, {} events in the window. Curve: IPCW-weighted logistic regression on a spline of logit(risk); points: tenths of risk, Kaplan-Meier observed; histograms: risks at visits of patients with (up) and without (down) an event.",
+            p.n, p.events_in_window
+        ),
+        stats_text: vec![
+            format!("AUC = {:.3}", p.auc),
+            format!("slope = {:.2}", p.calibration_slope),
+            format!("O/E = {:.2}", p.oe_ratio),
+        ],
+        horizon: format!("{}-month", v.window),
+    })?)
 }
 
 /// One marker's measurements of a patient from the visits file.

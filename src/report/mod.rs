@@ -401,6 +401,7 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
     h.list(&diffs);
     for (stem, f) in &d.figures {
         let caption = match *stem {
+            "dynamic_calibration" => "Calibration of the dynamic model over all landmarks (IPCW spline curve; tenths of risk with Kaplan-Meier observed risk).",
             "trajectory_event" => "A patient with a bone event: risk at each visit, CTX-I and P1NP, and when each trigger fired.",
             _ => "An event-free patient: risk at each visit, markers and trigger points.",
         };

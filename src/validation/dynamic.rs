@@ -98,6 +98,17 @@ pub struct OptimismRow {
     pub corrected: Vec<f64>,
 }
 
+/// Calibration of the pooled landmark rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DynamicCalibration {
+    /// Smoothed curve: IPCW-weighted logistic regression of the window outcome on a restricted
+    /// cubic spline of logit(p) (4 knots at the Hmisc default quantiles), evaluated on a grid of
+    /// predicted risks from the 1st to the 99th percentile: `(predicted, observed)` pairs.
+    pub curve: Vec<(f64, f64)>,
+    /// Tenths of predicted risk with the Kaplan-Meier risk in the window of each group.
+    pub groups: Vec<crate::metrics::censored::CensoredCalibrationGroup>,
+}
+
 /// Dynamic validation results (`metrics.json` of `validate` with a dynamic model).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DynamicValidation {
@@ -108,6 +119,8 @@ pub struct DynamicValidation {
     pub per_landmark: Vec<LandmarkPerformance>,
     /// All landmark rows pooled.
     pub pooled: LandmarkPerformance,
+    /// Calibration curve and groups of the pooled rows.
+    pub calibration: DynamicCalibration,
     /// Bootstrap optimism by patients, when asked.
     pub optimism: Option<DynamicOptimism>,
 }
@@ -204,6 +217,87 @@ fn recalibration(
     }
 }
 
+/// Smoothed (spline) and grouped calibration of the pooled landmark rows.
+fn pooled_calibration(
+    st: &Stacked,
+    sc: &Scored,
+    window: f64,
+    event: &str,
+) -> Result<DynamicCalibration> {
+    use crate::design::rcs;
+    let ev = st.table.num(crate::model::landmark::stack::OUTCOME)?;
+    let w = st.table.num(WEIGHT)?;
+    let time = st.table.num(RESIDUAL_TIME)?;
+    let event = st.table.num(event)?;
+    let risk = &sc.risk;
+    let rows: Vec<usize> = sc
+        .rows
+        .iter()
+        .copied()
+        .filter(|&r| sc.landmarks.contains(&st.landmark[r]))
+        .collect();
+    let groups = {
+        let p: Vec<f64> = rows.iter().map(|&r| risk[r]).collect();
+        let t: Vec<f64> = rows.iter().map(|&r| time[r].unwrap_or(0.0)).collect();
+        let e: Vec<bool> = rows.iter().map(|&r| event[r] == Some(1.0)).collect();
+        evaluate_censored(&p, &t, &e, window)
+            .map_err(|err| Error::Analysis(format!("dynamic calibration: {err}")))?
+            .calibration
+    };
+    let keep: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&r| {
+            ev[r].is_some() && w[r].is_some_and(|w| w > 0.0) && risk[r] > 0.0 && risk[r] < 1.0
+        })
+        .collect();
+    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let lx: Vec<f64> = keep.iter().map(|&r| logit(risk[r])).collect();
+    let curve = match rcs::knots(&lx, 4) {
+        Ok(knots) if knots.len() >= 3 => {
+            let kd = rcs::norm2_scale(&knots);
+            let q = knots.len() - 1;
+            let mut x = ndarray::Array2::<f64>::zeros((lx.len(), q));
+            for (i, v) in lx.iter().enumerate() {
+                let mut row = vec![0.0; q];
+                rcs::basis_into(*v, &knots, kd, &mut row);
+                for (j, b) in row.into_iter().enumerate() {
+                    x[[i, j]] = b;
+                }
+            }
+            let y: Vec<f64> = keep.iter().map(|&r| ev[r].unwrap_or(0.0)).collect();
+            let opts = FitOptions {
+                weights: Some(keep.iter().map(|&r| w[r].unwrap_or(0.0)).collect()),
+                ..FitOptions::default()
+            };
+            match fit_logistic(x.view(), &y, &opts) {
+                Ok(f) => {
+                    let mut sorted: Vec<f64> = keep.iter().map(|&r| risk[r]).collect();
+                    sorted.sort_by(f64::total_cmp);
+                    let (lo, hi) = (
+                        rcs::quantile7_sorted(&sorted, 0.01),
+                        rcs::quantile7_sorted(&sorted, 0.99),
+                    );
+                    (0..50)
+                        .map(|k| {
+                            let p = lo + (hi - lo) * k as f64 / 49.0;
+                            let mut b = vec![0.0; q];
+                            rcs::basis_into(logit(p), &knots, kd, &mut b);
+                            (
+                                p,
+                                logistic(dot_row(&b, &f.coefficients[1..], f.coefficients[0])),
+                            )
+                        })
+                        .collect()
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    Ok(DynamicCalibration { curve, groups })
+}
+
 /// Landmarks with at least one event in the window and someone followed beyond it among
 /// `rows` (the censoring-aware metrics are undefined otherwise).
 fn usable_landmarks(st: &Stacked, rows: &[usize], all: &[f64]) -> Result<Vec<f64>> {
@@ -268,6 +362,7 @@ pub fn validate_dynamic(
     let pooled = perf
         .pop()
         .ok_or_else(|| Error::Analysis("no pooled metrics".into()))?;
+    let calibration = pooled_calibration(&st, &sc, window, &spec.event)?;
     let optimism = if bootstrap > 0 {
         Some(patient_bootstrap(
             model,
@@ -285,6 +380,7 @@ pub fn validate_dynamic(
         window,
         per_landmark: perf,
         pooled,
+        calibration,
         optimism,
     })
 }
