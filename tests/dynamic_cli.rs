@@ -220,6 +220,19 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
     );
     expect_exit_2(&o, &["--visits"]);
     assert!(!dir.path().join("s.csv").exists());
+    // ... and is validated and compared with its visits only.
+    for cmd in ["validate", "compare"] {
+        let o = mbdrisk(
+            &[cmd],
+            &[
+                ("--model", &model),
+                ("--data", &demo("cohort.csv")),
+                ("--out", &dir.path().join(cmd)),
+            ],
+        );
+        expect_exit_2(&o, &["dynamic", "--visits"]);
+        assert!(!dir.path().join(cmd).exists());
+    }
 }
 
 /// A static model with an interaction term: `score` (which reads such models whole instead

@@ -82,6 +82,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         eprintln!("wrote restart.json to {}", args.out.display());
         return Ok(());
     }
+    if model.dynamic.is_some() {
+        return Err(Error::Usage(format!(
+            "{} is a dynamic (landmark) model: compare its restart alarms with --visits VISITS",
+            args.model.display()
+        )));
+    }
     let rules = parse_rules(&args.rules)?;
     let table = Table::read(&args.data)?;
     let oracle = args

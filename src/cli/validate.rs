@@ -124,6 +124,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let v = match (&args.model, &args.predicted, &args.outcome) {
         (Some(m), None, _) => {
             let model = persist::load(m)?;
+            if model.dynamic.is_some() {
+                return Err(Error::Usage(format!(
+                    "{} is a dynamic (landmark) model: validate it with --data COHORT --visits VISITS",
+                    m.display()
+                )));
+            }
             let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
             let bar = super::progress_bar(jobs as u64, "validating");
             let v = validate_model(&model, &table, id, &opts, &|| bar.inc(1))?;

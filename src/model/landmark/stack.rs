@@ -180,6 +180,9 @@ pub struct Stacked {
     pub patient: Vec<usize>,
     /// Landmark time of each row.
     pub landmark: Vec<f64>,
+    /// Landmarks left without outcome (all their rows weight 0), and why: e.g. everyone still
+    /// at risk was censored before the end of the window, so IPCW is undefined there.
+    pub skipped: Vec<(f64, String)>,
 }
 
 impl Stacked {
@@ -196,8 +199,8 @@ impl Stacked {
 /// (`time > s`).
 ///
 /// # Errors
-/// Missing id, time or event columns; no patient at risk at any landmark; a landmark where
-/// the censoring distribution cannot be estimated.
+/// Missing id, time or event columns; no patient at risk at any landmark. A landmark where
+/// IPCW is undefined is kept without outcome and listed in [`Stacked::skipped`].
 pub fn stack(
     cohort: &Table,
     visits: &Table,
@@ -458,6 +461,7 @@ fn build(
         },
         patient: points.iter().map(|&(i, _)| i).collect(),
         landmark: points.iter().map(|&(_, s)| s).collect(),
+        skipped: Vec::new(),
     })
 }
 
@@ -582,8 +586,19 @@ fn add_outcome(
             .iter()
             .map(|&r| event[st.patient[r]] == Some(1.0))
             .collect();
-        let w = ipcw_weights(&t, &e, opts.window)
-            .map_err(|err| Error::Analysis(format!("IPCW weights at landmark {s}: {err}")))?;
+        let w = match ipcw_weights(&t, &e, opts.window) {
+            Ok(w) => w,
+            Err(err) => {
+                // Undefined weights (e.g. nobody followed past the window): the landmark's
+                // rows stay in the data without outcome and weight 0.
+                st.skipped.push((s, err.to_string()));
+                for (k, &r) in rows.iter().enumerate() {
+                    residual[r] = Some(t[k]);
+                    weight[r] = Some(0.0);
+                }
+                continue;
+            }
+        };
         for (k, &r) in rows.iter().enumerate() {
             residual[r] = Some(t[k]);
             weight[r] = Some(w[k]);
