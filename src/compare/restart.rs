@@ -1,6 +1,7 @@
-//! Restart policies after bone protection stops: the article's triggers (MRD conversion, CTX
-//! rise above the least significant change, both) against the dynamic model at a risk
-//! threshold, evaluated visit by visit.
+//! Restart policies after bone protection stops: the article's triggers (MRD conversion, a CTX
+//! rise above the least significant change, either) against the dynamic model at a risk
+//! threshold, evaluated visit by visit. The CTX rise is read two ways: against the previous
+//! measurement (the serial change the LSC is defined for) and against the nadir so far.
 //!
 //! Monitoring after the decision point: every visit (month > 0) at which a policy's condition
 //! holds is an alarm (a call to act: restart, or re-image). An event is *caught* when at least
@@ -39,6 +40,8 @@ pub struct PatientVisits {
     pub mrd_conversion: Vec<bool>,
     /// CTX above its nadir by more than the LSC at the visit.
     pub ctx_above_lsc: Vec<bool>,
+    /// CTX up by more than the LSC since the previous measurement at the visit.
+    pub ctx_rise_lsc: Vec<bool>,
 }
 
 /// Visit-level data of a cohort for the restart comparison.
@@ -106,17 +109,24 @@ pub struct RestartComparison {
 }
 
 /// The trigger rules, by name.
-pub const RULES: [&str; 3] = [
+///
+/// - `mrd_conversion`: MRD positive after a negative result;
+/// - `ctx_rise_lsc`: CTX-I up by more than the LSC (56%) since the previous measurement;
+/// - `ctx_above_nadir_lsc`: CTX-I more than the LSC above the patient's nadir so far;
+/// - `mrd_conversion_or_ctx_rise`: either of the first two (the article lists both triggers).
+pub const RULES: [&str; 4] = [
     "mrd_conversion",
     "ctx_rise_lsc",
-    "mrd_conversion_and_ctx_rise",
+    "ctx_above_nadir_lsc",
+    "mrd_conversion_or_ctx_rise",
 ];
 
 fn rule_fires(rule: &str, p: &PatientVisits, k: usize) -> bool {
     match rule {
         "mrd_conversion" => p.mrd_conversion[k],
-        "ctx_rise_lsc" => p.ctx_above_lsc[k],
-        _ => p.mrd_conversion[k] && p.ctx_above_lsc[k],
+        "ctx_rise_lsc" => p.ctx_rise_lsc[k],
+        "ctx_above_nadir_lsc" => p.ctx_above_lsc[k],
+        _ => p.mrd_conversion[k] || p.ctx_rise_lsc[k],
     }
 }
 
@@ -154,6 +164,7 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
     };
     let mrd = flag("mrd_conversion")?;
     let ctx = flag("ctx_above_lsc")?;
+    let rise = flag("ctx_rise_lsc")?;
     let time = cohort.num(&spec.time)?;
     let event = cohort.num(&spec.event)?;
     let ids = match cohort.column(&opts.id)? {
@@ -177,6 +188,7 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
                 risk: Vec::new(),
                 mrd_conversion: Vec::new(),
                 ctx_above_lsc: Vec::new(),
+                ctx_rise_lsc: Vec::new(),
             });
         }
         if let Some(p) = patients.last_mut() {
@@ -184,6 +196,7 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
             p.risk.push(risk[r]);
             p.mrd_conversion.push(mrd[r]);
             p.ctx_above_lsc.push(ctx[r]);
+            p.ctx_rise_lsc.push(rise[r]);
         }
     }
     Ok(RestartData {

@@ -185,8 +185,8 @@ fn trajectory(p: &PatientVisits, visits: &Table, window: f64) -> Result<Trajecto
     if let Some(k) = (0..p.months.len()).find(|&k| p.mrd_conversion[k]) {
         triggers.push(("MRD conversion".to_string(), p.months[k]));
     }
-    if let Some(k) = (0..p.months.len()).find(|&k| p.ctx_above_lsc[k]) {
-        triggers.push(("CTX above nadir + LSC".to_string(), p.months[k]));
+    if let Some(k) = (0..p.months.len()).find(|&k| p.ctx_rise_lsc[k]) {
+        triggers.push(("CTX rise > LSC".to_string(), p.months[k]));
     }
     if let Some(k) = (0..p.months.len()).find(|&k| p.risk[k] >= RESTART_THRESHOLD) {
         triggers.push((format!("model risk >= {RESTART_THRESHOLD}"), p.months[k]));

@@ -12,6 +12,8 @@
 //! | `ctx_nadir_ng_ml` | lowest CTX-I measured up to `s` |
 //! | `ctx_change_pct` | `100 (ctx_ng_ml / ctx_nadir_ng_ml - 1)`, current value against the nadir |
 //! | `ctx_above_lsc` | 1 when `ctx_change_pct` exceeds the least significant change (56%), else 0 |
+//! | `ctx_change_prev_pct` | `100 (ctx / previous ctx - 1)`, the two latest measurements |
+//! | `ctx_rise_lsc` | 1 when `ctx_change_prev_pct` exceeds the LSC (the serial change the LSC is defined for), else 0 |
 //! | `mrd_conversion` | 1 when a `positive` MRD follows a `negative` one up to `s`, else 0 |
 //! | `ctdna_conversion` | 1 when `detected` follows `not_detected` up to `s`, else 0 |
 //! | `months_since_pet` | `s` minus the month of the last PET/CT (missing if none) |
@@ -536,6 +538,19 @@ fn derived<'a, A, F>(
         let lsc = 100.0 * opts.ctx_lsc;
         push("ctx_above_lsc", &|i, s| {
             change(i, s).map(|c| f64::from(c > lsc))
+        });
+        // Change between the two latest measurements (the latest one fresh): the serial
+        // comparison the LSC is defined for.
+        let change_prev = |i: usize, s: f64| -> Option<f64> {
+            let h = at("ctx_ng_ml", i, s);
+            let k = fresh(&h, s)?;
+            let cur = num_of(&h[k].1)?;
+            let prev = h[..k].iter().rev().find_map(|(_, v)| num_of(v))?;
+            (prev > 0.0).then(|| 100.0 * (cur / prev - 1.0))
+        };
+        push("ctx_change_prev_pct", &change_prev);
+        push("ctx_rise_lsc", &|i, s| {
+            change_prev(i, s).map(|c| f64::from(c > lsc))
         });
     }
     if has_mrd {
