@@ -109,7 +109,7 @@ fn fit_validate_compare_score_dynamic() {
         serde_json::from_str(&std::fs::read_to_string(cmp.join("restart.json")).expect("restart"))
             .expect("json");
     let matched = c["matched"].as_array().expect("matched");
-    assert_eq!(matched.len(), 4);
+    assert_eq!(matched.len(), 5);
     for m in matched {
         // Equal alarms (ties can only add).
         assert!(m["model"]["alarms"].as_u64() >= m["rule"]["alarms"].as_u64());

@@ -1,5 +1,5 @@
 //! Restart policies after bone protection stops: the article's triggers (MRD conversion, a CTX
-//! rise above the least significant change, either) against the dynamic model at a risk
+//! rise above the least significant change, both, either) against the dynamic model at a risk
 //! threshold, evaluated visit by visit. The CTX rise is read two ways: against the previous
 //! measurement (the serial change the LSC is defined for) and against the nadir so far.
 //!
@@ -113,11 +113,14 @@ pub struct RestartComparison {
 /// - `mrd_conversion`: MRD positive after a negative result;
 /// - `ctx_rise_lsc`: CTX-I up by more than the LSC (56%) since the previous measurement;
 /// - `ctx_above_nadir_lsc`: CTX-I more than the LSC above the patient's nadir so far;
+/// - `mrd_conversion_and_ctx_rise`: both: a CTX rise since the previous measurement in a
+///   patient whose MRD has converted;
 /// - `mrd_conversion_or_ctx_rise`: either of the first two (the article lists both triggers).
-pub const RULES: [&str; 4] = [
+pub const RULES: [&str; 5] = [
     "mrd_conversion",
     "ctx_rise_lsc",
     "ctx_above_nadir_lsc",
+    "mrd_conversion_and_ctx_rise",
     "mrd_conversion_or_ctx_rise",
 ];
 
@@ -126,6 +129,7 @@ fn rule_fires(rule: &str, p: &PatientVisits, k: usize) -> bool {
         "mrd_conversion" => p.mrd_conversion[k],
         "ctx_rise_lsc" => p.ctx_rise_lsc[k],
         "ctx_above_nadir_lsc" => p.ctx_above_lsc[k],
+        "mrd_conversion_and_ctx_rise" => p.mrd_conversion[k] && p.ctx_rise_lsc[k],
         _ => p.mrd_conversion[k] || p.ctx_rise_lsc[k],
     }
 }
