@@ -143,8 +143,11 @@ fn hand_case_stacking() {
     assert_eq!(get(t, "ctx_above_lsc", a3), Some(0.0));
     assert!((get(t, "ctx_change_prev_pct", a3).expect("serial") + 50.0).abs() < 1e-12);
     assert_eq!(get(t, "ctx_rise_lsc", a3), Some(0.0));
-    // At 0 there is one measurement only: no serial change.
+    // At 0 there is one measurement only: no serial change, and no rise.
     assert_eq!(get(t, "ctx_change_prev_pct", row("A", 0.0)), None);
+    assert_eq!(get(t, "ctx_rise_lsc", row("A", 0.0)), Some(0.0));
+    // A stale CTX (C at 9) has no rise flag either way.
+    assert_eq!(get(t, "ctx_rise_lsc", row("C", 9.0)), None);
     assert_eq!(get(t, "mrd_conversion", a3), Some(0.0));
     assert_eq!(label(t, "mrd", a3).as_deref(), Some("negative"));
     // Cohort-only columns are copied.

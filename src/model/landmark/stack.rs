@@ -13,7 +13,7 @@
 //! | `ctx_change_pct` | `100 (ctx_ng_ml / ctx_nadir_ng_ml - 1)`, current value against the nadir |
 //! | `ctx_above_lsc` | 1 when `ctx_change_pct` exceeds the least significant change (56%), else 0 |
 //! | `ctx_change_prev_pct` | `100 (ctx / previous ctx - 1)`, the two latest measurements |
-//! | `ctx_rise_lsc` | 1 when `ctx_change_prev_pct` exceeds the LSC (the serial change the LSC is defined for), else 0 |
+//! | `ctx_rise_lsc` | 1 when `ctx_change_prev_pct` exceeds the LSC (the serial change the LSC is defined for), else 0 (also with a single measurement); missing when the latest CTX is stale |
 //! | `mrd_conversion` | 1 when a `positive` MRD follows a `negative` one up to `s`, else 0 |
 //! | `ctdna_conversion` | 1 when `detected` follows `not_detected` up to `s`, else 0 |
 //! | `months_since_pet` | `s` minus the month of the last PET/CT (missing if none) |
@@ -549,8 +549,11 @@ fn derived<'a, A, F>(
             (prev > 0.0).then(|| 100.0 * (cur / prev - 1.0))
         };
         push("ctx_change_prev_pct", &change_prev);
+        // A fresh measurement with none before it shows no rise: 0, not missing.
         push("ctx_rise_lsc", &|i, s| {
-            change_prev(i, s).map(|c| f64::from(c > lsc))
+            let h = at("ctx_ng_ml", i, s);
+            fresh(&h, s)?;
+            Some(change_prev(i, s).map_or(0.0, |c| f64::from(c > lsc)))
         });
     }
     if has_mrd {
