@@ -191,6 +191,25 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
         &["row 3", "patient_id", "ZZ999", "row 4", "month", "40"],
     );
     assert!(!out.exists(), "no model written on bad input");
+    // A carried-forward value outside log()'s domain is named by patient, month and column.
+    std::fs::write(
+        &visits,
+        "patient_id,month,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet\nMM00001,3,0,,,,\n",
+    )
+    .expect("write");
+    let o = mbdrisk(
+        &["fit", "--dynamic", "--formula", FORMULA],
+        &[
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &visits),
+            ("--out", &out),
+        ],
+    );
+    expect_exit_2(
+        &o,
+        &["patient MM00001", "month 3", "ctx_ng_ml", "'0'", "positive"],
+    );
+    assert!(!out.exists());
     // Unknown landmark spec.
     let o = mbdrisk(
         &[

@@ -149,7 +149,7 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
         .collect();
     let st = rows_at(cohort, visits, &points, opts)?;
     let scorer = model.scorer()?;
-    let d = replay(scorer.compiled(), &st.table)?;
+    let d = replay(scorer.compiled(), &st.table).map_err(|e| st.locate(e))?;
     let mut lp = vec![0.0; d.n];
     let mut risk = vec![0.0; d.n];
     scorer.score_rows(&d.x, &mut lp, &mut risk);

@@ -314,7 +314,7 @@ fn usable_landmarks(st: &Stacked, rows: &[usize], all: &[f64]) -> Result<Vec<f64
 
 fn score_stacked(model: &Model, st: &Stacked) -> Result<Scored> {
     let scorer = model.scorer()?;
-    let d = replay(scorer.compiled(), &st.table)?;
+    let d = replay(scorer.compiled(), &st.table).map_err(|e| st.locate(e))?;
     let mut lp = vec![0.0; d.n];
     let mut risk = vec![0.0; d.n];
     scorer.score_rows(&d.x, &mut lp, &mut risk);

@@ -112,7 +112,8 @@ pub fn fit_dynamic(
         &fit_opts,
         MissingPolicy::Drop,
         &rows,
-    )?;
+    )
+    .map_err(|e| stacked.locate(e))?;
     // Cluster sandwich: V = C (sum_c U_c U_c') C, U_c = sum over the patient's rows of
     // w (y - p) (1, x), C the model-based covariance.
     let q = fit.coefficients.len();

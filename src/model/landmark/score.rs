@@ -36,7 +36,7 @@ pub fn score_visits(model: &Model, cohort: &Table, visits: &Table) -> Result<Vis
     let points = visit_points(cohort, visits, &spec.landmark)?;
     let st = rows_at(cohort, visits, &points, &spec.landmark)?;
     let scorer = model.scorer()?;
-    let d = replay(scorer.compiled(), &st.table)?;
+    let d = replay(scorer.compiled(), &st.table).map_err(|e| st.locate(e))?;
     let mut lp = vec![0.0; d.n];
     let mut risk = vec![0.0; d.n];
     scorer.score_rows(&d.x, &mut lp, &mut risk);

@@ -188,6 +188,39 @@ pub struct Stacked {
 }
 
 impl Stacked {
+    /// Point input problems found in the stacked rows (e.g. a carried-forward CTX of 0 under
+    /// `log()`) to the patient and month they belong to: stacked rows are not file rows.
+    pub fn locate(&self, err: Error) -> Error {
+        let Error::InvalidInput(problems) = err else {
+            return err;
+        };
+        let ids = match self.table.column(&self.table.names[0]) {
+            Ok(Column::Text(v)) => Some(v),
+            _ => None,
+        };
+        Error::InvalidInput(
+            problems
+                .into_iter()
+                .map(|mut p| {
+                    let i = p.row.and_then(|r| r.checked_sub(2));
+                    if let (true, Some(i)) = (p.file == self.table.source, i) {
+                        if let Some(s) = self.landmark.get(i) {
+                            let id = ids
+                                .and_then(|v| v.get(i).cloned().flatten())
+                                .unwrap_or_default();
+                            p.file = format!(
+                                "{} (patient {id}, the value as known at month {s})",
+                                self.table.source
+                            );
+                            p.row = None;
+                        }
+                    }
+                    p
+                })
+                .collect(),
+        )
+    }
+
     /// IPCW weights (all 1 without follow-up columns).
     pub fn weights(&self) -> Vec<f64> {
         match self.table.num(WEIGHT) {
