@@ -47,8 +47,8 @@ pub struct CrossValidated {
 
 /// Bootstrap optimism correction.
 ///
-/// `fit(rows)` refits the whole pipeline (knots, levels, penalty) on the given row indices
-/// (repeats allowed); `measure(fitted, rows)` returns the indices named `names` for those rows.
+/// `fit(rows)` refits the model on the given row indices (repeats allowed; `validate_model`
+/// refits the coefficients on the model's fixed design, as `rms::validate` does); `measure(fitted, rows)` returns the indices named `names` for those rows.
 /// `progress` is called once per finished replicate (for a progress bar).
 ///
 /// Replicate `b` (0-based) draws `n` rows with `gen_range(0..n)` from
