@@ -2,9 +2,9 @@
 //!
 //! Run: `cargo bench --bench score` (needs `[[bench]] name = "score", harness = false`).
 //! Sizes: in memory 1e6 and 1e7 rows x 10 and 20 features (1e7 x 20 f64 = 1.6 GB); CSV: a
-//! 1e6-row, 20-column file scored end to end, against reading the same file with the `csv`
-//! crate alone (single-threaded records; the scorer only falls back to it for quoted data)
-//! and with polars' multi-threaded CSV reader (the DESIGN.md target: scoring a file costs
+//! 1e6-row, 20-column file scored end to end (plain, and with quoted ids), against reading the
+//! same file with the `csv` crate alone (single-threaded records; the scorer hands it only
+//! records with `""` escapes or other unusual quoting) and with polars' multi-threaded CSV reader (the DESIGN.md target: scoring a file costs
 //! little more than polars reading it). Peers for
 //! the in-memory kernel: `benches/peers/score_sklearn.py`.
 //! Set `MBDRISK_BENCH_QUICK=1` to skip the 1e7-row cases.
@@ -107,8 +107,8 @@ fn linear_spec(p: usize) -> DesignSpec {
     }
 }
 
-/// `quote_ids`: write the id column quoted, as R's `write.csv` does (the scorer then reads
-/// the file with the `csv` crate's single-threaded reader).
+/// `quote_ids`: write the id column quoted, as R's `write.csv` does (the scorer's reader
+/// thread then follows quotes to cut records).
 fn write_csv(path: &Path, n: usize, p: usize, quote_ids: bool) {
     let x = matrix(n, p);
     let f = std::fs::File::create(path).expect("create bench csv");

@@ -5,15 +5,21 @@
 //! then written in order. At most three batches exist at once, so memory is flat in the
 //! number of rows.
 //!
-//! Two record sources give the same records:
+//! Records are read the way the `csv` crate reads them (`\n`, `\r` and `\r\n` end a record,
+//! blank lines are skipped, a `"` at the start of a field opens a quoted field in which
+//! delimiters and line ends are data and `""` is a quote), on the fast path:
 //!
-//! - the fast path: large reads split into lines with `memchr`, fields split at the delimiter
-//!   inside the parallel workers. It is used while the data holds no quote character and no
-//!   carriage return other than in a `\r\n` line end (blank lines are skipped, as the `csv`
-//!   crate does);
-//! - the careful path: the `csv` crate's reader ([`csv::ByteRecord`]s), taken over from the
-//!   start of the batch in which the fast path first meets a `"` or a lone `\r`, for the rest
-//!   of the file.
+//! - the reader thread cuts large reads into records with `memchr`, following quoted fields
+//!   but not splitting fields, and notes each record's shape: no quote at all; quoted fields
+//!   that end right before a delimiter or the record end, with no `""` inside (R's
+//!   `write.csv` style); or anything else;
+//! - the parallel workers split the fields: at the delimiter (eight bytes at a time), a quoted
+//!   field being the bytes between its quotes; records of the third shape (`""` escapes, text
+//!   after a closing quote, a quote left open at the end of the file) are handed one by one
+//!   to the `csv` crate's own parser, so malformed quoting reads exactly as there.
+//!
+//! The careful path, the `csv` crate's reader ([`csv::ByteRecord`]s) over the whole file, is
+//! kept for the tests, which compare both paths byte for byte.
 //!
 //! Cells of numeric terms are parsed from bytes with an exact fast path (at most 19 digits,
 //! no exponent: `m / 10^k` with both exact in an `f64`, one correctly rounded division) and
@@ -345,11 +351,49 @@ impl Rows for [csv::ByteRecord] {
     }
 }
 
-/// Plain lines (no quotes, no line end inside): fields are the bytes between delimiters.
+/// How the workers split a record cut by the fast path (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shape {
+    /// No quote character: fields are the bytes between delimiters.
+    Plain,
+    /// Every quoted field ends right before a delimiter or the record end and holds no `"`:
+    /// such a field is the bytes between its quotes (a `"` inside an unquoted field is data).
+    Quoted,
+    /// Anything else with a quote: read by the `csv` crate's parser.
+    Other,
+}
+
+/// A record of a fast-path batch: byte range in [`Batch::bytes`] (line end excluded), shape.
+type Rec = (usize, usize, Shape);
+
+/// Records cut by the fast path; those of shape [`Shape::Other`] are parsed up front.
 struct Lines<'a> {
     bytes: &'a [u8],
-    lines: &'a [(usize, usize)],
+    lines: &'a [Rec],
     delimiter: u8,
+    /// The records of shape `Other`, parsed.
+    other: Parsed,
+}
+
+/// Records parsed by the `csv` crate, flat: field bytes, field ranges in them, and for each
+/// record its index in [`Lines::lines`] and range of fields.
+#[derive(Default)]
+struct Parsed {
+    bytes: Vec<u8>,
+    fields: Vec<(usize, usize)>,
+    records: Vec<(usize, usize, usize)>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8], lines: &'a [Rec], delimiter: u8) -> Self {
+        let other = parse_records(bytes, lines, delimiter);
+        Lines {
+            bytes,
+            lines,
+            delimiter,
+            other,
+        }
+    }
 }
 
 impl Rows for Lines<'_> {
@@ -358,8 +402,101 @@ impl Rows for Lines<'_> {
     }
     fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>) {
         fields.clear();
-        let (s, e) = self.lines[k];
-        split_fields(&self.bytes[s..e], self.delimiter, fields);
+        let (s, e, shape) = self.lines[k];
+        let line = &self.bytes[s..e];
+        match shape {
+            Shape::Plain => split_fields(line, self.delimiter, fields),
+            Shape::Quoted => split_quoted(line, self.delimiter, fields),
+            Shape::Other => match self.other.records.binary_search_by_key(&k, |r| r.0) {
+                Ok(i) => {
+                    let (_, a, b) = self.other.records[i];
+                    let o = &self.other;
+                    fields.extend(o.fields[a..b].iter().map(|&(s, e)| &o.bytes[s..e]));
+                }
+                // not reached: `new` parsed every record of this shape
+                Err(_) => split_quoted(line, self.delimiter, fields),
+            },
+        }
+    }
+}
+
+/// The records of shape [`Shape::Other`] among `lines`, read by the `csv` crate configured as
+/// the careful path's reader, with their indices in `lines`.
+///
+/// They are read by one reader, one after another with a `\n` between them: each starts at a
+/// record start, and each but the file's last ends outside quotes (the fast path cut it at a
+/// line end there), so the `\n` ends it as its own line end or the end of the file would; a
+/// quote left open can only be in the file's last record, which has nothing after it. A blank
+/// line goes first so that a UTF-8 byte order mark opening the first one stays data, as it is
+/// anywhere but at the start of the file.
+fn parse_records(bytes: &[u8], lines: &[Rec], delimiter: u8) -> Parsed {
+    let mut joined = Vec::new();
+    let mut which = Vec::new();
+    for (k, &(s, e, shape)) in lines.iter().enumerate() {
+        if shape == Shape::Other {
+            joined.push(b'\n');
+            joined.extend_from_slice(&bytes[s..e]);
+            which.push(k);
+        }
+    }
+    let mut out = Parsed::default();
+    if which.is_empty() {
+        return out;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(joined.len().clamp(64, 1 << 16))
+        .from_reader(joined.as_slice());
+    let mut record = csv::ByteRecord::new();
+    for k in which {
+        let first = out.fields.len();
+        let mut push = |field: &[u8]| {
+            let s = out.bytes.len();
+            out.bytes.extend_from_slice(field);
+            out.fields.push((s, out.bytes.len()));
+        };
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => record.iter().for_each(&mut push),
+            // not reached: one record per line, and reading from memory cannot fail
+            _ => {
+                let (s, e, _) = lines[k];
+                push(&bytes[s..e]);
+            }
+        }
+        out.records.push((k, first, out.fields.len()));
+    }
+    out
+}
+
+/// Push the fields of a record of shape [`Shape::Quoted`] onto `fields`: a field starting
+/// with `"` is the bytes up to the next `"` (which the delimiter or the record end follows);
+/// once no quote is left, the rest is split by [`split_fields`].
+#[inline]
+fn split_quoted<'a>(line: &'a [u8], delimiter: u8, fields: &mut Vec<&'a [u8]>) {
+    let mut i = 0;
+    loop {
+        let rest = &line[i..];
+        if rest.first() == Some(&b'"') {
+            let body = &rest[1..];
+            let close = memchr::memchr(b'"', body).unwrap_or(body.len());
+            fields.push(&body[..close]);
+            // past the opening quote, the body, the closing quote and the delimiter
+            i += close + 3;
+            if i > line.len() {
+                return;
+            }
+        } else if memchr::memchr(b'"', rest).is_none() {
+            split_fields(rest, delimiter, fields);
+            return;
+        } else if let Some(d) = memchr::memchr(delimiter, rest) {
+            fields.push(&rest[..d]);
+            i += d + 1;
+        } else {
+            fields.push(rest);
+            return;
+        }
     }
 }
 
@@ -400,8 +537,8 @@ fn split_fields<'a>(line: &'a [u8], delimiter: u8, fields: &mut Vec<&'a [u8]>) {
 struct Batch {
     /// Raw bytes of the batch (fast path); `lines` index into it.
     bytes: Vec<u8>,
-    /// Byte ranges of the records in `bytes`, line ends excluded.
-    lines: Vec<(usize, usize)>,
+    /// The records in `bytes`.
+    lines: Vec<Rec>,
     /// Records (careful path); the first `filled` are this batch's.
     records: Vec<csv::ByteRecord>,
     filled: usize,
@@ -421,8 +558,8 @@ impl Batch {
     }
 }
 
-/// The file after the header: large reads on the fast path, the `csv` crate once a batch
-/// holds a quote or a lone carriage return.
+/// The file after the header: large reads on the fast path, or the `csv` crate's reader
+/// (the careful path, for the tests).
 enum Source {
     Fast {
         file: std::fs::File,
@@ -434,14 +571,6 @@ enum Source {
     Careful(csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>),
     /// Only while switching from one to the other.
     Switching,
-}
-
-/// How a fast-path fill ended.
-enum Fill {
-    /// The batch is full or the file ended.
-    Done,
-    /// The batch holds a quote or a lone `\r`: hand it to the careful path from its start.
-    Careful,
 }
 
 impl Source {
@@ -459,7 +588,7 @@ impl Source {
             *pos = 0;
         }
         if *len == buf.len() {
-            let grow = buf.len().max(READ_BYTES);
+            let grow = buf.len().max(64);
             buf.resize(buf.len() + grow, 0);
         }
         loop {
@@ -478,9 +607,15 @@ impl Source {
         }
     }
 
-    /// Fast path: append up to `batch_size` lines to `batch` (which keeps every byte it
-    /// consumed, blank lines and line ends included, for a hand-over to the careful path).
-    fn fill_lines(&mut self, batch_size: usize, batch: &mut Batch) -> std::io::Result<Fill> {
+    /// Fast path: append up to `batch_size` records to `batch`, cut where the `csv` crate
+    /// ends them (see the [module docs](self)); `batch.bytes` keeps every byte consumed,
+    /// blank lines and line ends included.
+    fn fill_records(
+        &mut self,
+        batch_size: usize,
+        delimiter: u8,
+        batch: &mut Batch,
+    ) -> std::io::Result<()> {
         let Source::Fast {
             file,
             buf,
@@ -489,50 +624,85 @@ impl Source {
             eof,
         } = self
         else {
-            return Ok(Fill::Careful);
+            return Ok(());
         };
+        // the record starting at buf[*pos]: bytes of it scanned, inside a quoted field, shape
+        let mut at = 0usize;
+        let mut in_quotes = false;
+        let mut shape = Shape::Plain;
         while batch.lines.len() < batch_size {
-            let hay = &buf[*pos..*len];
-            match memchr::memchr3(b'\n', b'\r', b'"', hay) {
-                Some(k) if hay[k] == b'"' => return Ok(Fill::Careful),
+            let rec = &buf[*pos..*len];
+            let next = if in_quotes {
+                memchr::memchr(b'"', &rec[at..])
+            } else {
+                memchr::memchr3(b'\n', b'\r', b'"', &rec[at..])
+            };
+            match next {
                 Some(k) => {
-                    let end = if hay[k] == b'\n' {
-                        k + 1
-                    } else if k + 1 < hay.len() {
-                        if hay[k + 1] != b'\n' {
-                            return Ok(Fill::Careful);
+                    let k = at + k;
+                    if rec[k] != b'"' {
+                        // a line end outside quotes; an empty record is a blank line
+                        let start = batch.bytes.len();
+                        if k > 0 {
+                            batch.lines.push((start, start + k, shape));
                         }
-                        k + 2
-                    } else if *eof {
-                        return Ok(Fill::Careful);
+                        batch.bytes.extend_from_slice(&rec[..=k]);
+                        *pos += k + 1;
+                        at = 0;
+                        shape = Shape::Plain;
+                    } else if !in_quotes {
+                        // a quote opens a quoted field only at the start of a field
+                        shape = shape.max(Shape::Quoted);
+                        in_quotes = k == 0 || rec[k - 1] == delimiter;
+                        at = k + 1;
                     } else {
-                        Source::refill(file, buf, pos, len, eof)?;
-                        continue;
-                    };
-                    let start = batch.bytes.len();
-                    if k > 0 {
-                        batch.lines.push((start, start + k));
+                        match rec.get(k + 1) {
+                            Some(b'"') => {
+                                // "" inside quotes: a quote
+                                shape = Shape::Other;
+                                at = k + 2;
+                            }
+                            Some(&b) => {
+                                if b != delimiter && b != b'\n' && b != b'\r' {
+                                    // text after the closing quote joins the field
+                                    shape = Shape::Other;
+                                }
+                                in_quotes = false;
+                                at = k + 1;
+                            }
+                            None if *eof => {
+                                in_quotes = false;
+                                at = k + 1;
+                            }
+                            // the byte after the quote decides: read it first
+                            None => Source::refill(file, buf, pos, len, eof)?,
+                        }
                     }
-                    batch.bytes.extend_from_slice(&hay[..end]);
-                    *pos += end;
                 }
                 None if *eof => {
-                    if !hay.is_empty() {
+                    if !rec.is_empty() {
+                        if in_quotes {
+                            // a quote left open: the field runs to the end of the file
+                            shape = Shape::Other;
+                        }
                         let start = batch.bytes.len();
-                        batch.lines.push((start, start + hay.len()));
-                        batch.bytes.extend_from_slice(hay);
+                        batch.lines.push((start, start + rec.len(), shape));
+                        batch.bytes.extend_from_slice(rec);
                         *pos = *len;
                     }
-                    return Ok(Fill::Done);
+                    return Ok(());
                 }
-                None => Source::refill(file, buf, pos, len, eof)?,
+                None => {
+                    at = rec.len();
+                    Source::refill(file, buf, pos, len, eof)?;
+                }
             }
         }
-        Ok(Fill::Done)
+        Ok(())
     }
 
     /// Switch to the careful path, re-reading from the start of `batch` (whose consumed bytes
-    /// it holds); `batch` is emptied.
+    /// it holds); `batch` is emptied. The tests read whole files this way.
     fn switch_to_careful(&mut self, batch: &mut Batch, delimiter: u8) {
         if !matches!(self, Source::Fast { .. }) {
             return;
@@ -586,9 +756,8 @@ fn read_batches(
         };
         let mut ended = false;
         if matches!(src, Source::Fast { .. }) {
-            match src.fill_lines(batch_size, &mut batch) {
-                Ok(Fill::Done) => ended = batch.lines.len() < batch_size,
-                Ok(Fill::Careful) => src.switch_to_careful(&mut batch, delimiter),
+            match src.fill_records(batch_size, delimiter, &mut batch) {
+                Ok(()) => ended = batch.lines.len() < batch_size,
                 Err(e) => {
                     let at = n_read + batch.lines.len();
                     batch.problems.push(read_problem(at, &e));
@@ -762,11 +931,7 @@ impl Scorer {
                             .par_chunks(STREAM_CHUNK_ROWS)
                             .enumerate()
                             .map(|(c, lines)| {
-                                let rows = Lines {
-                                    bytes: &batch.bytes,
-                                    lines,
-                                    delimiter,
-                                };
+                                let rows = Lines::new(&batch.bytes, lines, delimiter);
                                 self.score_chunk(&rows, first + c * STREAM_CHUNK_ROWS, &ctx)
                             })
                             .collect()
@@ -1182,6 +1347,169 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Records as the `csv` crate reads them (the careful path's settings).
+    fn csv_records(text: &[u8], delimiter: u8) -> Vec<Vec<Vec<u8>>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        reader
+            .byte_records()
+            .map(|r| r.expect("record").iter().map(<[u8]>::to_vec).collect())
+            .collect()
+    }
+
+    /// Records as the fast path cuts and splits them, reading through a buffer of `buf_len`
+    /// bytes at first, in batches of `batch_size`.
+    fn fast_records(
+        text: &[u8],
+        delimiter: u8,
+        buf_len: usize,
+        batch_size: usize,
+    ) -> Vec<Vec<Vec<u8>>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, text).expect("write");
+        let mut src = Source::Fast {
+            file: std::fs::File::open(&path).expect("open"),
+            buf: vec![0; buf_len],
+            pos: 0,
+            len: 0,
+            eof: false,
+        };
+        let mut out = Vec::new();
+        loop {
+            let mut batch = Batch::default();
+            src.fill_records(batch_size, delimiter, &mut batch)
+                .expect("read");
+            let rows = Lines::new(&batch.bytes, &batch.lines, delimiter);
+            let mut fields = Vec::new();
+            for k in 0..rows.n() {
+                rows.fields(k, &mut fields);
+                out.push(fields.iter().map(|f| f.to_vec()).collect());
+            }
+            if batch.lines.len() < batch_size {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn fast_records_match_the_csv_crate_on_any_bytes() {
+        let fixed: [&[u8]; 16] = [
+            b"\"a\",\"b\"\n",
+            b"\"a,b\",c\r\n\"d\ne\",f\n",
+            b"\"a\"\"b\",c",
+            b"\"a\"b,c\n",
+            b"a\"b\",c\n",
+            b"\"",
+            b"\"\n\n",
+            b"x,\"",
+            b"\"\"",
+            b"\"\"\"",
+            b",\"\",",
+            b"a\rb\r\n\r\nc\n\r",
+            b"\"a\"\r",
+            b"\"a\" ,\" b\"",
+            b"1,\"2\"\n\"3\",4\n\"5\"\"\",6",
+            b"\"a\"\n\xEF\xBB\xBF\"b\"\"\n\xEF\xBB\xBFc\n",
+        ];
+        for text in fixed {
+            for buf_len in [0, 1, 2, 3, 5, 64] {
+                for batch in [1, 2, 1000] {
+                    assert_eq!(
+                        fast_records(text, b',', buf_len, batch),
+                        csv_records(text, b','),
+                        "{:?}, buffer {buf_len}, batch {batch}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
+        let alphabet = b"a1,\"\"\n\r \t";
+        let mut rng = XorShift(0x5eed_cafe);
+        for round in 0..20_000 {
+            let n = (rng.next() % 40) as usize;
+            let text: Vec<u8> = (0..n)
+                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+                .collect();
+            let delimiter = if round % 4 == 0 { b'\t' } else { b',' };
+            let buf_len = (rng.next() % 9) as usize;
+            let batch = 1 + (rng.next() % 4) as usize;
+            assert_eq!(
+                fast_records(&text, delimiter, buf_len, batch),
+                csv_records(&text, delimiter),
+                "{:?}, delimiter {delimiter}, buffer {buf_len}, batch {batch}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_files_score_the_same_on_both_paths() {
+        let r_style = "\"a\",\"b\",\"g\",\"id\"\n1.5,2,\"u\",\"P1\"\n-3,0.25,\"v\",\"P2\"\n\
+                       NA,1,\"w\",\"P3\"\n7,3,\"u\",\"P4\"\n";
+        let body = "a,b,g,id\n1.5,2,u,P1\n-3,0.25,v,P2\n,1,w,P3\n7,NA,u,P4\n";
+        let inputs: Vec<String> = vec![
+            r_style.to_string(),
+            r_style.replace('\n', "\r\n"),
+            r_style.replace('\n', "\r"),
+            // quoted numbers, an empty quoted cell, padding inside quotes
+            body.replace("1.5,2", "\"1.5\",\"2\"")
+                .replace("-3,0.25", "\" -3 \",\"0.25\"")
+                .replace(",1,w", "\"\",1,w"),
+            // embedded delimiters, line ends and escaped quotes in ids
+            body.replace("P1", "\"P,1\"")
+                .replace("P2", "\"P\n2\"")
+                .replace("P3", "\"P\"\"3\"\"\"")
+                .replace("P4", "\"P\r\n4\""),
+            // a quote inside an unquoted field is data; text after a closing quote joins it
+            body.replace("P1", "P\"1").replace("P2", "\"P\"2"),
+            // quoted first and last fields, CRLF
+            body.replace("1.5", "\"1.5\"")
+                .replace("P4", "\"P4\"")
+                .replace('\n', "\r\n"),
+            // a quote left open at the end of the file: the id runs to the end
+            format!("{body}8,1,v,\"P5\n9,1,w,P6\n"),
+            // a quote-only record swallowing the rest: a ragged row
+            format!("{body}\"\n9,1,w,P6\n"),
+            // a quoted empty record
+            format!("{body}\"\"\n9,1,w,P6\n"),
+            // quoted numbers that do not parse, and an unknown quoted level
+            body.replace("1.5,2,u", "\"1.5x\",2,\"z\""),
+            // blank lines around quoted records
+            body.replace("\n-3", "\n\n\r\n\"-3\"")
+                .replace("\n7", "\r\r\"7\""),
+        ];
+        for text in &inputs {
+            let reference = run(text.as_bytes(), "d.csv", 1, true);
+            for batch in [1, 2, 3, 1000] {
+                for careful in [false, true] {
+                    assert_eq!(
+                        run(text.as_bytes(), "d.csv", batch, careful),
+                        run(text.as_bytes(), "d.csv", batch, true),
+                        "{text:?}, batch {batch}, careful {careful}"
+                    );
+                }
+                if reference.is_ok() {
+                    assert_eq!(run(text.as_bytes(), "d.csv", batch, false), reference);
+                }
+            }
+            let tsv = text.replace(',', "\t");
+            assert_eq!(
+                run(tsv.as_bytes(), "d.tsv", 2, false),
+                run(tsv.as_bytes(), "d.tsv", 2, true),
+                "{tsv:?}"
+            );
+        }
+        // the R-style file reads as the same file without quotes
+        let unquoted = r_style.replace('"', "");
+        let plain = run(unquoted.as_bytes(), "d.csv", 2, false);
+        assert!(plain.is_ok(), "{plain:?}");
+        assert_eq!(run(r_style.as_bytes(), "d.csv", 2, false), plain);
     }
 
     #[test]
