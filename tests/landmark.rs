@@ -381,3 +381,40 @@ fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_mrd_triggers() {
         );
     }
 }
+
+/// With only two landmark times carrying rows, a quadratic landmark term cannot be estimated:
+/// the super-model gets `landmark_1` alone; with one, no landmark term.
+#[test]
+fn landmark_terms_follow_the_number_of_landmarks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
+    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    let names = |landmarks: Vec<f64>| -> Vec<String> {
+        let opts = LandmarkOptions {
+            landmarks,
+            ..LandmarkOptions::default()
+        };
+        let fit = fit_dynamic(
+            &cohort.table,
+            &visits.table,
+            "Surv(time_months, event) ~ log(ctx_ng_ml) + mrd",
+            &opts,
+            &FitOptions::default(),
+        )
+        .expect("fit");
+        fit.model
+            .coefficients
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let two = names(vec![0.0, 12.0]);
+    assert!(
+        two.contains(&"landmark_1".to_string()) && !two.contains(&"landmark_2".to_string()),
+        "{two:?}"
+    );
+    let one = names(vec![6.0]);
+    assert!(!one.iter().any(|n| n.starts_with("landmark")), "{one:?}");
+    let all = names(vec![0.0, 6.0, 12.0]);
+    assert!(all.contains(&"landmark_2".to_string()), "{all:?}");
+}

@@ -50,8 +50,10 @@ pub struct DynamicFit {
 }
 
 /// The binary formula fitted on the stacked rows: the user's right-hand side, plus the
-/// landmark-time terms unless the user wrote landmark terms already.
-fn stacked_formula(text: &str) -> Result<(String, String, String)> {
+/// landmark-time terms unless the user wrote landmark terms already: `landmark_1` and
+/// `landmark_2` with 3 or more distinct landmarks in the data, `landmark_1` alone with 2, none
+/// with 1 (more terms than distinct times cannot be estimated).
+fn stacked_formula(text: &str, n_landmarks: usize) -> Result<(String, String, String)> {
     let f = parse(text).map_err(|e| Error::Usage(format!("{e}\n{}", e.caret_diagram())))?;
     let Response::Surv { time, event, .. } = &f.response else {
         return Err(Error::Usage(format!(
@@ -66,10 +68,10 @@ fn stacked_formula(text: &str) -> Result<(String, String, String)> {
         .terms
         .iter()
         .any(|t| [LANDMARK, LANDMARK_1, LANDMARK_2].contains(&t.column.as_str()));
-    let formula = if has_landmark {
-        format!("{OUTCOME} ~ {rhs}")
-    } else {
-        format!("{OUTCOME} ~ {rhs} + {LANDMARK_1} + {LANDMARK_2}")
+    let formula = match (has_landmark, n_landmarks) {
+        (true, _) | (false, 0..=1) => format!("{OUTCOME} ~ {rhs}"),
+        (false, 2) => format!("{OUTCOME} ~ {rhs} + {LANDMARK_1}"),
+        (false, _) => format!("{OUTCOME} ~ {rhs} + {LANDMARK_1} + {LANDMARK_2}"),
     };
     Ok((formula, time.clone(), event.clone()))
 }
@@ -87,7 +89,7 @@ pub fn fit_dynamic(
     landmark: &LandmarkOptions,
     opts: &FitOptions,
 ) -> Result<DynamicFit> {
-    let (binary, time, event) = stacked_formula(formula)?;
+    let (_, time, event) = stacked_formula(formula, 0)?;
     let stacked = stack(
         cohort,
         visits,
@@ -97,8 +99,15 @@ pub fn fit_dynamic(
         },
         landmark,
     )?;
-    let parsed = parse(&binary).map_err(|e| Error::Usage(format!("{e}\n{}", e.caret_diagram())))?;
     let weights = stacked.weights();
+    let mut used: Vec<u64> = (0..stacked.table.nrows())
+        .filter(|&r| weights[r] > 0.0)
+        .map(|r| stacked.landmark[r].to_bits())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let (binary, _, _) = stacked_formula(formula, used.len())?;
+    let parsed = parse(&binary).map_err(|e| Error::Usage(format!("{e}\n{}", e.caret_diagram())))?;
     let rows: Vec<usize> = (0..stacked.table.nrows())
         .filter(|&r| weights[r] > 0.0)
         .collect();
