@@ -592,3 +592,38 @@ pub fn evaluate_censored(
         calibration: calibration_at(risk, time, event, horizon),
     })
 }
+
+#[cfg(test)]
+mod ipcw_tests {
+    use super::*;
+
+    /// Times 1 (censored), 2 (event), 3 (censored), 5 (event), 8: G = 1 before 1, 4/5 from
+    /// 1, (4/5)(2/3) = 8/15 from 3. Horizon 4: the event at 2 weighs 1/G(2-) = 5/4, the
+    /// subjects beyond 4 weigh 1/G(4) = 15/8, the censored ones 0.
+    #[test]
+    fn ipcw_weights_by_hand_and_bad_input() {
+        let t = [1.0, 2.0, 3.0, 5.0, 8.0];
+        let e = [false, true, false, true, false];
+        let w = ipcw_weights(&t, &e, 4.0).expect("weights");
+        let want = [0.0, 1.25, 0.0, 15.0 / 8.0, 15.0 / 8.0];
+        for (a, b) in w.iter().zip(want) {
+            assert!((a - b).abs() < 1e-15, "{w:?}");
+        }
+        assert!(matches!(
+            ipcw_weights(&t, &e[..4], 4.0),
+            Err(MetricsError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            ipcw_weights(&[], &[], 4.0),
+            Err(MetricsError::Empty)
+        ));
+        assert!(matches!(
+            ipcw_weights(&t, &e, 0.0),
+            Err(MetricsError::InvalidOption { .. })
+        ));
+        assert!(matches!(
+            ipcw_weights(&[1.0, f64::NAN], &[true, false], 4.0),
+            Err(MetricsError::TimeInvalid { index: 1, .. })
+        ));
+    }
+}

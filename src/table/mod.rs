@@ -222,6 +222,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn to_csv_quotes_what_needs_it_and_reads_back() {
+        let t = Table {
+            source: "t".into(),
+            names: vec!["id".into(), "x,y".into()],
+            columns: vec![
+                Column::Text(vec![Some("a\"b".into()), None, Some("line\nbreak".into())]),
+                Column::Num(vec![Some(0.1), Some(-2.5e-8), None]),
+            ],
+        };
+        let text = t.to_csv();
+        assert_eq!(
+            text,
+            "id,\"x,y\"\n\"a\"\"b\",0.1\n,-0.000000025\n\"line\nbreak\",\n"
+        );
+        let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("record")).collect();
+        assert_eq!(&rows[0][0], "a\"b");
+        assert_eq!(rows[1][1].parse::<f64>().ok(), Some(-2.5e-8));
+        assert_eq!(&rows[2][0], "line\nbreak");
+    }
+
+    #[test]
     fn edit_distance_counts_insertions_and_swaps() {
         assert_eq!(edit_distance("ctx_ng_ml", "ctx_ng_ml"), 0);
         assert_eq!(edit_distance("ctx_ngml", "ctx_ng_ml"), 1);
