@@ -86,22 +86,7 @@ fn check_inputs(
             observed: time.len(),
         });
     }
-    if event.len() != time.len() {
-        return Err(MetricsError::LengthMismatch {
-            predicted: risk.len(),
-            observed: event.len(),
-        });
-    }
-    if risk.is_empty() {
-        return Err(MetricsError::Empty);
-    }
-    if !(horizon.is_finite() && horizon > 0.0) {
-        return Err(MetricsError::InvalidOption {
-            name: "horizon",
-            value: horizon.to_string(),
-            expected: "a finite time > 0, in the unit of the follow-up times",
-        });
-    }
+    check_follow_up(time, event, horizon)?;
     if let Some(index) = risk
         .iter()
         .position(|r| !(r.is_finite() && (0.0..=1.0).contains(r)))
@@ -111,12 +96,7 @@ fn check_inputs(
             value: risk[index],
         });
     }
-    if let Some(index) = time.iter().position(|t| !(t.is_finite() && *t >= 0.0)) {
-        return Err(MetricsError::TimeInvalid {
-            index,
-            value: time[index],
-        });
-    }
+    check_times(time)?;
     if !time.iter().zip(event).any(|(&t, &e)| e && t <= horizon) {
         return Err(MetricsError::NoEventBeforeHorizon {
             horizon,
@@ -130,6 +110,57 @@ fn check_inputs(
         });
     }
     Ok(())
+}
+
+/// Lengths, emptiness and the horizon: what every censored computation needs first.
+fn check_follow_up(time: &[f64], event: &[bool], horizon: f64) -> Result<(), MetricsError> {
+    if event.len() != time.len() {
+        return Err(MetricsError::LengthMismatch {
+            predicted: time.len(),
+            observed: event.len(),
+        });
+    }
+    if time.is_empty() {
+        return Err(MetricsError::Empty);
+    }
+    if !(horizon.is_finite() && horizon > 0.0) {
+        return Err(MetricsError::InvalidOption {
+            name: "horizon",
+            value: horizon.to_string(),
+            expected: "a finite time > 0, in the unit of the follow-up times",
+        });
+    }
+    Ok(())
+}
+
+/// Follow-up times must be finite and >= 0.
+fn check_times(time: &[f64]) -> Result<(), MetricsError> {
+    match time.iter().position(|t| !(t.is_finite() && *t >= 0.0)) {
+        Some(index) => Err(MetricsError::TimeInvalid {
+            index,
+            value: time[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// IPCW weights of subjects sorted by time (events first at ties), with `km` fitted to them
+/// and `g` its censoring curve: `1 / G(t-)` for events by the horizon, `1 / G(horizon)`
+/// beyond it, 0 otherwise (infinite where `G` reached 0).
+fn ipcw_sorted(km: &KaplanMeier, g: &[f64], t: &[f64], e: &[bool], horizon: f64) -> Vec<f64> {
+    let g_h = step_at(&km.times, g, horizon);
+    t.iter()
+        .zip(e)
+        .map(|(&ti, &ei)| {
+            if ei && ti <= horizon {
+                1.0 / step_before(&km.times, g, ti)
+            } else if ti > horizon {
+                1.0 / g_h
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// Kaplan-Meier censoring survival `G` on the distinct times of `km` (fitted to the events),
@@ -352,52 +383,25 @@ fn brier_sorted(
 /// positive number, a negative or non-finite time, or a weight that would be infinite (every
 /// subject still at risk censored).
 pub fn ipcw_weights(time: &[f64], event: &[bool], horizon: f64) -> Result<Vec<f64>, MetricsError> {
-    if time.len() != event.len() {
-        return Err(MetricsError::LengthMismatch {
-            predicted: time.len(),
-            observed: event.len(),
-        });
-    }
-    if time.is_empty() {
-        return Err(MetricsError::Empty);
-    }
-    if !(horizon.is_finite() && horizon > 0.0) {
-        return Err(MetricsError::InvalidOption {
-            name: "horizon",
-            value: horizon.to_string(),
-            expected: "a finite time > 0, in the unit of the follow-up times",
-        });
-    }
-    if let Some(index) = time.iter().position(|t| !(t.is_finite() && *t >= 0.0)) {
-        return Err(MetricsError::TimeInvalid {
-            index,
-            value: time[index],
-        });
-    }
+    check_follow_up(time, event, horizon)?;
+    check_times(time)?;
     let mut order: Vec<usize> = (0..time.len()).collect();
     order.sort_by(|&a, &b| time[a].total_cmp(&time[b]).then(event[b].cmp(&event[a])));
     let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
     let e: Vec<bool> = order.iter().map(|&i| event[i]).collect();
     let km = KaplanMeier::fit(&t, &e).map_err(|_| MetricsError::Empty)?;
-    let g = censoring_curve(&km);
-    let g_h = step_at(&km.times, &g, horizon);
+    let sorted = ipcw_sorted(&km, &censoring_curve(&km), &t, &e, horizon);
+    if sorted.iter().any(|w| !w.is_finite()) {
+        return Err(MetricsError::InvalidOption {
+            name: "horizon",
+            value: horizon.to_string(),
+            expected:
+                "a horizon before everyone at risk is censored (the censoring survival reaches 0)",
+        });
+    }
     let mut w = vec![0.0; time.len()];
-    for i in 0..time.len() {
-        let gi = if event[i] && time[i] <= horizon {
-            step_before(&km.times, &g, time[i])
-        } else if time[i] > horizon {
-            g_h
-        } else {
-            continue;
-        };
-        if gi <= 0.0 {
-            return Err(MetricsError::InvalidOption {
-                name: "horizon",
-                value: horizon.to_string(),
-                expected: "a horizon before everyone at risk is censored (the censoring survival reaches 0)",
-            });
-        }
-        w[i] = 1.0 / gi;
+    for (k, &i) in order.iter().enumerate() {
+        w[i] = sorted[k];
     }
     Ok(w)
 }
@@ -440,17 +444,7 @@ pub fn evaluate_censored(
     let is_case = |i: usize| e[i] && t[i] <= horizon;
     let is_control = |i: usize| t[i] > horizon;
     // IPCW weights (1 / G); 0 for censored before the horizon.
-    let w: Vec<f64> = (0..n)
-        .map(|i| {
-            if is_case(i) {
-                1.0 / step_before(&km.times, &g, t[i])
-            } else if is_control(i) {
-                1.0 / g_h
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let w = ipcw_sorted(&km, &g, &t, &e, horizon);
     let events_before_horizon = (0..n).filter(|&i| is_case(i)).count();
     let censored_before_horizon = (0..n).filter(|&i| !e[i] && t[i] <= horizon).count();
 
