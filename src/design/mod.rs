@@ -386,18 +386,7 @@ impl CompiledSpec {
         let Some((_, op)) = &self.by[t] else {
             return Ok(());
         };
-        let v = match cell {
-            Cell::Num(v) => v,
-            Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber)?,
-            Cell::Missing => return Err(CellError::NotANumber),
-        };
-        let f = match op {
-            Op::Log if v > 0.0 => v.ln(),
-            Op::Log1p if v > -1.0 => v.ln_1p(),
-            Op::Sqrt if v >= 0.0 => v.sqrt(),
-            Op::Linear => v,
-            _ => return Err(CellError::OutOfDomain),
-        };
+        let f = scalar(op, cell_number(cell)?)?;
         for o in out.iter_mut() {
             *o *= f;
         }
@@ -416,12 +405,8 @@ impl CompiledSpec {
         let v = self.by_variable(t).unwrap_or_default();
         let expected = match (&self.by[t], err) {
             (_, CellError::NotANumber) => "a number (an interaction factor)".to_string(),
-            (Some((_, Op::Log)), _) => format!("a positive number (the formula takes log({v}))"),
-            (Some((_, Op::Log1p)), _) => {
-                format!("a number above -1 (the formula takes log1p({v}))")
-            }
-            (Some((_, Op::Sqrt)), _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
-            _ => "a valid value".to_string(),
+            (Some((_, op)), err) => expected_of(op, v, err),
+            (None, _) => "a valid value".to_string(),
         };
         Problem::cell(file, file_row(i), v, &cell.display(), expected)
     }
@@ -447,37 +432,11 @@ impl CompiledSpec {
     /// transform's domain, or is an unseen level; `out` is then unspecified.
     #[inline]
     pub fn expand(&self, t: usize, cell: Cell<'_>, out: &mut [f64]) -> Result<(), CellError> {
-        let num = |c: Cell<'_>| -> Result<f64, CellError> {
-            match c {
-                Cell::Num(v) => Ok(v),
-                Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber),
-                Cell::Missing => Err(CellError::NotANumber),
-            }
-        };
         match &self.ops[t] {
-            Op::Linear => out[0] = num(cell)?,
-            Op::Log => {
-                let v = num(cell)?;
-                if v <= 0.0 {
-                    return Err(CellError::OutOfDomain);
-                }
-                out[0] = v.ln();
+            op @ (Op::Linear | Op::Log | Op::Log1p | Op::Sqrt) => {
+                out[0] = scalar(op, cell_number(cell)?)?;
             }
-            Op::Log1p => {
-                let v = num(cell)?;
-                if v <= -1.0 {
-                    return Err(CellError::OutOfDomain);
-                }
-                out[0] = v.ln_1p();
-            }
-            Op::Sqrt => {
-                let v = num(cell)?;
-                if v < 0.0 {
-                    return Err(CellError::OutOfDomain);
-                }
-                out[0] = v.sqrt();
-            }
-            Op::Rcs { knots, kd } => rcs::basis_into(num(cell)?, knots, *kd, out),
+            Op::Rcs { knots, kd } => rcs::basis_into(cell_number(cell)?, knots, *kd, out),
             Op::CatText(levels) => {
                 let idx = match cell {
                     Cell::Text(s) => levels.iter().position(|l| l == s),
@@ -504,18 +463,7 @@ impl CompiledSpec {
 
     /// What term `t` expected, for the "expected ..." part of an input problem.
     pub fn expected(&self, t: usize, err: CellError) -> String {
-        let v = &self.variables[t];
-        match (&self.ops[t], err) {
-            (_, CellError::NotANumber) => "a number".to_string(),
-            (Op::Log, _) => format!("a positive number (the formula takes log({v}))"),
-            (Op::Log1p, _) => format!("a number above -1 (the formula takes log1p({v}))"),
-            (Op::Sqrt, _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
-            (Op::CatText(levels), _) | (Op::CatNum { labels: levels, .. }, _) => format!(
-                "one of the levels seen when the model was fitted: {}",
-                levels.join(", ")
-            ),
-            _ => "a valid value".to_string(),
-        }
+        expected_of(&self.ops[t], &self.variables[t], err)
     }
 
     /// Problem for a failed cell of term `t` at data row `i` of `file`.
@@ -534,6 +482,46 @@ impl CompiledSpec {
             &cell.display(),
             self.expected(t, err),
         )
+    }
+}
+
+/// What a term with `op` on variable `v` expected, for the "expected ..." part of a problem.
+fn expected_of(op: &Op, v: &str, err: CellError) -> String {
+    match (op, err) {
+        (_, CellError::NotANumber) => "a number".to_string(),
+        (Op::Log, _) => format!("a positive number (the formula takes log({v}))"),
+        (Op::Log1p, _) => format!("a number above -1 (the formula takes log1p({v}))"),
+        (Op::Sqrt, _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
+        (Op::CatText(levels), _) | (Op::CatNum { labels: levels, .. }, _) => format!(
+            "one of the levels seen when the model was fitted: {}",
+            levels.join(", ")
+        ),
+        _ => "a valid value".to_string(),
+    }
+}
+
+/// The number in a cell (text is parsed; missing is not a number).
+#[inline]
+fn cell_number(c: Cell<'_>) -> Result<f64, CellError> {
+    match c {
+        Cell::Num(v) => Ok(v),
+        Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber),
+        Cell::Missing => Err(CellError::NotANumber),
+    }
+}
+
+/// A one-column transform (`Linear`, `Log`, `Log1p`, `Sqrt`) of `v`, checking its domain.
+#[inline]
+fn scalar(op: &Op, v: f64) -> Result<f64, CellError> {
+    match op {
+        Op::Log if v <= 0.0 => Err(CellError::OutOfDomain),
+        Op::Log => Ok(v.ln()),
+        Op::Log1p if v <= -1.0 => Err(CellError::OutOfDomain),
+        Op::Log1p => Ok(v.ln_1p()),
+        Op::Sqrt if v < 0.0 => Err(CellError::OutOfDomain),
+        Op::Sqrt => Ok(v.sqrt()),
+        Op::Linear => Ok(v),
+        _ => Err(CellError::OutOfDomain),
     }
 }
 
