@@ -102,11 +102,11 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
         return Err(Error::InvalidInput(checked.errors));
     }
     let t = &checked.table;
-    let ids = text_col(t, "patient_id")?;
+    let ids = t.text("patient_id")?;
     let months = t.num("month")?;
     let follow_up: Option<HashMap<&str, (usize, f64)>> = match cohort {
         Some(c) => {
-            let cid = text_col(&c.table, "patient_id")?;
+            let cid = c.table.text("patient_id")?;
             let time = c.table.num("time_months")?;
             Some(
                 cid.iter()
@@ -192,16 +192,6 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
         table: checked.table,
         warnings: checked.warnings,
     })
-}
-
-fn text_col<'a>(t: &'a Table, name: &str) -> Result<&'a [Option<String>]> {
-    match t.column(name)? {
-        Column::Text(v) => Ok(v),
-        Column::Num(_) => Err(Error::Usage(format!(
-            "{}: column '{name}' should be text",
-            t.source
-        ))),
-    }
 }
 
 fn reorder(t: &Table, order: &[usize]) -> Table {

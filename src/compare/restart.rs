@@ -17,7 +17,6 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::design::replay;
 use crate::error::{Error, Result};
 use crate::model::fit::Model;
 use crate::model::landmark::{rows_at, visit_points};
@@ -148,11 +147,11 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
         .filter(|&(_, m)| m > 0.0)
         .collect();
     let st = rows_at(cohort, visits, &points, opts)?;
-    let scorer = model.scorer()?;
-    let d = replay(scorer.compiled(), &st.table).map_err(|e| st.locate(e))?;
-    let mut lp = vec![0.0; d.n];
-    let mut risk = vec![0.0; d.n];
-    scorer.score_rows(&d.x, &mut lp, &mut risk);
+    let risk = model
+        .scorer()?
+        .score_table(&st.table)
+        .map_err(|e| st.locate(e))?
+        .predicted;
     let flag = |name: &str| -> Result<Vec<bool>> {
         Ok(st
             .table
@@ -171,12 +170,7 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
     let rise = flag("ctx_rise_lsc")?;
     let time = cohort.num(&spec.time)?;
     let event = cohort.num(&spec.event)?;
-    let ids = match cohort.column(&opts.id)? {
-        crate::table::Column::Text(v) => v,
-        crate::table::Column::Num(_) => {
-            return Err(Error::Usage(format!("'{}' must hold text ids", opts.id)))
-        }
-    };
+    let ids = cohort.text(&opts.id)?;
     let mut patients: Vec<PatientVisits> = Vec::new();
     for (r, &(i, m)) in points.iter().enumerate() {
         let (Some(t), Some(e)) = (time[i], event[i]) else {

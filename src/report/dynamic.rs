@@ -12,7 +12,7 @@ use crate::plot::{
     calibration_plot, trajectory_plot, CalibrationPlotData, CurvePoint, Figure, GroupPoint,
     MarkerSeries, TrajectoryData,
 };
-use crate::table::{Column, Table};
+use crate::table::Table;
 use crate::validation::dynamic::{validate_dynamic, DynamicValidation};
 
 /// Risk threshold of the model's restart alarm shown in the report and the trajectories.
@@ -153,10 +153,7 @@ fn calibration_figure(
 
 /// One marker's measurements of a patient from the visits file.
 fn marker(visits: &Table, id: &str, column: &str, name: &str, unit: &str) -> Option<MarkerSeries> {
-    let ids = match visits.column("patient_id").ok()? {
-        Column::Text(v) => v,
-        Column::Num(_) => return None,
-    };
+    let ids = visits.text("patient_id").ok()?;
     let months = visits.num("month").ok()?;
     let values = visits.num(column).ok()?;
     let (m, v): (Vec<f64>, Vec<f64>) = (0..visits.nrows())

@@ -163,6 +163,17 @@ impl Table {
         }
     }
 
+    /// A text column by name (identifiers, labels); a numeric column is an error.
+    pub fn text(&self, name: &str) -> Result<&[Option<String>]> {
+        match self.column(name)? {
+            Column::Text(v) => Ok(v),
+            Column::Num(_) => Err(Error::Usage(format!(
+                "{}: column '{name}' should be text",
+                self.source
+            ))),
+        }
+    }
+
     /// A numeric column by name; a text column is an error naming the first non-number.
     pub fn num(&self, name: &str) -> Result<&[Option<f64>]> {
         match self.column(name)? {

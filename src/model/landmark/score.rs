@@ -2,10 +2,9 @@
 //! after the decision point (month 0) and after every visit, from the values known then.
 
 use super::stack::{rows_at, visit_points};
-use crate::design::replay;
 use crate::error::{Error, Result};
 use crate::model::fit::Model;
-use crate::table::{Column, Table};
+use crate::table::Table;
 
 /// One risk per patient and visit (month 0 = the decision point, from the cohort file).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,20 +34,16 @@ pub fn score_visits(model: &Model, cohort: &Table, visits: &Table) -> Result<Vis
     })?;
     let points = visit_points(cohort, visits, &spec.landmark)?;
     let st = rows_at(cohort, visits, &points, &spec.landmark)?;
-    let scorer = model.scorer()?;
-    let d = replay(scorer.compiled(), &st.table).map_err(|e| st.locate(e))?;
-    let mut lp = vec![0.0; d.n];
-    let mut risk = vec![0.0; d.n];
-    scorer.score_rows(&d.x, &mut lp, &mut risk);
-    let ids = match st.table.column(&spec.landmark.id)? {
-        Column::Text(v) => v.iter().map(|s| s.clone().unwrap_or_default()).collect(),
-        Column::Num(_) => Vec::new(),
-    };
+    let scores = model
+        .scorer()?
+        .score_table(&st.table)
+        .map_err(|e| st.locate(e))?;
+    let ids = st.table.text(&spec.landmark.id)?;
     Ok(VisitScores {
-        patient_id: ids,
+        patient_id: ids.iter().map(|s| s.clone().unwrap_or_default()).collect(),
         month: points.iter().map(|&(_, m)| m).collect(),
-        linear_predictor: lp,
-        risk,
+        linear_predictor: scores.linear_predictor,
+        risk: scores.predicted,
         window: spec.landmark.window,
     })
 }

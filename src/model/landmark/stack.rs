@@ -194,10 +194,7 @@ impl Stacked {
         let Error::InvalidInput(problems) = err else {
             return err;
         };
-        let ids = match self.table.column(&self.table.names[0]) {
-            Ok(Column::Text(v)) => Some(v),
-            _ => None,
-        };
+        let ids = self.table.text(&self.table.names[0]).ok();
         Error::InvalidInput(
             problems
                 .into_iter()
@@ -304,19 +301,9 @@ pub fn visit_points(
     Ok(out)
 }
 
-fn text_ids<'a>(t: &'a Table, id: &str) -> Result<&'a [Option<String>]> {
-    match t.column(id)? {
-        Column::Text(v) => Ok(v),
-        Column::Num(_) => Err(Error::Usage(format!(
-            "{}: the id column '{id}' must hold text identifiers",
-            t.source
-        ))),
-    }
-}
-
 fn histories(cohort: &Table, visits: &Table, opts: &LandmarkOptions) -> Result<Vec<History>> {
-    let cid = text_ids(cohort, &opts.id)?;
-    let vid = text_ids(visits, &opts.id)?;
+    let cid = cohort.text(&opts.id)?;
+    let vid = visits.text(&opts.id)?;
     let months = visits.num(&opts.month)?;
     let index: HashMap<&str, usize> = cid
         .iter()
@@ -391,7 +378,7 @@ fn build(
 ) -> Result<Stacked> {
     let hist = histories(cohort, visits, opts)?;
     let months = visits.num(&opts.month)?;
-    let cid = text_ids(cohort, &opts.id)?;
+    let cid = cohort.text(&opts.id)?;
     let n = points.len();
     let s_max = opts.s_max();
     let mut names: Vec<String> = vec![
