@@ -14,7 +14,7 @@ use super::model::Refitter;
 use super::resample::optimism_from_indices;
 use crate::design::replay;
 use crate::error::{Error, Result};
-use crate::metrics::censored::evaluate_censored;
+use crate::metrics::censored::{evaluate_censored, CensoredCalibrationGroup};
 use crate::model::fit::Model;
 use crate::model::landmark::stack::{RESIDUAL_TIME, WEIGHT};
 use crate::model::landmark::{stack, FollowUp, Stacked};
@@ -127,13 +127,15 @@ pub struct DynamicValidation {
 
 /// Rows (indices into the stacked table) with a prediction, grouped by landmark.
 struct Scored {
+    /// The model's design of every stacked row (refits score it again).
+    design: crate::design::ScoringDesign,
     risk: Vec<f64>,
     rows: Vec<usize>,
     landmarks: Vec<f64>,
 }
 
 /// Metrics of predictions `risk` (one per stacked row; NaN = none) on the stacked rows `rows`
-/// (repeats allowed), per landmark then pooled.
+/// (repeats allowed), per landmark then pooled, each with its Kaplan-Meier risk groups.
 fn measure(
     st: &Stacked,
     risk: &[f64],
@@ -141,12 +143,13 @@ fn measure(
     landmarks: &[f64],
     window: f64,
     event: &str,
-) -> Result<Vec<LandmarkPerformance>> {
+) -> Result<Vec<(LandmarkPerformance, Vec<CensoredCalibrationGroup>)>> {
     let time = st.table.num(RESIDUAL_TIME)?;
     let event = st.table.num(event)?;
     let ev = st.table.num(crate::model::landmark::stack::OUTCOME)?;
     let w = st.table.num(WEIGHT)?;
-    let one = |landmark: Option<f64>, sel: &[usize]| -> Result<LandmarkPerformance> {
+    type Measured = (LandmarkPerformance, Vec<CensoredCalibrationGroup>);
+    let one = |landmark: Option<f64>, sel: &[usize]| -> Result<Measured> {
         let p: Vec<f64> = sel.iter().map(|&r| risk[r]).collect();
         let t: Vec<f64> = sel.iter().map(|&r| time[r].unwrap_or(0.0)).collect();
         let e: Vec<bool> = sel.iter().map(|&r| event[r] == Some(1.0)).collect();
@@ -157,7 +160,7 @@ fn measure(
             ))
         })?;
         let (a, b) = recalibration(sel, risk, ev, w)?;
-        Ok(LandmarkPerformance {
+        let perf = LandmarkPerformance {
             landmark,
             n: m.n,
             events_in_window: m.events_before_horizon,
@@ -170,7 +173,8 @@ fn measure(
             oe_ratio: m.oe_ratio,
             calibration_intercept: a,
             calibration_slope: b,
-        })
+        };
+        Ok((perf, m.calibration))
     };
     let mut out = Vec::new();
     for &s in landmarks {
@@ -185,6 +189,22 @@ fn measure(
     Ok(out)
 }
 
+/// The rows of `sel` a recalibration fit can use: window outcome known, positive weight, and a
+/// risk strictly between 0 and 1 (finite logit).
+fn recalibration_rows(
+    sel: &[usize],
+    risk: &[f64],
+    ev: &[Option<f64>],
+    w: &[Option<f64>],
+) -> Vec<usize> {
+    sel.iter()
+        .copied()
+        .filter(|&r| {
+            ev[r].is_some() && w[r].is_some_and(|w| w > 0.0) && risk[r] > 0.0 && risk[r] < 1.0
+        })
+        .collect()
+}
+
 /// IPCW-weighted logistic recalibration of the window outcome on logit(p).
 fn recalibration(
     sel: &[usize],
@@ -192,13 +212,7 @@ fn recalibration(
     ev: &[Option<f64>],
     w: &[Option<f64>],
 ) -> Result<(f64, f64)> {
-    let keep: Vec<usize> = sel
-        .iter()
-        .copied()
-        .filter(|&r| {
-            ev[r].is_some() && w[r].is_some_and(|w| w > 0.0) && risk[r] > 0.0 && risk[r] < 1.0
-        })
-        .collect();
+    let keep = recalibration_rows(sel, risk, ev, w);
     let x: Vec<f64> = keep
         .iter()
         .map(|&r| (risk[r] / (1.0 - risk[r])).ln())
@@ -217,40 +231,18 @@ fn recalibration(
     }
 }
 
-/// Smoothed (spline) and grouped calibration of the pooled landmark rows.
+/// Smoothed (spline) calibration of the pooled landmark rows (those the pooled metrics use),
+/// with the risk `groups` the pooled metrics computed.
 fn pooled_calibration(
     st: &Stacked,
     sc: &Scored,
-    window: f64,
-    event: &str,
+    groups: Vec<CensoredCalibrationGroup>,
 ) -> Result<DynamicCalibration> {
     use crate::design::rcs;
     let ev = st.table.num(crate::model::landmark::stack::OUTCOME)?;
     let w = st.table.num(WEIGHT)?;
-    let time = st.table.num(RESIDUAL_TIME)?;
-    let event = st.table.num(event)?;
     let risk = &sc.risk;
-    let rows: Vec<usize> = sc
-        .rows
-        .iter()
-        .copied()
-        .filter(|&r| sc.landmarks.contains(&st.landmark[r]))
-        .collect();
-    let groups = {
-        let p: Vec<f64> = rows.iter().map(|&r| risk[r]).collect();
-        let t: Vec<f64> = rows.iter().map(|&r| time[r].unwrap_or(0.0)).collect();
-        let e: Vec<bool> = rows.iter().map(|&r| event[r] == Some(1.0)).collect();
-        evaluate_censored(&p, &t, &e, window)
-            .map_err(|err| Error::Analysis(format!("dynamic calibration: {err}")))?
-            .calibration
-    };
-    let keep: Vec<usize> = rows
-        .iter()
-        .copied()
-        .filter(|&r| {
-            ev[r].is_some() && w[r].is_some_and(|w| w > 0.0) && risk[r] > 0.0 && risk[r] < 1.0
-        })
-        .collect();
+    let keep = recalibration_rows(&sc.rows, risk, ev, w);
     let logit = |p: f64| (p / (1.0 - p)).ln();
     let lx: Vec<f64> = keep.iter().map(|&r| logit(risk[r])).collect();
     let curve = match rcs::knots(&lx, 4) {
@@ -320,6 +312,7 @@ fn score_stacked(model: &Model, st: &Stacked) -> Result<Scored> {
     scorer.score_rows(&d.x, &mut lp, &mut risk);
     let rows: Vec<usize> = (0..d.n).filter(|&r| !risk[r].is_nan()).collect();
     Ok(Scored {
+        design: d,
         risk,
         rows,
         landmarks: Vec::new(),
@@ -358,11 +351,12 @@ pub fn validate_dynamic(
         ));
     }
     let window = spec.landmark.window;
-    let mut perf = measure(&st, &sc.risk, &sc.rows, &sc.landmarks, window, &spec.event)?;
-    let pooled = perf
+    let mut measured = measure(&st, &sc.risk, &sc.rows, &sc.landmarks, window, &spec.event)?;
+    let (pooled, groups) = measured
         .pop()
         .ok_or_else(|| Error::Analysis("no pooled metrics".into()))?;
-    let calibration = pooled_calibration(&st, &sc, window, &spec.event)?;
+    let perf: Vec<LandmarkPerformance> = measured.into_iter().map(|(p, _)| p).collect();
+    let calibration = pooled_calibration(&st, &sc, groups)?;
     let optimism = if bootstrap > 0 {
         Some(patient_bootstrap(
             model,
@@ -396,8 +390,7 @@ fn patient_bootstrap(
 ) -> Result<DynamicOptimism> {
     let weights = st.weights();
     let refitter = Refitter::weighted(model, &st.table, Some(&weights))?;
-    let scorer = model.scorer()?;
-    let design = replay(scorer.compiled(), &st.table)?;
+    let design = &sc.design;
     // Patients and their rows: fit rows (indices into refitter.rows) and scored rows.
     let n_patients = st.patient.iter().copied().max().map_or(0, |m| m + 1);
     let mut fit_rows: Vec<Vec<usize>> = vec![Vec::new(); n_patients];
@@ -462,7 +455,7 @@ fn patient_bootstrap(
     let measure_flat = |risk: &Vec<f64>, idx: &[usize]| -> Result<Vec<f64>> {
         let rows: Vec<usize> = idx.iter().map(|&i| sc.rows[i]).collect();
         let perf = measure(st, risk, &rows, landmarks, window, event)?;
-        Ok(perf.iter().flat_map(|p| p.resampled()).collect())
+        Ok(perf.iter().flat_map(|(p, _)| p.resampled()).collect())
     };
     let flat_names: Vec<String> = (0..=landmarks.len())
         .flat_map(|_| names.iter().cloned())
