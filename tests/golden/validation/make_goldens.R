@@ -76,8 +76,6 @@ set.seed(REPLAY_SEED)
 idx <- lapply(seq_len(B), function(i) sample(n, replace = TRUE))
 writeLines(vapply(idx, function(v) paste(v, collapse = ","), ""), "boot_indices.csv")
 
-X <- cbind(1, fit$x)
-y <- fit$y
 ctl <- glm.control(epsilon = 1e-14, maxit = 100)
 lp_fit <- function(rows) {
   g <- glm.fit(X[rows, ], y[rows], family = binomial(), control = ctl)
@@ -112,36 +110,8 @@ indices <- function(x, y, train) {
     R2_given = nagelkerke(l0 - given_dev, l0, m))
 }
 all_rows <- seq_len(n)
-x0 <- lp_fit(all_rows)
-apparent <- indices(x0, y, TRUE)
-diffs <- sapply(idx, function(r) {
-  x <- lp_fit(r)
-  indices(x[r], y[r], TRUE) - indices(x, y, FALSE)
-})
-optimism <- rowMeans(diffs)
-corrected <- apparent - optimism
-set.seed(REPLAY_SEED)
-v50 <- validate(fit, B = B)
-rms_val <- function(k, col) if (k %in% rownames(v50)) f17(v50[k, col]) else "NA"
-lines <- "index,apparent,optimism,corrected,rms_apparent,rms_optimism,rms_corrected"
-for (k in names(apparent)) {
-  lines <- c(lines, paste(k, f17(apparent[k]), f17(optimism[k]), f17(corrected[k]),
-                          rms_val(k, "index.orig"), rms_val(k, "optimism"),
-                          rms_val(k, "index.corrected"), sep = ","))
-}
-writeLines(lines, "replay_b50.csv")
-
-# Per-replicate spread of the optimism (for the Monte-Carlo error of B = 400), printed only.
-cat("sd of per-replicate optimism (B = 50 replay):\n")
-print(apply(diffs, 1, sd))
-cat("replay - rms validate(B = 50), corrected:\n")
-print(corrected[c("Dxy", "R2", "Intercept", "Slope", "B")] -
-        v50[c("Dxy", "R2", "Intercept", "Slope", "B"), "index.corrected"])
-
-# ---- 3. the same replay with a spline term ----------------------------------------------
-# rcs knots are learned once, by the full fit, on every non-missing bpa_months of the file
-# (model.frame evaluates rcs() before na.action drops incomplete rows, as mbdrisk does), and
-# held fixed on every resample: validate() refits lrm.fit on fit$x. Same resamples as 2.
+# The replay of `fit` over the resamples `idx`, written to `file`; returns the per-replicate
+# differences, the corrected indices and rms' own validate(B = 50) on the same resamples.
 replay_file <- function(fit, file) {
   X <<- cbind(1, fit$x)
   y <<- fit$y
@@ -164,11 +134,25 @@ replay_file <- function(fit, file) {
                             val(k, "index.corrected"), sep = ","))
   }
   writeLines(lines, file)
+  list(diffs = diffs, corrected = corrected, validate = v)
 }
+r50 <- replay_file(fit, "replay_b50.csv")
+
+# Per-replicate spread of the optimism (for the Monte-Carlo error of B = 400), printed only.
+cat("sd of per-replicate optimism (B = 50 replay):\n")
+print(apply(r50$diffs, 1, sd))
+cat("replay - rms validate(B = 50), corrected:\n")
+print(r50$corrected[c("Dxy", "R2", "Intercept", "Slope", "B")] -
+        r50$validate[c("Dxy", "R2", "Intercept", "Slope", "B"), "index.corrected"])
+
+# ---- 3. the same replay with a spline term ----------------------------------------------
+# rcs knots are learned once, by the full fit, on every non-missing bpa_months of the file
+# (model.frame evaluates rcs() before na.action drops incomplete rows, as mbdrisk does), and
+# held fixed on every resample: validate() refits lrm.fit on fit$x. Same resamples as 2.
 raw_vars <- raw[, vars]
 fit_rcs <- lrm(event_24m ~ rcs(bpa_months, 4) + log(ctx_ng_ml) + mrd + pet + response + agent +
                  prior_sre, data = raw_vars, x = TRUE, y = TRUE)
 cat("rcs knots:", fit_rcs$Design$parms$bpa_months, "\n")
-replay_file(fit_rcs, "replay_rcs_b50.csv")
+invisible(replay_file(fit_rcs, "replay_rcs_b50.csv"))
 
 writeLines(capture.output(sessionInfo()), "versions.txt")
