@@ -31,24 +31,28 @@ fn ok(o: &Output) {
     );
 }
 
-fn fit(dir: &Path) -> PathBuf {
-    let model = dir.join("dynamic.json");
-    let o = mbdrisk(
+/// `fit --dynamic` on the demo cohort with `visits`, writing `out`.
+fn fit_dynamic(formula: &str, visits: &Path, landmarks: &str, out: &Path) -> Output {
+    mbdrisk(
         &[
             "fit",
             "--dynamic",
             "--formula",
-            FORMULA,
+            formula,
             "--landmarks",
-            "0:24:6",
+            landmarks,
         ],
         &[
             ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &model),
+            ("--visits", visits),
+            ("--out", out),
         ],
-    );
-    ok(&o);
+    )
+}
+
+fn fit(dir: &Path) -> PathBuf {
+    let model = dir.join("dynamic.json");
+    ok(&fit_dynamic(FORMULA, &demo("visits.csv"), "0:24:6", &model));
     model
 }
 
@@ -162,14 +166,7 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("m.json");
     // A binary outcome is not a dynamic model.
-    let o = mbdrisk(
-        &["fit", "--dynamic", "--formula", "event_24m ~ mrd"],
-        &[
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &out),
-        ],
-    );
+    let o = fit_dynamic("event_24m ~ mrd", &demo("visits.csv"), "0:24:3", &out);
     expect_exit_2(&o, &["Surv(time, event)"]);
     // A visit for an unknown patient, and a visit after the patient's event.
     let visits = dir.path().join("visits.csv");
@@ -178,14 +175,7 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
         "patient_id,month,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet\nMM00001,3,0.2,,,,\nZZ999,3,0.2,,,,\nMM00001,40,0.3,,,,\n",
     )
     .expect("write");
-    let o = mbdrisk(
-        &["fit", "--dynamic", "--formula", FORMULA],
-        &[
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &visits),
-            ("--out", &out),
-        ],
-    );
+    let o = fit_dynamic(FORMULA, &visits, "0:24:3", &out);
     expect_exit_2(
         &o,
         &["row 3", "patient_id", "ZZ999", "row 4", "month", "40"],
@@ -197,35 +187,14 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
         "patient_id,month,ctx_ng_ml,p1np_ng_ml,mrd,ctdna,pet\nMM00001,3,0,,,,\n",
     )
     .expect("write");
-    let o = mbdrisk(
-        &["fit", "--dynamic", "--formula", FORMULA],
-        &[
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &visits),
-            ("--out", &out),
-        ],
-    );
+    let o = fit_dynamic(FORMULA, &visits, "0:24:3", &out);
     expect_exit_2(
         &o,
         &["patient MM00001", "month 3", "ctx_ng_ml", "'0'", "positive"],
     );
     assert!(!out.exists());
     // Unknown landmark spec.
-    let o = mbdrisk(
-        &[
-            "fit",
-            "--dynamic",
-            "--formula",
-            FORMULA,
-            "--landmarks",
-            "0-24",
-        ],
-        &[
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &out),
-        ],
-    );
+    let o = fit_dynamic(FORMULA, &demo("visits.csv"), "0-24", &out);
     expect_exit_2(&o, &["start:end:step"]);
     // A dynamic model scores visit rows only.
     let model = fit(dir.path());
