@@ -4,8 +4,6 @@
 //! (cluster sandwich, `sandwich::vcovCL(type = "HC0", cadjust = FALSE)`).
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
-use statrs::function::erf::erfc;
 
 use super::stack::{
     stack, FollowUp, LandmarkOptions, Stacked, LANDMARK, LANDMARK_1, LANDMARK_2, OUTCOME,
@@ -14,7 +12,7 @@ use crate::design::MissingPolicy;
 use crate::error::{Error, Result};
 use crate::formula::{parse, Response};
 use crate::model::fit::{fit_with_design, Model, CI_LEVEL};
-use crate::model::logistic::FitOptions;
+use crate::model::logistic::{FitOptions, LogisticFit};
 use crate::score::{dot_row, logistic};
 use crate::table::Table;
 
@@ -149,32 +147,25 @@ pub fn fit_dynamic(
             }
         }
     }
-    let c = &fit.covariance;
-    let cm: Vec<Vec<f64>> = (0..q)
-        .map(|i| {
-            (0..q)
-                .map(|j| (0..q).map(|k| c[i][k] * meat[k][j]).sum())
-                .collect()
-        })
-        .collect();
-    let robust: Vec<Vec<f64>> = (0..q)
-        .map(|i| {
-            (0..q)
-                .map(|j| (0..q).map(|k| cm[i][k] * c[k][j]).sum())
-                .collect()
-        })
-        .collect();
-    let z_crit = Normal::new(0.0, 1.0)
-        .map(|n| n.inverse_cdf(0.5 + CI_LEVEL / 2.0))
-        .unwrap_or(1.959_963_984_540_054);
+    let robust = matmul(&matmul(&fit.covariance, &meat), &fit.covariance);
+    // The engine's Wald inference, with the robust covariance in place of the model-based one.
+    let robust_fit = LogisticFit {
+        std_errors: (0..q).map(|j| robust[j][j].max(0.0).sqrt()).collect(),
+        covariance: robust.clone(),
+        ..fit
+    };
+    let (z, p, ci) = (
+        robust_fit.z(),
+        robust_fit.p_values(),
+        robust_fit.odds_ratio_ci(CI_LEVEL),
+    );
     let model_based: Vec<f64> = model.coefficients.iter().map(|c| c.std_error).collect();
     for (j, coef) in model.coefficients.iter_mut().enumerate() {
-        let se = robust[j][j].max(0.0).sqrt();
-        coef.std_error = se;
-        coef.z = coef.estimate / se;
-        coef.p_value = erfc(coef.z.abs() / std::f64::consts::SQRT_2);
-        coef.ci_low = (coef.estimate - z_crit * se).exp();
-        coef.ci_high = (coef.estimate + z_crit * se).exp();
+        coef.std_error = robust_fit.std_errors[j];
+        coef.z = z[j];
+        coef.p_value = p[j];
+        coef.ci_low = ci[j].0;
+        coef.ci_high = ci[j].1;
     }
     model.dynamic = Some(DynamicSpec {
         formula: formula.to_string(),
@@ -190,4 +181,16 @@ pub fn fit_dynamic(
         stacked,
         rows: design.rows,
     })
+}
+
+/// `a b` for square matrices stored as rows.
+fn matmul(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let q = b.len();
+    a.iter()
+        .map(|row| {
+            (0..q)
+                .map(|j| (0..q).map(|k| row[k] * b[k][j]).sum())
+                .collect()
+        })
+        .collect()
 }
