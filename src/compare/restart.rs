@@ -274,12 +274,23 @@ fn evaluate(
     }
 }
 
-fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits, usize) -> bool + '_ {
+/// Whether trigger `rule` (one of [`RULES`]) fires at visit `k` of a patient.
+pub fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits, usize) -> bool + '_ {
     move |p, k| rule_fires(rule, p, k)
 }
 
-fn model_alarm(t: f64) -> impl Fn(&PatientVisits, usize) -> bool {
+/// Whether the model alarms at visit `k`: risk at or above `t`.
+pub fn model_alarm(t: f64) -> impl Fn(&PatientVisits, usize) -> bool {
     move |p, k| p.risk[k] >= t
+}
+
+impl PatientVisits {
+    /// Month of the first visit at which `fires` holds.
+    pub fn first_alarm(&self, fires: impl Fn(&PatientVisits, usize) -> bool) -> Option<f64> {
+        (0..self.months.len())
+            .find(|&k| fires(self, k))
+            .map(|k| self.months[k])
+    }
 }
 
 /// The threshold giving the model `k` alarms among `sample`: the k-th largest visit risk

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use crate::compare::restart::{compare_restart, restart_data, PatientVisits, RestartComparison};
+use crate::compare::restart::{
+    compare_restart, model_alarm, restart_data, rule_alarm, PatientVisits, RestartComparison,
+};
 use crate::error::{Error, Result};
 use crate::model::fit::Model;
 use crate::model::landmark::{fit_dynamic, LandmarkOptions};
@@ -59,11 +61,7 @@ pub fn build_dynamic(
     // Two example patients: the first with an event caught by the model's alarm (at least 4
     // scored visits), the first event-free patient with at least 6 scored visits.
     let scored = |p: &PatientVisits| p.risk.iter().filter(|r| r.is_finite()).count();
-    let alarm = |p: &PatientVisits| {
-        (0..p.months.len())
-            .find(|&k| p.risk[k] >= RESTART_THRESHOLD)
-            .map(|k| p.months[k])
-    };
+    let alarm = |p: &PatientVisits| p.first_alarm(model_alarm(RESTART_THRESHOLD));
     let with_event = data.patients.iter().find(|p| {
         p.event && scored(p) >= 4 && alarm(p).is_some_and(|a| a < p.time && p.time - a <= window)
     });
@@ -178,16 +176,24 @@ fn trajectory(p: &PatientVisits, visits: &Table, window: f64) -> Result<Trajecto
             p.id
         )));
     }
-    let mut triggers = Vec::new();
-    if let Some(k) = (0..p.months.len()).find(|&k| p.mrd_conversion[k]) {
-        triggers.push(("MRD conversion".to_string(), p.months[k]));
-    }
-    if let Some(k) = (0..p.months.len()).find(|&k| p.ctx_rise_lsc[k]) {
-        triggers.push(("CTX rise > LSC".to_string(), p.months[k]));
-    }
-    if let Some(k) = (0..p.months.len()).find(|&k| p.risk[k] >= RESTART_THRESHOLD) {
-        triggers.push((format!("model risk >= {RESTART_THRESHOLD}"), p.months[k]));
-    }
+    let firsts = [
+        (
+            "MRD conversion".to_string(),
+            p.first_alarm(rule_alarm("mrd_conversion")),
+        ),
+        (
+            "CTX rise > LSC".to_string(),
+            p.first_alarm(rule_alarm("ctx_rise_lsc")),
+        ),
+        (
+            format!("model risk >= {RESTART_THRESHOLD}"),
+            p.first_alarm(model_alarm(RESTART_THRESHOLD)),
+        ),
+    ];
+    let triggers = firsts
+        .into_iter()
+        .filter_map(|(label, month)| month.map(|m| (label, m)))
+        .collect();
     let markers = [
         marker(visits, &p.id, "ctx_ng_ml", "CTX-I", "ng/mL"),
         marker(visits, &p.id, "p1np_ng_ml", "P1NP", "ng/mL"),
