@@ -38,7 +38,9 @@ use crate::metrics::censored::ipcw_weights;
 use crate::table::{Column, Table};
 
 /// Column of the landmark time `s` (months). Beyond the last landmark (scoring late visits)
-/// the landmark-time terms stay at their value at the last landmark.
+/// this column and the landmark-time terms stay at the last landmark: the super-model is not
+/// extrapolated past the landmarks it was fitted on (van Houwelingen's model is defined on
+/// `[s_first, s_last]`). Marker ages (staleness, months since PET) use the real month.
 pub const LANDMARK: &str = "landmark";
 /// `s / s_max`: linear landmark-time term of the super-model.
 pub const LANDMARK_1: &str = "landmark_1";
@@ -381,6 +383,7 @@ fn build(
     let cid = cohort.text(&opts.id)?;
     let n = points.len();
     let s_max = opts.s_max();
+    let s_last = opts.landmarks.last().copied().unwrap_or(f64::INFINITY);
     let mut names: Vec<String> = vec![
         opts.id.clone(),
         LANDMARK.into(),
@@ -389,7 +392,7 @@ fn build(
     ];
     let mut columns: Vec<Column> = vec![
         Column::Text(points.iter().map(|&(i, _)| cid[i].clone()).collect()),
-        Column::Num(points.iter().map(|&(_, s)| Some(s)).collect()),
+        Column::Num(points.iter().map(|&(_, s)| Some(s.min(s_last))).collect()),
         Column::Num(
             points
                 .iter()
