@@ -100,6 +100,7 @@ fn linear_spec(p: usize) -> DesignSpec {
                 knots: None,
                 levels: None,
                 level_kind: None,
+                missing_level: false,
                 columns: vec![format!("x{j}")],
                 by: None,
             })

@@ -9,12 +9,13 @@
 //! formula  := response "~" term ("+" term)*
 //! response := name | "Surv" "(" name "," name ")"
 //! term     := name | func "(" name ")" | "rcs" "(" name ["," integer] ")"
-//! func     := "log" | "log1p" | "sqrt" | "cat"
+//! func     := "log" | "log1p" | "sqrt" | "cat" | "addNA"
 //! name     := [A-Za-z_.][A-Za-z0-9_.]*  |  `any text in backquotes`
 //! ```
 //!
 //! `rcs(x)` without a knot count uses 5 knots, as `rms::rcs`. A text column used as a plain
 //! term is categorical automatically (decided later, by [`crate::design`], from the data).
+//! `addNA(x)` is categorical with the missing cells as one more level, `NA` (R's `addNA`).
 //! `Surv(time, event)` is parsed for the dynamic (time-to-event) model; fitting it is not
 //! supported yet.
 //!
@@ -33,7 +34,7 @@ pub const RCS_KNOTS: std::ops::RangeInclusive<usize> = 3..=7;
 pub const RCS_DEFAULT_KNOTS: usize = 5;
 
 /// The function names a term may use.
-pub const FUNCTIONS: [&str; 5] = ["log", "log1p", "sqrt", "rcs", "cat"];
+pub const FUNCTIONS: [&str; 6] = ["log", "log1p", "sqrt", "rcs", "cat", "addNA"];
 
 /// What a term does to its column before it enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,10 @@ pub enum TermKind {
     },
     /// Categorical even when the column holds numbers (`rms::catg`, R `factor`).
     Cat,
+    /// Categorical with a missing cell as a level of its own (R `addNA`): rows are not dropped
+    /// for a missing value of this column. For markers that are not measured at every visit,
+    /// where "not measured recently" carries information.
+    AddNa,
 }
 
 /// One right-hand-side term.
@@ -581,6 +586,7 @@ impl Parser<'_> {
             "log1p" => TermKind::Log1p,
             "sqrt" => TermKind::Sqrt,
             "cat" => TermKind::Cat,
+            "addNA" => TermKind::AddNa,
             "rcs" => TermKind::Rcs {
                 k: RCS_DEFAULT_KNOTS,
             },
@@ -730,8 +736,9 @@ mod tests {
 
     #[test]
     fn parses_every_term_kind() {
-        let f = parse("y ~ a + log(b) + log1p(c) + sqrt(d) + rcs(e, 3) + rcs(g) + cat(h)")
-            .expect("parse");
+        let f =
+            parse("y ~ a + log(b) + log1p(c) + sqrt(d) + rcs(e, 3) + rcs(g) + cat(h) + addNA(i)")
+                .expect("parse");
         let kinds: Vec<TermKind> = f.terms.iter().map(|t| t.kind).collect();
         assert_eq!(
             kinds,
@@ -742,10 +749,14 @@ mod tests {
                 TermKind::Sqrt,
                 TermKind::Rcs { k: 3 },
                 TermKind::Rcs { k: 5 },
-                TermKind::Cat
+                TermKind::Cat,
+                TermKind::AddNa
             ]
         );
-        assert_eq!(f.columns(), vec!["y", "a", "b", "c", "d", "e", "g", "h"]);
+        assert_eq!(
+            f.columns(),
+            vec!["y", "a", "b", "c", "d", "e", "g", "h", "i"]
+        );
     }
 
     #[test]

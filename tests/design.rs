@@ -1031,3 +1031,146 @@ fn cli_fit_then_score() {
     assert!(String::from_utf8_lossy(&out.stderr).contains('^'));
     assert!(!bad.exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// addNA(x): a missing cell as a level of its own, vs glm with base::addNA
+// (tests/golden/design/make_addna_golden.R)
+// ---------------------------------------------------------------------------------------------
+
+fn addna_fit(formula: &str) -> (Table, Model) {
+    let t = Table::read(&golden_dir().join("addna_data.csv")).expect("read");
+    let w: Vec<f64> = t
+        .num("w")
+        .expect("w")
+        .iter()
+        .map(|v| v.expect("w"))
+        .collect();
+    let opts = FitOptions {
+        weights: Some(w),
+        ..FitOptions::default()
+    };
+    let m = fit_model(&t, formula, &opts, MissingPolicy::Drop).expect("fit");
+    (t, m)
+}
+
+#[test]
+fn add_na_terms_match_glm_with_addna() {
+    let g = golden("addna_golden.json");
+    let formula = g["formula"].as_str().expect("formula");
+    let (t, m) = addna_fit(formula);
+    let names: Vec<&str> = m.coefficients.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Intercept",
+            "x",
+            "t",
+            "m=positive",
+            "m=NA",
+            "k=2",
+            "k=3",
+            "k=NA",
+            "m=positive * t",
+            "m=NA * t"
+        ],
+        "same columns, in R's order: {:?}",
+        g["r_names"]
+    );
+    // only the plain term x drops rows; m and k keep theirs as the level NA
+    assert_eq!(m.n as u64, g["n"].as_u64().expect("n"));
+    let dropped: Vec<(&str, usize)> = m
+        .missing_by_column
+        .iter()
+        .map(|c| (c.column.as_str(), c.n_missing))
+        .collect();
+    assert_eq!(dropped, [("x", 3)]);
+    for (c, (b, s)) in m
+        .coefficients
+        .iter()
+        .zip(floats(&g["coef"]).into_iter().zip(floats(&g["se"])))
+    {
+        assert!(
+            rel_err(c.estimate, b) <= tolerances::COEF_REL,
+            "{}: {} vs {b}",
+            c.name,
+            c.estimate
+        );
+        assert!(
+            rel_err(c.std_error, s) <= tolerances::SE_REL,
+            "{}: se {} vs {s}",
+            c.name,
+            c.std_error
+        );
+    }
+    let dev = g["deviance"].as_f64().expect("deviance");
+    assert!(rel_err(-2.0 * m.log_likelihood, dev) <= tolerances::COEF_REL);
+    // through the model file: the missing level survives, and new rows score as predict()
+    let back =
+        persist::from_json(&persist::to_json(&m).expect("json"), "model.json").expect("read back");
+    let s = back
+        .scorer()
+        .expect("scorer")
+        .score_table(&t)
+        .expect("score");
+    for (i, want) in g["lp_first40"].as_array().expect("lp").iter().enumerate() {
+        match (s.get(i), want.as_f64()) {
+            (Some(r), Some(w)) => assert!(
+                rel_err(r.linear_predictor, w) <= LP_REL,
+                "row {i}: {} vs {w}",
+                r.linear_predictor
+            ),
+            (None, None) => {}
+            (got, want) => panic!("row {i}: scored {got:?}, R {want:?}"),
+        }
+    }
+}
+
+/// The streaming CSV scorer expands a missing `addNA` cell exactly as the whole-table path,
+/// for text and numeric levels, and still leaves rows with a missing plain term unscored.
+#[test]
+fn add_na_scores_the_same_streamed_and_in_memory() {
+    let (t, m) = addna_fit("y ~ x + t + addNA(m) + addNA(k)");
+    let scorer = m.scorer().expect("scorer");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("s.csv");
+    let data = golden_dir().join("addna_data.csv");
+    let summary = scorer
+        .score_csv(&data, &out, &CsvScoreOptions::default())
+        .expect("stream");
+    assert_eq!(summary.n_missing, 3, "only the rows without x");
+    let whole = scorer.score_table(&t).expect("table");
+    let text = std::fs::read_to_string(&out).expect("read");
+    let mut n_na_rows = 0;
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let lp = line.split(',').nth(1).expect("lp");
+        match whole.get(i) {
+            Some(r) => {
+                assert_eq!(lp.parse::<f64>().ok(), Some(r.linear_predictor), "row {i}");
+                let m_missing = t.text("m").expect("m")[i].is_none();
+                let k_missing = t.num("k").expect("k")[i].is_none();
+                n_na_rows += usize::from(m_missing || k_missing);
+            }
+            None => assert!(lp.is_empty(), "row {i}"),
+        }
+    }
+    assert!(
+        n_na_rows > 100,
+        "rows scored through the NA level: {n_na_rows}"
+    );
+}
+
+/// A model file whose `addNA` term does not end with the `NA` level is refused when read.
+#[test]
+fn rejects_model_file_with_inconsistent_addna_term() {
+    let (_, m) = addna_fit("y ~ x + addNA(m)");
+    let text = persist::to_json(&m).expect("json");
+    assert!(text.contains("\"missing_level\": true"), "{text}");
+    let bad = text.replacen("\"NA\"", "\"unknown\"", 1);
+    let msg = err_text(persist::from_json(&bad, "model.json").and_then(|m| m.scorer()));
+    assert!(
+        msg.contains(
+            "model term for 'm' is inconsistent: an addNA term whose last level is not NA"
+        ),
+        "{msg}"
+    );
+}

@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long)]
     data: PathBuf,
     /// Model formula: `outcome ~ term + ...`; terms are columns, log(x), log1p(x), sqrt(x),
-    /// rcs(x, k) with k = 3..7 knots, cat(x). Text columns are categorical. With --dynamic
+    /// rcs(x, k) with k = 3..7 knots, cat(x), addNA(x) (categorical, missing = level NA). Text
+    /// columns are categorical. With --dynamic
     /// the outcome is `Surv(time, event)` and terms may also use the landmark features
     /// (ctx_change_pct, ctx_above_lsc, mrd_conversion, ctdna_conversion, months_since_pet,
     /// p1np_ctx_ratio, landmark).

@@ -81,6 +81,9 @@ pub enum Transform {
     Categorical,
 }
 
+/// Name of the level a missing cell takes in an `addNA(x)` term (as R prints it).
+pub const NA_LEVEL: &str = "NA";
+
 /// Whether category levels are compared as text or as numbers (`cat(x)` on a numeric column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -105,6 +108,10 @@ pub struct TermSpec {
     /// How levels are compared, for [`Transform::Categorical`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_kind: Option<LevelKind>,
+    /// `addNA(x)`: a missing cell is a level of its own, the last one, named [`NA_LEVEL`]
+    /// (R's `addNA(x, ifany = TRUE)`: only when the training rows have missing cells).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing_level: bool,
     /// Names of the design columns the term produces (rms naming).
     pub columns: Vec<String>,
     /// For an interaction `term:by`: the numeric factor multiplying every column of the term.
@@ -201,6 +208,7 @@ impl DesignSpec {
     pub fn compile(&self) -> Result<CompiledSpec> {
         let mut ops = Vec::with_capacity(self.terms.len());
         let mut by_ops = Vec::with_capacity(self.terms.len());
+        let mut na = Vec::with_capacity(self.terms.len());
         let mut offsets = Vec::with_capacity(self.terms.len() + 1);
         let mut width = 0;
         for t in &self.terms {
@@ -237,10 +245,16 @@ impl DesignSpec {
                         return Err(bad("a categorical term needs at least 2 levels"));
                     }
                     let w = levels.len() - 1;
+                    if t.missing_level && levels.last().map(String::as_str) != Some(NA_LEVEL) {
+                        return Err(bad(&format!(
+                            "an addNA term whose last level is not {NA_LEVEL}"
+                        )));
+                    }
+                    let observed = levels.len() - usize::from(t.missing_level);
                     match t.level_kind.unwrap_or(LevelKind::Text) {
                         LevelKind::Text => (Op::CatText(levels), w),
                         LevelKind::Numeric => {
-                            let nums = levels
+                            let nums = levels[..observed]
                                 .iter()
                                 .map(|l| l.parse::<f64>().ok().filter(|v| v.is_finite()))
                                 .collect::<Option<Vec<f64>>>()
@@ -279,12 +293,14 @@ impl DesignSpec {
             width += w;
             ops.push(op);
             by_ops.push(by);
+            na.push(t.missing_level.then_some(w));
         }
         offsets.push(width);
         Ok(CompiledSpec {
             variables: self.terms.iter().map(|t| t.variable.clone()).collect(),
             ops,
             by: by_ops,
+            na,
             offsets,
             width,
         })
@@ -342,6 +358,8 @@ pub struct CompiledSpec {
     ops: Vec<Op>,
     /// Per term: the interaction factor's variable and transform.
     by: Vec<Option<(String, Op)>>,
+    /// Per term: the level index of a missing cell (`addNA` terms).
+    na: Vec<Option<usize>>,
     offsets: Vec<usize>,
     width: usize,
 }
@@ -370,6 +388,12 @@ impl CompiledSpec {
     /// The variable of term `t`'s interaction factor, if it is an interaction `term:by`.
     pub fn by_variable(&self, t: usize) -> Option<&str> {
         self.by[t].as_ref().map(|(v, _)| v.as_str())
+    }
+
+    /// Whether term `t` expands a missing cell (an `addNA` term with its missing level);
+    /// otherwise a missing cell means the row has no score.
+    pub fn takes_missing(&self, t: usize) -> bool {
+        self.na[t].is_some()
     }
 
     /// Whether any term is an interaction (read with [`CompiledSpec::expand_by`]).
@@ -424,7 +448,8 @@ impl CompiledSpec {
         matches!(self.ops[t], Op::Linear).then(|| self.offsets[t])
     }
 
-    /// Write the design columns of term `t` for one non-missing cell into `out`
+    /// Write the design columns of term `t` for one cell into `out` (a missing cell only
+    /// where [`CompiledSpec::takes_missing`])
     /// (`out.len() == self.term_range(t).len()`).
     ///
     /// # Errors
@@ -444,17 +469,18 @@ impl CompiledSpec {
                         let s = format_level(v);
                         levels.iter().position(|l| *l == s)
                     }
-                    Cell::Missing => None,
+                    Cell::Missing => self.na[t],
                 };
                 one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
             }
             Op::CatNum { nums, .. } => {
-                let v = match cell {
-                    Cell::Num(v) => Some(v),
-                    Cell::Text(s) => parse_finite(s),
-                    Cell::Missing => None,
+                let idx = match cell {
+                    Cell::Num(v) => nums.iter().position(|&l| l == v),
+                    Cell::Text(s) => {
+                        parse_finite(s).and_then(|v| nums.iter().position(|&l| l == v))
+                    }
+                    Cell::Missing => self.na[t],
                 };
-                let idx = v.and_then(|v| nums.iter().position(|&l| l == v));
                 one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
             }
         }
@@ -628,8 +654,12 @@ pub fn learn_on_rows(
         let (transform, level_kind) = match (t.kind, numeric) {
             (TermKind::Plain, true) => (Transform::Linear, None),
             (TermKind::Plain, false) => (Transform::Categorical, Some(LevelKind::Text)),
-            (TermKind::Cat, true) => (Transform::Categorical, Some(LevelKind::Numeric)),
-            (TermKind::Cat, false) => (Transform::Categorical, Some(LevelKind::Text)),
+            (TermKind::Cat | TermKind::AddNa, true) => {
+                (Transform::Categorical, Some(LevelKind::Numeric))
+            }
+            (TermKind::Cat | TermKind::AddNa, false) => {
+                (Transform::Categorical, Some(LevelKind::Text))
+            }
             (kind, _) => {
                 table.num(&t.column)?; // a text column under log/sqrt/rcs: names the bad cell
                 let tr = match kind {
@@ -659,10 +689,11 @@ pub fn learn_on_rows(
         by_cols.push(by);
     }
 
-    // rms na.delete: count missing per column, keep complete rows
+    // rms na.delete: count missing per column, keep complete rows (a column read only by
+    // addNA terms keeps its missing cells as a level)
     let mut all_cols: Vec<(&str, &Column)> = vec![(outcome.as_str(), table.column(&outcome)?)];
     for ((t, col), by) in formula.terms.iter().zip(&cols).zip(&by_cols) {
-        if !all_cols.iter().any(|(n, _)| *n == t.column) {
+        if t.kind != TermKind::AddNa && !all_cols.iter().any(|(n, _)| *n == t.column) {
             all_cols.push((t.column.as_str(), col));
         }
         if let (Some(b), Some((bcol, _))) = (&t.by, by) {
@@ -764,11 +795,17 @@ pub fn learn_on_rows(
                     knots: Some(knots),
                     levels: None,
                     level_kind: None,
+                    missing_level: false,
                     by: None,
                 }
             }
             Transform::Categorical => {
-                let levels = learn_levels(col, &used, level_kind.unwrap_or(LevelKind::Text));
+                let mut levels = learn_levels(col, &used, level_kind.unwrap_or(LevelKind::Text));
+                let missing_level =
+                    t.kind == TermKind::AddNa && used.iter().any(|&i| col.is_missing(i));
+                if missing_level {
+                    levels.push(NA_LEVEL.to_string());
+                }
                 if levels.len() < 2 {
                     return Err(Error::one(Problem {
                         file: file.to_string(),
@@ -785,6 +822,7 @@ pub fn learn_on_rows(
                     knots: None,
                     levels: Some(levels),
                     level_kind,
+                    missing_level,
                     by: None,
                 }
             }
@@ -795,6 +833,7 @@ pub fn learn_on_rows(
                 knots: None,
                 levels: None,
                 level_kind: None,
+                missing_level: false,
                 by: None,
             },
         };
@@ -914,7 +953,8 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
             let cell = table_cell(col, i);
             let out = &mut row[compiled.term_range(t)];
             let bcell = by_cols[t].map(|c| table_cell(c, i));
-            if cell == Cell::Missing || bcell == Some(Cell::Missing) {
+            if (cell == Cell::Missing && !compiled.takes_missing(t)) || bcell == Some(Cell::Missing)
+            {
                 any_missing = true;
                 continue;
             }
@@ -1038,9 +1078,14 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
                         counts[idx] += 1;
                     }
                 }
+                let n_na = if term.missing_level {
+                    counts.last().copied().unwrap_or(0)
+                } else {
+                    0
+                };
                 out.push(ColumnSummary {
                     column: term.variable.clone(),
-                    n: counts.iter().sum(),
+                    n: counts.iter().sum::<usize>() - n_na,
                     numeric: None,
                     levels: Some(
                         levels

@@ -999,7 +999,13 @@ impl Scorer {
             for (t, &j) in ctx.cols.iter().enumerate() {
                 let raw = trim_bytes(fields[j]);
                 if raw.is_empty() || raw == b"NA" {
-                    missing = true;
+                    if c.takes_missing(t) {
+                        if let Err(e) = c.expand(t, Cell::Missing, &mut x[c.term_range(t)]) {
+                            problems.push(c.problem(source, i, t, Cell::Missing, e));
+                        }
+                    } else {
+                        missing = true;
+                    }
                     continue;
                 }
                 if ctx.numeric[t] {
@@ -1532,6 +1538,7 @@ mod tests {
             knots: None,
             level_kind: levels.as_ref().map(|_| LevelKind::Text),
             levels,
+            missing_level: false,
             columns,
             by: None,
         }
