@@ -2,20 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use mbdrisk::model::landmark::DEMO_FORMULA as DEMO_DYNAMIC_FORMULA;
 use mbdrisk::Error;
 
 /// The default multiple-myeloma formula of the demo: markers, MRD, PET, response, therapy
 /// duration, agent and prior SRE.
 pub const DEMO_FORMULA: &str = "event_24m ~ log(ctx_ng_ml) + log(p1np_ng_ml) + mrd + pet + \
                                 response + rcs(bpa_months, 3) + agent + prior_sre";
-
-/// The demo's dynamic landmark model: current CTX-I and its rise over the nadir, MRD and its
-/// conversion, ctDNA, PET/CT and the agent (the denosumab rebound), each also interacting with
-/// the landmark time (effects that change with time since stopping), over landmarks 0..24.
-pub const DEMO_DYNAMIC_FORMULA: &str = "Surv(time_months, event) ~ rcs(landmark, 3) + \
-    log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet + agent + \
-    log(ctx_ng_ml):landmark + ctx_above_lsc:landmark + mrd:landmark + mrd_conversion:landmark + \
-    ctdna:landmark + pet:landmark + agent:landmark";
 
 /// Run the report on data/demo (2,000 simulated patients) and print the key comparison.
 #[derive(Debug, clap::Args)]

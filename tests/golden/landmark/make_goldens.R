@@ -14,8 +14,9 @@
 #    sandwich::vcovCL(cluster = ~ patient_id, type = "HC0", cadjust = FALSE): the
 #    cluster-robust covariance mbdrisk reports. Written to supermodel.csv:
 #    term, estimate, se_model, se_robust (sprintf %.17g).
-# 4. The demo's super-model, rcs(landmark, 3) + markers + marker:landmark interactions (the
-#    formula of `mbdrisk demo`), the same way: supermodel_interactions.csv.
+# 4. A super-model with rcs(landmark, 3) + markers + marker:landmark interactions (the
+#    formula of `mbdrisk demo` until session 2), the same way: supermodel_interactions.csv.
+# 5. The formula of `mbdrisk demo` now, with addNA() terms: supermodel_addna.csv.
 suppressMessages({
   library(survival)
   library(sandwich)
@@ -89,4 +90,23 @@ out2 <- data.frame(term = gsub(",", ";", names(coef(fit2))), estimate = f17(coef
 write.csv(out2, "supermodel_interactions.csv", row.names = FALSE, quote = FALSE)
 cat("interaction model rows", nobs(fit2), "\n")
 print(out2)
+
+# ---- 5. the demo's super-model since session 3: addNA() keeps rows whose MRD, ctDNA or PET is
+# not measured (or too old) with a level NA of their own (R's addNA puts NA last, as mbdrisk),
+# baseline cytogenetic risk and ISS stage, the CTX nadir and the serial CTX rise.
+fit3 <- suppressWarnings(glm(landmark_event ~ rcs(landmark, 3) + log(ctx_ng_ml) + ctx_above_lsc +
+                               addNA(mrd) + mrd_conversion + addNA(ctdna) + addNA(pet) + agent +
+                               cyto_risk + iss_stage + log(ctx_nadir_ng_ml) + ctx_rise_lsc +
+                               log(ctx_ng_ml):landmark + ctx_above_lsc:landmark +
+                               addNA(mrd):landmark + mrd_conversion:landmark +
+                               addNA(ctdna):landmark + addNA(pet):landmark + agent:landmark,
+                             family = binomial, weights = ipcw, data = d[d$ipcw > 0, ],
+                             control = glm.control(epsilon = 1e-14, maxit = 100)))
+stopifnot(fit3$converged, !anyNA(coef(fit3)))
+V3 <- vcovCL(fit3, cluster = ~ patient_id, type = "HC0", cadjust = FALSE)
+out3 <- data.frame(term = gsub(",", ";", names(coef(fit3))), estimate = f17(coef(fit3)),
+                   se_model = f17(sqrt(diag(vcov(fit3)))), se_robust = f17(sqrt(diag(V3))))
+write.csv(out3, "supermodel_addna.csv", row.names = FALSE, quote = FALSE)
+cat("addNA model rows", nobs(fit3), "patients", length(unique(d$patient_id[as.integer(rownames(model.frame(fit3)))])), "\n")
+print(out3)
 writeLines(capture.output(sessionInfo()), "versions.txt")
