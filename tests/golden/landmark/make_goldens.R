@@ -91,14 +91,14 @@ write.csv(out2, "supermodel_interactions.csv", row.names = FALSE, quote = FALSE)
 cat("interaction model rows", nobs(fit2), "\n")
 print(out2)
 
-# ---- 5. the demo's super-model since session 3: addNA() keeps rows whose MRD, ctDNA or PET is
+# ---- 5. the demo's super-model since session 3: addNA() keeps rows whose ctDNA or PET is
 # not measured (or too old) with a level NA of their own (R's addNA puts NA last, as mbdrisk),
 # baseline cytogenetic risk and ISS stage, the CTX nadir and the serial CTX rise.
 fit3 <- suppressWarnings(glm(landmark_event ~ rcs(landmark, 3) + log(ctx_ng_ml) + ctx_above_lsc +
-                               addNA(mrd) + mrd_conversion + addNA(ctdna) + addNA(pet) + agent +
+                               mrd + mrd_conversion + addNA(ctdna) + addNA(pet) + agent +
                                cyto_risk + iss_stage + log(ctx_nadir_ng_ml) + ctx_rise_lsc +
                                log(ctx_ng_ml):landmark + ctx_above_lsc:landmark +
-                               addNA(mrd):landmark + mrd_conversion:landmark +
+                               mrd:landmark + mrd_conversion:landmark +
                                addNA(ctdna):landmark + addNA(pet):landmark + agent:landmark,
                              family = binomial, weights = ipcw, data = d[d$ipcw > 0, ],
                              control = glm.control(epsilon = 1e-14, maxit = 100)))
