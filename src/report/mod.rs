@@ -296,7 +296,7 @@ pub fn html_report(r: &Report) -> String {
     h.list(&[
         "The comparison assumes a discontinuation cohort: outcomes were observed after everyone stopped. In a cohort where some patients continued, the events of those who continued do not show what stopping would have done.".into(),
         "The 24-month outcome of the static model is unknown for patients censored before 24 months; they are left out (complete case), which biases event rates when censoring is informative. The dynamic model handles censoring with IPCW.".into(),
-        "The dynamic model is validated on the cohort it was fitted on: apparent and bootstrap optimism-corrected values, not external validation; its restart comparison is in-sample.".into(),
+        "The dynamic model is validated on the cohort it was fitted on: apparent and bootstrap optimism-corrected values, not external validation; its restart comparison is in-sample. Visits after the last landmark (24 months) are scored with the landmark-time terms held at 24 months, not extrapolated.".into(),
         "Internal validation (bootstrap optimism) estimates performance in new patients from the same population; it does not replace external validation on a cohort from another centre or era.".into(),
         "Rules cannot stop patients whose required measurements are missing, which lowers their stop rate when measurements are incomplete.".into(),
     ]);
