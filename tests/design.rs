@@ -1174,3 +1174,28 @@ fn rejects_model_file_with_inconsistent_addna_term() {
         "{msg}"
     );
 }
+
+/// As R's `addNA(x, ifany = TRUE)`: when the training rows have no missing cell the term is an
+/// ordinary factor without a level NA, and a missing cell at scoring time leaves the row
+/// unscored (no level to give it).
+#[test]
+fn add_na_without_missing_training_cells_adds_no_level() {
+    let t = Table::read(&golden_dir().join("addna_data.csv")).expect("read");
+    let present: Vec<usize> = (0..t.nrows())
+        .filter(|&i| t.text("m").expect("m")[i].is_some())
+        .collect();
+    let f = parse("y ~ t + addNA(m)").expect("formula");
+    let m = mbdrisk::model::fit::fit_model_on_rows(
+        &t,
+        &f,
+        &FitOptions::default(),
+        MissingPolicy::Drop,
+        &present,
+    )
+    .expect("fit");
+    let names: Vec<&str> = m.coefficients.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Intercept", "t", "m=positive"]);
+    assert!(!m.design.terms[1].missing_level);
+    let s = m.scorer().expect("scorer").score_table(&t).expect("score");
+    assert_eq!(s.n_missing, t.nrows() - present.len());
+}

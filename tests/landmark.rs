@@ -190,6 +190,38 @@ fn hand_case_stacking() {
     assert_eq!(w("C", 6.0), 1.0);
 }
 
+/// A visit after the last landmark is scored with the landmark column and the landmark-time
+/// terms held at the last landmark (the super-model is not extrapolated), while the marker ages
+/// (staleness, months since PET) use the real month.
+#[test]
+fn late_visits_hold_the_landmark_terms_at_the_last_landmark() {
+    use mbdrisk::model::landmark::rows_at;
+    let (cohort, visits) = hand_case();
+    let opts = LandmarkOptions {
+        landmarks: vec![0.0, 3.0, 6.0],
+        window: 6.0,
+        max_staleness: 12.0,
+        ..LandmarkOptions::default()
+    };
+    // patient C (cohort row 2) at month 6 (the last landmark) and at month 15
+    let st = rows_at(&cohort, &visits, &[(2, 6.0), (2, 15.0)], &opts).expect("rows");
+    let t = &st.table;
+    assert_eq!(
+        st.landmark,
+        [6.0, 15.0],
+        "the real months stay with the rows"
+    );
+    for col in ["landmark", "landmark_1", "landmark_2"] {
+        assert_eq!(get(t, col, 1), get(t, col, 0), "{col}");
+    }
+    assert_eq!(get(t, "landmark", 1), Some(6.0));
+    assert_eq!(get(t, "landmark_1", 1), Some(1.0));
+    // PET at month 6: 9 months old at month 15, still within the staleness of 12
+    assert_eq!(get(t, "months_since_pet", 1), Some(9.0));
+    // CTX measured at month 3 is 12 months old at month 15: still carried (staleness 12)
+    assert_eq!(get(t, "ctx_ng_ml", 1), Some(0.25));
+}
+
 #[test]
 fn landmark_options_parse_and_reject() {
     assert_eq!(
