@@ -302,48 +302,54 @@ fn demo_ipcw_matches_riskregression() {
 
 #[test]
 fn demo_supermodel_matches_glm_and_vcovcl() {
-    compare_supermodel(&demo_fit(), "supermodel.csv", 12_078, 1_886);
+    compare_supermodel(FORMULA, &[], "supermodel.csv", 12_078, 1_886);
 }
 
 /// rcs(landmark, 3) knots, factor x numeric and log(x) x numeric interaction columns.
 #[test]
 fn demo_supermodel_with_interactions_matches_glm_and_vcovcl() {
-    let fit = demo_fit_of(FORMULA_INTERACTIONS);
-    let names: Vec<&str> = fit
-        .model
-        .coefficients
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    assert!(names.contains(&"mrd=positive * landmark"), "{names:?}");
-    assert!(names.contains(&"ctx_ng_ml * landmark"), "{names:?}");
-    compare_supermodel(&fit, "supermodel_interactions.csv", 12_078, 1_886);
+    compare_supermodel(
+        FORMULA_INTERACTIONS,
+        &["mrd=positive * landmark", "ctx_ng_ml * landmark"],
+        "supermodel_interactions.csv",
+        12_078,
+        1_886,
+    );
 }
 
 /// The `mbdrisk demo` super-model: `addNA()` levels for markers not measured (and their
 /// interactions with landmark time), baseline factors, the CTX nadir and the serial rise.
 #[test]
 fn demo_supermodel_with_addna_matches_glm_and_vcovcl() {
-    let fit = demo_fit_of(DEMO_FORMULA);
+    compare_supermodel(
+        DEMO_FORMULA,
+        &["ctdna=NA", "pet=NA * landmark"],
+        "supermodel_addna.csv",
+        14_999,
+        1_947,
+    );
+}
+
+/// The super-model of `formula` on the demo data against the golden `file`: coefficient names
+/// (`columns` among them), estimates, model-based and cluster-robust SEs, and the rows and
+/// patients used (R's complete cases with ipcw > 0).
+fn compare_supermodel(
+    formula: &str,
+    columns: &[&str],
+    file: &str,
+    rows_used: usize,
+    patients: usize,
+) {
+    let fit = demo_fit_of(formula);
     let names: Vec<&str> = fit
         .model
         .coefficients
         .iter()
         .map(|c| c.name.as_str())
         .collect();
-    assert!(names.contains(&"ctdna=NA"), "{names:?}");
-    assert!(names.contains(&"pet=NA * landmark"), "{names:?}");
-    compare_supermodel(&fit, "supermodel_addna.csv", 14_999, 1_947);
-}
-
-/// Coefficients, model-based and cluster-robust SEs against the golden `file`, and the rows
-/// and patients used (R's complete cases with ipcw > 0).
-fn compare_supermodel(
-    fit: &mbdrisk::model::landmark::DynamicFit,
-    file: &str,
-    rows_used: usize,
-    patients: usize,
-) {
+    for c in columns {
+        assert!(names.contains(c), "{c} not in {names:?}");
+    }
     let dynamic = fit.model.dynamic.as_ref().expect("dynamic spec");
     let text = golden(file);
     let rows: Vec<Vec<f64>> = text
