@@ -123,6 +123,13 @@ fn fit_validate_compare_score_dynamic() {
             m["ci"][1].as_f64().expect("hi"),
         );
         assert!(lo <= hi);
+        // every policy carries its own bootstrap intervals (caught, alarm rate, lead time)
+        for p in [&m["rule"], &m["model"]] {
+            let ci = &p["ci"]["caught_fraction"];
+            let (lo, hi) = (ci[0].as_f64().expect("lo"), ci[1].as_f64().expect("hi"));
+            assert!(0.0 <= lo && lo <= hi && hi <= 1.0, "{p}");
+            assert!(p["ci"]["alarms_per_100py"][0].as_f64().is_some(), "{p}");
+        }
     }
 
     let scores = dir.path().join("scores.csv");

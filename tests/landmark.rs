@@ -403,7 +403,7 @@ fn compare_supermodel(
 /// patient-bootstrap CI of model minus rule is above 0 for every rule. On the 2,000 demo
 /// patients the model was fitted on, every difference is above 0, but the CI against the nadir
 /// reading (233 alarms per 100 patient-years, catching 508 of 574 events) touches 0 for some
-/// bootstrap seeds (-0.2 to +5.5 with seed 1).
+/// bootstrap seeds (-0.2 to +5.5 with the seed of `mbdrisk demo`).
 #[test]
 fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
     use mbdrisk::compare::restart::{compare_restart, restart_data, RULES};

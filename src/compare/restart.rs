@@ -75,6 +75,42 @@ pub struct PolicyResult {
     pub median_lead_months: Option<f64>,
     /// Alarms in patients without an event during follow-up.
     pub false_alarms: usize,
+    /// Bootstrap percentile intervals (95%, patients resampled) of the measures above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<PolicyIntervals>,
+}
+
+/// 95% bootstrap percentile intervals of a policy's measures (`None` where fewer than two
+/// replicates had a value, e.g. no event caught).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyIntervals {
+    /// Of `caught_fraction`.
+    pub caught_fraction: Option<(f64, f64)>,
+    /// Of `alarms_per_100py`.
+    pub alarms_per_100py: Option<(f64, f64)>,
+    /// Of `median_lead_months`.
+    pub median_lead_months: Option<(f64, f64)>,
+}
+
+impl PolicyIntervals {
+    /// The intervals over bootstrap replicates of one policy.
+    fn of(reps: &[&PolicyResult]) -> PolicyIntervals {
+        let over = |f: &dyn Fn(&PolicyResult) -> Option<f64>| {
+            interval95(reps.iter().filter_map(|p| f(p)).collect())
+        };
+        PolicyIntervals {
+            caught_fraction: over(&|p| Some(p.caught_fraction)),
+            alarms_per_100py: over(&|p| Some(p.alarms_per_100py)),
+            median_lead_months: over(&|p| p.median_lead_months),
+        }
+    }
+}
+
+/// 2.5th and 97.5th percentiles of the finite values (`None` with fewer than two).
+fn interval95(mut v: Vec<f64>) -> Option<(f64, f64)> {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    (v.len() >= 2).then(|| (percentile(&v, 0.025), percentile(&v, 0.975)))
 }
 
 /// A rule against the model at the same number of alarms.
@@ -203,6 +239,31 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
     })
 }
 
+impl PolicyResult {
+    /// Percentage of events caught with its bootstrap interval, e.g. `33.3 (29.4-37.5)`.
+    pub fn caught_percent_text(&self) -> String {
+        let ci = self.ci.as_ref().and_then(|c| c.caught_fraction);
+        format!(
+            "{:.1}{}",
+            100.0 * self.caught_fraction,
+            range_text(ci, 100.0)
+        )
+    }
+
+    /// Median lead time (months) with its bootstrap interval, or `-` when nothing was caught.
+    pub fn lead_text(&self) -> String {
+        let ci = self.ci.as_ref().and_then(|c| c.median_lead_months);
+        self.median_lead_months
+            .map_or("-".into(), |m| format!("{m:.1}{}", range_text(ci, 1.0)))
+    }
+}
+
+fn range_text(r: Option<(f64, f64)>, scale: f64) -> String {
+    r.map_or(String::new(), |(a, b)| {
+        format!(" ({:.1}-{:.1})", scale * a, scale * b)
+    })
+}
+
 /// Evaluate a policy given whether it alarms at visit `k` of a patient.
 fn evaluate(
     name: &str,
@@ -271,6 +332,7 @@ fn evaluate(
         },
         median_lead_months: median,
         false_alarms,
+        ci: None,
     }
 }
 
@@ -344,36 +406,41 @@ pub fn compare_restart(
             (0..n).map(|_| rng.gen_range(0..n)).collect()
         })
         .collect();
+    let with_ci = |mut p: PolicyResult, reps: Vec<&PolicyResult>| {
+        if !reps.is_empty() {
+            p.ci = Some(PolicyIntervals::of(&reps));
+        }
+        p
+    };
     let matched = RULES
         .iter()
         .map(|rule| {
             let (r, m) = diff_on(&all, rule);
-            let mut diffs: Vec<f64> = draws
-                .par_iter()
-                .map(|s| {
-                    let (r, m) = diff_on(s, rule);
-                    m.caught_fraction - r.caught_fraction
-                })
-                .filter(|x| x.is_finite())
-                .collect();
-            diffs.sort_by(f64::total_cmp);
-            let ci =
-                (diffs.len() >= 2).then(|| (percentile(&diffs, 0.025), percentile(&diffs, 0.975)));
+            let reps: Vec<(PolicyResult, PolicyResult)> =
+                draws.par_iter().map(|s| diff_on(s, rule)).collect();
+            let ci = interval95(
+                reps.iter()
+                    .map(|(r, m)| m.caught_fraction - r.caught_fraction)
+                    .collect(),
+            );
             MatchedComparison {
                 caught_fraction_difference: m.caught_fraction - r.caught_fraction,
-                rule: r,
-                model: m,
+                rule: with_ci(r, reps.iter().map(|(r, _)| r).collect()),
+                model: with_ci(m, reps.iter().map(|(_, m)| m).collect()),
                 ci,
             }
         })
         .collect();
+    let at_threshold =
+        |s: &[usize]| evaluate("model", Some(threshold), d, s, &model_alarm(threshold));
+    let reps: Vec<PolicyResult> = draws.par_iter().map(|s| at_threshold(s)).collect();
     let patient_years = d.patients.iter().map(|p| p.time / 12.0).sum();
     Ok(RestartComparison {
         window: d.window,
         patients: n,
         patient_years,
         matched,
-        model_at_threshold: evaluate("model", Some(threshold), d, &all, &model_alarm(threshold)),
+        model_at_threshold: with_ci(at_threshold(&all), reps.iter().collect()),
         bootstrap,
     })
 }
@@ -386,20 +453,20 @@ impl RestartComparison {
             self.patients, self.patient_years, self.window
         );
         s.push_str(&format!(
-            "{:<30} {:>9} {:>7} {:>9} {:>9} {:>10}\n",
-            "policy", "threshold", "alarms", "/100 PY", "caught", "lead (mo)"
+            "{:<30} {:>9} {:>7} {:>9} {:>9} {:>18} {:>16}\n",
+            "policy", "threshold", "alarms", "/100 PY", "caught", "% (95% CI)", "lead mo (95% CI)"
         ));
         let line = |p: &PolicyResult| {
             format!(
-                "{:<30} {:>9} {:>7} {:>9.1} {:>4}/{:<4} {:>10}\n",
+                "{:<30} {:>9} {:>7} {:>9.1} {:>4}/{:<4} {:>18} {:>16}\n",
                 p.policy,
                 p.threshold.map_or("-".into(), |t| format!("{t:.3}")),
                 p.alarms,
                 p.alarms_per_100py,
                 p.caught,
                 p.events,
-                p.median_lead_months
-                    .map_or("-".into(), |m| format!("{m:.1}"))
+                p.caught_percent_text(),
+                p.lead_text()
             )
         };
         for m in &self.matched {
@@ -415,5 +482,142 @@ impl RestartComparison {
         }
         s.push_str(&line(&self.model_at_threshold));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patient(
+        id: &str,
+        time: f64,
+        event: bool,
+        months: &[f64],
+        risk: &[f64],
+        flags: [&[bool]; 3],
+    ) -> PatientVisits {
+        PatientVisits {
+            id: id.into(),
+            time,
+            event,
+            months: months.to_vec(),
+            risk: risk.to_vec(),
+            mrd_conversion: flags[0].to_vec(),
+            ctx_above_lsc: flags[1].to_vec(),
+            ctx_rise_lsc: flags[2].to_vec(),
+        }
+    }
+
+    /// P1: event at 10 (visits 3, 6, 9); P2: event-free to 24 (3, 6, 12); P3: event at 20,
+    /// last visit 12, more than one window (6) before it.
+    fn hand_case() -> RestartData {
+        let (t, f) = (true, false);
+        RestartData {
+            window: 6.0,
+            patients: vec![
+                patient(
+                    "P1",
+                    10.0,
+                    true,
+                    &[3.0, 6.0, 9.0],
+                    &[0.1, 0.3, 0.5],
+                    [&[f, t, t], &[t, t, t], &[f, f, t]],
+                ),
+                patient(
+                    "P2",
+                    24.0,
+                    false,
+                    &[3.0, 6.0, 12.0],
+                    &[0.2, 0.05, 0.4],
+                    [&[f, f, f], &[f, f, t], &[t, f, f]],
+                ),
+                patient(
+                    "P3",
+                    20.0,
+                    true,
+                    &[3.0, 12.0],
+                    &[0.05, 0.1],
+                    [&[f, f], &[f, t], &[f, f]],
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn hand_case_alarms_catches_and_lead_times() {
+        let c = compare_restart(&hand_case(), 0.25, 0, 1).expect("compare");
+        assert!((c.patient_years - 54.0 / 12.0).abs() < 1e-12);
+        let by = |name: &str| {
+            c.matched
+                .iter()
+                .find(|m| m.rule.policy == name)
+                .expect("rule")
+        };
+        // (alarms, patients alarmed, caught, lead, false alarms) of each rule: P1's event is
+        // caught by the earliest alarm in [4, 10); P3's alarm at 12 is 8 months early.
+        for (rule, alarms, patients, caught, lead, false_alarms) in [
+            ("mrd_conversion", 2, 1, 1, 4.0, 0),
+            ("ctx_rise_lsc", 2, 2, 1, 1.0, 1),
+            ("ctx_above_nadir_lsc", 5, 3, 1, 4.0, 1),
+            ("mrd_conversion_and_ctx_rise", 1, 1, 1, 1.0, 0),
+            ("mrd_conversion_or_ctx_rise", 3, 2, 1, 4.0, 1),
+        ] {
+            let r = &by(rule).rule;
+            assert_eq!(
+                (
+                    r.alarms,
+                    r.patients_alarmed,
+                    r.caught,
+                    r.events,
+                    r.false_alarms
+                ),
+                (alarms, patients, caught, 2, false_alarms),
+                "{rule}"
+            );
+            assert_eq!(r.median_lead_months, Some(lead), "{rule}");
+            assert!((r.alarms_per_100py - 100.0 * alarms as f64 / 4.5).abs() < 1e-9);
+            assert!(
+                r.ci.is_none() && by(rule).ci.is_none(),
+                "no bootstrap asked"
+            );
+        }
+        // The model at the rule's 2 alarms: the 2 highest risks, 0.5 (P1 at 9) and 0.4 (P2 at
+        // 12): catches P1 one month ahead.
+        let m = &by("mrd_conversion").model;
+        assert_eq!((m.threshold, m.alarms, m.caught), (Some(0.4), 2, 1));
+        assert_eq!(m.median_lead_months, Some(1.0));
+        assert_eq!(by("mrd_conversion").caught_fraction_difference, 0.0);
+        // At 5 alarms (0.5, 0.4, 0.3, 0.2, 0.1 with a tie at 0.1: 6 alarms): P1 from month 3,
+        // outside the window, so its first alarm in the window is at 6 (lead 4).
+        let m = &by("ctx_above_nadir_lsc").model;
+        assert_eq!(
+            (m.alarms, m.caught, m.median_lead_months),
+            (6, 1, Some(4.0))
+        );
+        // At the fixed threshold 0.25: P1 at 6 and 9, P2 at 12.
+        let t = &c.model_at_threshold;
+        assert_eq!((t.alarms, t.patients_alarmed, t.caught), (3, 2, 1));
+    }
+
+    #[test]
+    fn bootstrap_intervals_are_reproducible_and_bracket_the_spread() {
+        let d = hand_case();
+        let a = compare_restart(&d, 0.25, 50, 9).expect("compare");
+        let b = compare_restart(&d, 0.25, 50, 9).expect("compare");
+        assert_eq!(a, b, "same seed, same result");
+        for m in &a.matched {
+            for p in [&m.rule, &m.model] {
+                let ci = p.ci.as_ref().expect("intervals");
+                let (lo, hi) = ci.caught_fraction.expect("caught");
+                assert!(
+                    (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0,
+                    "{lo} {hi}"
+                );
+                let (lo, hi) = ci.alarms_per_100py.expect("alarms");
+                assert!(0.0 <= lo && lo <= hi, "{lo} {hi}");
+            }
+        }
+        assert!(a.model_at_threshold.ci.is_some());
     }
 }

@@ -364,8 +364,8 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
             p.patients_alarmed.to_string(),
             format!("{:.1}", p.alarms_per_100py),
             format!("{} / {}", p.caught, p.events),
-            p.median_lead_months
-                .map_or("-".into(), |m| format!("{m:.1}")),
+            p.caught_percent_text(),
+            p.lead_text(),
         ]
     };
     let mut rows = Vec::new();
@@ -381,7 +381,7 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
             "Restart policies over {} patients ({:.0} patient-years): an alarm is a visit at which the policy fires; an event counts as caught when an alarm came at most {} months before it",
             rs.patients, rs.patient_years, rs.window
         ),
-        &["policy", "risk threshold", "alarms (visits)", "patients alarmed", "alarms per 100 PY", "events caught", "median lead (months)"],
+        &["policy", "risk threshold", "alarms (visits)", "patients alarmed", "alarms per 100 PY", "events caught", "% caught (95% CI)", "median lead, months (95% CI)"],
         &rows,
     );
     let diffs: Vec<String> = rs
