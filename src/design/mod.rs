@@ -219,10 +219,10 @@ impl DesignSpec {
                 ))
             };
             let (op, w) = match t.transform {
-                Transform::Linear => (Op::Linear, 1),
-                Transform::Log => (Op::Log, 1),
-                Transform::Log1p => (Op::Log1p, 1),
-                Transform::Sqrt => (Op::Sqrt, 1),
+                Transform::Linear | Transform::Log | Transform::Log1p | Transform::Sqrt => (
+                    scalar_op(t.transform).ok_or_else(|| bad("a scalar transform"))?,
+                    1,
+                ),
                 Transform::Rcs => {
                     let k = t
                         .knots
@@ -280,13 +280,8 @@ impl DesignSpec {
                 None => None,
                 Some(b) => Some((
                     b.variable.clone(),
-                    match b.transform {
-                        Transform::Linear => Op::Linear,
-                        Transform::Log => Op::Log,
-                        Transform::Log1p => Op::Log1p,
-                        Transform::Sqrt => Op::Sqrt,
-                        _ => return Err(bad("an interaction factor that is not numeric")),
-                    },
+                    scalar_op(b.transform)
+                        .ok_or_else(|| bad("an interaction factor that is not numeric"))?,
                 )),
             };
             offsets.push(width);
@@ -338,6 +333,17 @@ pub enum CellError {
     OutOfDomain,
     /// A category level not seen when the model was fitted.
     UnseenLevel,
+}
+
+/// The one-column op of a scalar transform (`None` for splines and categories).
+fn scalar_op(t: Transform) -> Option<Op> {
+    match t {
+        Transform::Linear => Some(Op::Linear),
+        Transform::Log => Some(Op::Log),
+        Transform::Log1p => Some(Op::Log1p),
+        Transform::Sqrt => Some(Op::Sqrt),
+        Transform::Rcs | Transform::Categorical => None,
+    }
 }
 
 #[derive(Debug, Clone)]
