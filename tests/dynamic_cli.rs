@@ -203,6 +203,29 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
     // Unknown landmark spec.
     let o = fit_dynamic(FORMULA, &demo("visits.csv"), "0-24", &out);
     expect_exit_2(&o, &["start:end:step"]);
+    // A bad --staleness override, and one naming no visits column.
+    for (spec, needle) in [
+        ("pet=soon", "COLUMN=MONTHS"),
+        ("pett=24", "did you mean 'pet'?"),
+    ] {
+        let o = mbdrisk(
+            &[
+                "fit",
+                "--dynamic",
+                "--formula",
+                FORMULA,
+                "--staleness",
+                spec,
+            ],
+            &[
+                ("--data", &demo("cohort.csv")),
+                ("--visits", &demo("visits.csv")),
+                ("--out", &out),
+            ],
+        );
+        expect_exit_2(&o, &[needle]);
+        assert!(!out.exists());
+    }
     // A dynamic model scores visit rows only.
     let model = fit(dir.path());
     let o = mbdrisk(

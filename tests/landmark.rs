@@ -238,6 +238,52 @@ fn landmark_options_parse_and_reject() {
     }
 }
 
+/// `--staleness COLUMN=MONTHS` overrides `--max-staleness` for one column: bad specs and
+/// columns not in the visits file are refused.
+#[test]
+fn per_column_staleness_overrides_the_default() {
+    let (cohort, visits) = hand_case();
+    let follow_up = FollowUp {
+        time: "time_months",
+        event: "event",
+    };
+    let mut opts = LandmarkOptions {
+        landmarks: vec![0.0, 3.0, 6.0, 9.0],
+        window: 6.0,
+        max_staleness: 5.0,
+        ..LandmarkOptions::default()
+    };
+    opts.staleness.insert(
+        "ctx_ng_ml".into(),
+        LandmarkOptions::parse_staleness("ctx_ng_ml=10")
+            .expect("spec")
+            .1,
+    );
+    let st = stack(&cohort, &visits, follow_up, &opts).expect("stack");
+    let t = &st.table;
+    let c9 = (0..t.nrows())
+        .find(|&r| label(t, "patient_id", r).as_deref() == Some("C") && st.landmark[r] == 9.0)
+        .expect("C at 9");
+    // C's CTX of month 3 is 6 months old at 9: carried under its own limit of 10 (not 5) ...
+    assert_eq!(get(t, "ctx_ng_ml", c9), Some(0.25));
+    assert_eq!(get(t, "ctx_rise_lsc", c9), Some(0.0));
+    // ... while MRD (baseline, 9 months old) still follows the default 5: missing
+    assert_eq!(label(t, "mrd", c9), None);
+    for bad in ["pet", "pet=", "=3", "pet=-1", "pet=abc"] {
+        let e = LandmarkOptions::parse_staleness(bad).expect_err(bad);
+        assert!(e.to_string().contains("COLUMN=MONTHS"), "{bad}: {e}");
+    }
+    opts.staleness.clear();
+    opts.staleness.insert("pett".into(), 24.0);
+    let e = stack(&cohort, &visits, follow_up, &opts).expect_err("unknown column");
+    assert!(
+        e.to_string()
+            .contains("'pett' is not a measurement column of visits (did you mean 'pet'?)"),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 2);
+}
+
 fn golden(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/landmark")

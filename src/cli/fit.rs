@@ -50,6 +50,10 @@ pub struct Args {
     /// Months after which a measurement is no longer carried forward (then missing).
     #[arg(long, default_value_t = 12.0)]
     max_staleness: f64,
+    /// A column's own staleness limit as COLUMN=MONTHS, e.g. pet=24 (repeatable; overrides
+    /// --max-staleness for that column).
+    #[arg(long = "staleness", value_name = "COLUMN=MONTHS")]
+    staleness: Vec<String>,
     /// Also write the stacked landmark data set (one row per patient and landmark) here.
     #[arg(long)]
     landmark_data: Option<PathBuf>,
@@ -75,6 +79,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
                 window: args.window,
                 max_staleness: args.max_staleness,
+                staleness: args
+                    .staleness
+                    .iter()
+                    .map(|s| LandmarkOptions::parse_staleness(s))
+                    .collect::<mbdrisk::Result<_>>()?,
                 ..LandmarkOptions::default()
             };
             let fit = fit_dynamic(

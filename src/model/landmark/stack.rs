@@ -28,7 +28,7 @@
 //! [`crate::metrics::evaluate_censored`] at horizon `w`, so the super-model is fitted to the
 //! same target the dynamic validation scores.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +62,9 @@ pub struct LandmarkOptions {
     pub window: f64,
     /// A measurement older than this (months) is not carried forward.
     pub max_staleness: f64,
+    /// Per-column overrides of `max_staleness` (e.g. PET/CT, repeated rarely, valid longer).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub staleness: BTreeMap<String, f64>,
     /// CTX-I least significant change as a fraction (0.56 = 56%).
     pub ctx_lsc: f64,
     /// Patient identifier column (cohort and visits).
@@ -76,6 +79,7 @@ impl Default for LandmarkOptions {
             landmarks: (0..=8).map(|k| 3.0 * f64::from(k)).collect(),
             window: 6.0,
             max_staleness: 12.0,
+            staleness: BTreeMap::new(),
             ctx_lsc: CTX_LSC,
             id: "patient_id".into(),
             month: "month".into(),
@@ -134,6 +138,11 @@ impl LandmarkOptions {
                 self.max_staleness
             )));
         }
+        if let Some((c, v)) = self.staleness.iter().find(|(_, v)| v.is_nan() || **v < 0.0) {
+            return Err(Error::Usage(format!(
+                "--staleness {c}={v}: expected months >= 0"
+            )));
+        }
         if !(self.ctx_lsc.is_finite() && self.ctx_lsc > 0.0) {
             return Err(Error::Usage(format!(
                 "CTX least significant change {}: expected a fraction > 0",
@@ -141,6 +150,32 @@ impl LandmarkOptions {
             )));
         }
         Ok(())
+    }
+
+    /// Parse `column=months` (a `--staleness` override).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for anything but a name, `=` and a number of months >= 0.
+    pub fn parse_staleness(spec: &str) -> Result<(String, f64)> {
+        let bad = || {
+            Error::Usage(format!(
+                "--staleness '{spec}': expected COLUMN=MONTHS, e.g. pet=24 (months >= 0)"
+            ))
+        };
+        let (c, v) = spec.split_once('=').ok_or_else(bad)?;
+        let v: f64 = v.trim().parse().map_err(|_| bad())?;
+        if c.trim().is_empty() || v.is_nan() || v < 0.0 {
+            return Err(bad());
+        }
+        Ok((c.trim().to_string(), v))
+    }
+
+    /// How old (months) a measurement of `column` may be and still be carried forward.
+    pub fn staleness_of(&self, column: &str) -> f64 {
+        self.staleness
+            .get(column)
+            .copied()
+            .unwrap_or(self.max_staleness)
     }
 
     /// The largest landmark, the scale of `landmark_1` (1 when it is 0).
@@ -419,6 +454,14 @@ fn build(
         }
     }
     let is_visit_col = |c: &str| c != opts.id && c != opts.month && visits.index(c).is_some();
+    if let Some(c) = opts.staleness.keys().find(|c| !is_visit_col(c)) {
+        let hint = crate::table::did_you_mean(c, &visits.names)
+            .map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
+        return Err(Error::Usage(format!(
+            "--staleness {c}=...: '{c}' is not a measurement column of {}{hint}",
+            visits.source
+        )));
+    }
     // LOCF value of a column at s, and its full history (for the derived features).
     let at = |c: &str, i: usize, s: f64| -> Vec<(f64, Value<'_>)> {
         let cc = cohort.index(c).map(|j| &cohort.columns[j]);
@@ -429,9 +472,9 @@ fn build(
         };
         series(&hist[i], s, cc, vc, months)
     };
-    let fresh = |hist: &[(f64, Value<'_>)], s: f64| -> Option<usize> {
+    let fresh = |c: &str, hist: &[(f64, Value<'_>)], s: f64| -> Option<usize> {
         let k = hist.len().checked_sub(1)?;
-        (s - hist[k].0 <= opts.max_staleness + 1e-9).then_some(k)
+        (s - hist[k].0 <= opts.staleness_of(c) + 1e-9).then_some(k)
     };
     for &c in &carried {
         if !is_visit_col(c) {
@@ -456,7 +499,7 @@ fn build(
         let mut text = Vec::with_capacity(n);
         for &(i, s) in points {
             let h = at(c, i, s);
-            let v = fresh(&h, s).map(|k| &h[k].1);
+            let v = fresh(c, &h, s).map(|k| &h[k].1);
             if numeric {
                 num.push(match v {
                     Some(Value::Num(x)) => Some(*x),
@@ -525,7 +568,7 @@ fn derived<'a, A, F>(
     fresh: &F,
 ) where
     A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)>,
-    F: Fn(&[(f64, Value<'a>)], f64) -> Option<usize>,
+    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize>,
 {
     let has = |c: &str| names.iter().any(|n| n == c);
     let (has_ctx, has_p1np, has_mrd, has_ctdna, has_pet) = (
@@ -542,7 +585,7 @@ fn derived<'a, A, F>(
     };
     let current = |c: &str, i: usize, s: f64| -> Option<f64> {
         let h = at(c, i, s);
-        fresh(&h, s).and_then(|k| num_of(&h[k].1))
+        fresh(c, &h, s).and_then(|k| num_of(&h[k].1))
     };
     let nadir = |i: usize, s: f64| -> Option<f64> {
         at("ctx_ng_ml", i, s)
@@ -566,7 +609,7 @@ fn derived<'a, A, F>(
         // comparison the LSC is defined for.
         let change_prev = |i: usize, s: f64| -> Option<f64> {
             let h = at("ctx_ng_ml", i, s);
-            let k = fresh(&h, s)?;
+            let k = fresh("ctx_ng_ml", &h, s)?;
             let cur = num_of(&h[k].1)?;
             let prev = h[..k].iter().rev().find_map(|(_, v)| num_of(v))?;
             (prev > 0.0).then(|| 100.0 * (cur / prev - 1.0))
@@ -575,7 +618,7 @@ fn derived<'a, A, F>(
         // A fresh measurement with none before it shows no rise: 0, not missing.
         push("ctx_rise_lsc", &|i, s| {
             let h = at("ctx_ng_ml", i, s);
-            fresh(&h, s)?;
+            fresh("ctx_ng_ml", &h, s)?;
             Some(change_prev(i, s).map_or(0.0, |c| f64::from(c > lsc)))
         });
     }
