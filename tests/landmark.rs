@@ -275,7 +275,9 @@ fn per_column_staleness_overrides_the_default() {
     }
     opts.staleness.clear();
     opts.staleness.insert("pett".into(), 24.0);
-    let e = stack(&cohort, &visits, follow_up, &opts).expect_err("unknown column");
+    let e = opts
+        .check_staleness_columns(&visits)
+        .expect_err("unknown column");
     assert!(
         e.to_string()
             .contains("'pett' is not a measurement column of visits (did you mean 'pet'?)"),

@@ -88,6 +88,7 @@ pub fn fit_dynamic(
     opts: &FitOptions,
 ) -> Result<DynamicFit> {
     let (_, time, event) = stacked_formula(formula, 0)?;
+    landmark.check_staleness_columns(visits)?;
     let stacked = stack(
         cohort,
         visits,

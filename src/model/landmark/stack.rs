@@ -170,6 +170,26 @@ impl LandmarkOptions {
         Ok((c.trim().to_string(), v))
     }
 
+    /// Check that every `staleness` override names a measurement column of `visits` (at fit
+    /// time: a model is later applied to files that may lack a column it does not use).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming the column, with a "did you mean".
+    pub fn check_staleness_columns(&self, visits: &Table) -> Result<()> {
+        let measured = |c: &str| c != self.id && c != self.month && visits.index(c).is_some();
+        match self.staleness.keys().find(|c| !measured(c)) {
+            None => Ok(()),
+            Some(c) => {
+                let hint = crate::table::did_you_mean(c, &visits.names)
+                    .map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
+                Err(Error::Usage(format!(
+                    "--staleness {c}=...: '{c}' is not a measurement column of {}{hint}",
+                    visits.source
+                )))
+            }
+        }
+    }
+
     /// How old (months) a measurement of `column` may be and still be carried forward.
     pub fn staleness_of(&self, column: &str) -> f64 {
         self.staleness
@@ -454,14 +474,6 @@ fn build(
         }
     }
     let is_visit_col = |c: &str| c != opts.id && c != opts.month && visits.index(c).is_some();
-    if let Some(c) = opts.staleness.keys().find(|c| !is_visit_col(c)) {
-        let hint = crate::table::did_you_mean(c, &visits.names)
-            .map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
-        return Err(Error::Usage(format!(
-            "--staleness {c}=...: '{c}' is not a measurement column of {}{hint}",
-            visits.source
-        )));
-    }
     // LOCF value of a column at s, and its full history (for the derived features).
     let at = |c: &str, i: usize, s: f64| -> Vec<(f64, Value<'_>)> {
         let cc = cohort.index(c).map(|j| &cohort.columns[j]);
