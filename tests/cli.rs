@@ -46,22 +46,25 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn validate_writes_metrics_with_the_contract_keys() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = fit_demo(dir.path());
+    let validate = |out: &Path| {
+        mbdrisk(&[
+            "validate",
+            "--model",
+            &model,
+            "--data",
+            DEMO,
+            "--bootstrap",
+            "20",
+            "--seed",
+            "3",
+            "--id",
+            "patient_id",
+            "--out",
+            out.to_str().expect("path"),
+        ])
+    };
     let out = dir.path().join("val");
-    let o = mbdrisk(&[
-        "validate",
-        "--model",
-        &model,
-        "--data",
-        DEMO,
-        "--bootstrap",
-        "20",
-        "--seed",
-        "3",
-        "--id",
-        "patient_id",
-        "--out",
-        out.to_str().expect("path"),
-    ]);
+    let o = validate(&out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("read"))
@@ -107,21 +110,7 @@ fn validate_writes_metrics_with_the_contract_keys() {
     assert!(cal.contains("\ncurve,") && cal.contains("\ngroup,10,"));
     // Same seed, same numbers.
     let out2 = dir.path().join("val2");
-    let o = mbdrisk(&[
-        "validate",
-        "--model",
-        &model,
-        "--data",
-        DEMO,
-        "--bootstrap",
-        "20",
-        "--seed",
-        "3",
-        "--id",
-        "patient_id",
-        "--out",
-        out2.to_str().expect("path"),
-    ]);
+    let o = validate(&out2);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         std::fs::read(out.join("metrics.json")).expect("a"),
@@ -129,12 +118,11 @@ fn validate_writes_metrics_with_the_contract_keys() {
     );
 }
 
-#[test]
-fn validate_rejects_probabilities_outside_0_1_without_output() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("scored.csv");
-    std::fs::write(&data, "risk,y\n0.2,0\n35,1\n0.4,1\n").expect("write");
-    let out = dir.path().join("out");
+/// `validate --predicted risk --outcome y` on a scored file holding `csv`; the output folder.
+fn validate_scored(dir: &Path, csv: &str) -> (Output, std::path::PathBuf) {
+    let data = dir.join("scored.csv");
+    std::fs::write(&data, csv).expect("write");
+    let out = dir.join("out");
     let o = mbdrisk(&[
         "validate",
         "--data",
@@ -146,6 +134,13 @@ fn validate_rejects_probabilities_outside_0_1_without_output() {
         "--out",
         out.to_str().expect("p"),
     ]);
+    (o, out)
+}
+
+#[test]
+fn validate_rejects_probabilities_outside_0_1_without_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (o, out) = validate_scored(dir.path(), "risk,y\n0.2,0\n35,1\n0.4,1\n");
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -158,20 +153,7 @@ fn validate_rejects_probabilities_outside_0_1_without_output() {
 #[test]
 fn validate_rejects_one_class_outcome() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("scored.csv");
-    std::fs::write(&data, "risk,y\n0.2,0\n0.3,0\n0.4,0\n").expect("write");
-    let out = dir.path().join("out");
-    let o = mbdrisk(&[
-        "validate",
-        "--data",
-        data.to_str().expect("p"),
-        "--predicted",
-        "risk",
-        "--outcome",
-        "y",
-        "--out",
-        out.to_str().expect("p"),
-    ]);
+    let (o, out) = validate_scored(dir.path(), "risk,y\n0.2,0\n0.3,0\n0.4,0\n");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(files_in(&out).is_empty());
 }
