@@ -15,6 +15,26 @@ fn read_csv(path: &str) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// One score ("model" unless `name` says otherwise) against one rule.
+fn compare_one(
+    name: &str,
+    risk: &[f64],
+    stop: &[bool],
+    event: &[bool],
+    opts: &CompareOptions,
+) -> mbdrisk::Result<mbdrisk::compare::Comparison> {
+    compare(
+        &[Score { name, risk }],
+        &[RuleDecisions {
+            name: "rule",
+            sql: "",
+            stop,
+        }],
+        event,
+        opts,
+    )
+}
+
 #[test]
 fn net_benefit_matches_the_r_golden() {
     let data = read_csv("tests/golden/compare/nb_data.csv");
@@ -26,20 +46,7 @@ fn net_benefit_matches_the_r_golden() {
         bootstrap: 0,
         ..CompareOptions::default()
     };
-    let c = compare(
-        &[Score {
-            name: "model",
-            risk: &p,
-        }],
-        &[RuleDecisions {
-            name: "rule",
-            sql: "",
-            stop: &stop,
-        }],
-        &y,
-        &opts,
-    )
-    .expect("compare");
+    let c = compare_one("model", &p, &stop, &y, &opts).expect("compare");
     let dc = &c.decision_curve;
     for (k, row) in gold.iter().enumerate() {
         assert_eq!(dc.thresholds[k], row[0]);
@@ -66,20 +73,7 @@ fn nri_and_matching_on_a_hand_case() {
         bootstrap: 0,
         ..CompareOptions::default()
     };
-    let c = compare(
-        &[Score {
-            name: "model",
-            risk: &risk,
-        }],
-        &[RuleDecisions {
-            name: "r",
-            sql: "",
-            stop: &stop,
-        }],
-        &event,
-        &opts,
-    )
-    .expect("compare");
+    let c = compare_one("model", &risk, &stop, &event, &opts).expect("compare");
     let rc = &c.rules[0];
     assert_eq!(rc.policy.stopped, 4);
     assert_eq!(rc.policy.missed_events, 1);
@@ -115,20 +109,7 @@ fn bootstrap_is_identical_at_any_thread_count_and_brackets_the_estimate() {
             .build()
             .expect("pool")
             .install(|| {
-                let c = compare(
-                    &[Score {
-                        name: "model",
-                        risk: &p,
-                    }],
-                    &[RuleDecisions {
-                        name: "rule",
-                        sql: "",
-                        stop: &stop,
-                    }],
-                    &y,
-                    &opts,
-                )
-                .expect("compare");
+                let c = compare_one("model", &p, &stop, &y, &opts).expect("compare");
                 serde_json::to_string(&c).expect("json")
             })
     };
@@ -147,34 +128,9 @@ fn bootstrap_is_identical_at_any_thread_count_and_brackets_the_estimate() {
 #[test]
 fn rejects_one_class_outcome_and_bad_lengths() {
     let opts = CompareOptions::default();
-    let e = compare(
-        &[Score {
-            name: "m",
-            risk: &[0.1, 0.2],
-        }],
-        &[RuleDecisions {
-            name: "r",
-            sql: "",
-            stop: &[true, false],
-        }],
-        &[false, false],
-        &opts,
-    )
-    .expect_err("one class");
+    let e = compare_one("m", &[0.1, 0.2], &[true, false], &[false, false], &opts)
+        .expect_err("one class");
     assert!(e.to_string().contains("both events and non-events"), "{e}");
-    let e = compare(
-        &[Score {
-            name: "m",
-            risk: &[0.1],
-        }],
-        &[RuleDecisions {
-            name: "r",
-            sql: "",
-            stop: &[true, false],
-        }],
-        &[false, true],
-        &opts,
-    )
-    .expect_err("length");
+    let e = compare_one("m", &[0.1], &[true, false], &[false, true], &opts).expect_err("length");
     assert!(e.to_string().contains("score 'm'"), "{e}");
 }
