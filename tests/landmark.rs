@@ -269,10 +269,17 @@ fn per_column_staleness_overrides_the_default() {
     assert_eq!(get(t, "ctx_rise_lsc", c9), Some(0.0));
     // ... while MRD (baseline, 9 months old) still follows the default 5: missing
     assert_eq!(label(t, "mrd", c9), None);
-    for bad in ["pet", "pet=", "=3", "pet=-1", "pet=abc"] {
+    for bad in ["pet", "pet=", "=3", "pet=-1", "pet=abc", "pet=inf"] {
         let e = LandmarkOptions::parse_staleness(bad).expect_err(bad);
         assert!(e.to_string().contains("COLUMN=MONTHS"), "{bad}: {e}");
     }
+    // no infinity: a model file stores the limits as JSON numbers (use e.g. 999)
+    let inf = LandmarkOptions {
+        max_staleness: f64::INFINITY,
+        ..LandmarkOptions::default()
+    };
+    let e = inf.check().expect_err("infinite staleness");
+    assert!(e.to_string().contains("finite months"), "{e}");
     opts.staleness.clear();
     opts.staleness.insert("pett".into(), 24.0);
     let e = opts

@@ -132,15 +132,17 @@ impl LandmarkOptions {
                 self.window
             )));
         }
-        if self.max_staleness.is_nan() || self.max_staleness < 0.0 {
+        // finite: the model file stores it as a JSON number (no infinity there)
+        let months = |v: f64| v.is_finite() && v >= 0.0;
+        if !months(self.max_staleness) {
             return Err(Error::Usage(format!(
-                "--max-staleness {}: expected months >= 0",
+                "--max-staleness {}: expected finite months >= 0 (e.g. 999 for no limit)",
                 self.max_staleness
             )));
         }
-        if let Some((c, v)) = self.staleness.iter().find(|(_, v)| v.is_nan() || **v < 0.0) {
+        if let Some((c, v)) = self.staleness.iter().find(|(_, v)| !months(**v)) {
             return Err(Error::Usage(format!(
-                "--staleness {c}={v}: expected months >= 0"
+                "--staleness {c}={v}: expected finite months >= 0 (e.g. 999 for no limit)"
             )));
         }
         if !(self.ctx_lsc.is_finite() && self.ctx_lsc > 0.0) {
@@ -159,12 +161,12 @@ impl LandmarkOptions {
     pub fn parse_staleness(spec: &str) -> Result<(String, f64)> {
         let bad = || {
             Error::Usage(format!(
-                "--staleness '{spec}': expected COLUMN=MONTHS, e.g. pet=24 (months >= 0)"
+                "--staleness '{spec}': expected COLUMN=MONTHS, e.g. pet=24 (finite months >= 0)"
             ))
         };
         let (c, v) = spec.split_once('=').ok_or_else(bad)?;
         let v: f64 = v.trim().parse().map_err(|_| bad())?;
-        if c.trim().is_empty() || v.is_nan() || v < 0.0 {
+        if c.trim().is_empty() || !v.is_finite() || v < 0.0 {
             return Err(bad());
         }
         Ok((c.trim().to_string(), v))
