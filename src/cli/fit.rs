@@ -24,8 +24,8 @@ pub struct Args {
     /// rcs(x, k) with k = 3..7 knots, cat(x), addNA(x) (categorical, missing = level NA). Text
     /// columns are categorical. With --dynamic
     /// the outcome is `Surv(time, event)` and terms may also use the landmark features
-    /// (ctx_change_pct, ctx_above_lsc, mrd_conversion, ctdna_conversion, months_since_pet,
-    /// p1np_ctx_ratio, landmark).
+    /// (ctx_nadir_ng_ml, ctx_change_pct, ctx_above_lsc, ctx_change_prev_pct, ctx_rise_lsc,
+    /// mrd_conversion, ctdna_conversion, months_since_pet, p1np_ctx_ratio, landmark).
     #[arg(long)]
     formula: String,
     /// Penalty: none, ridge=LAMBDA (on standardised columns), or firth.
