@@ -674,6 +674,23 @@ fn check_duplicates(f: &Formula) -> PResult<()> {
             }
         }
         let by = |u: &Term| u.by.as_ref().map(|b| b.column.clone());
+        // A column under addNA() must be read that way by every term: another reading would
+        // drop its missing rows before addNA could give them a level.
+        let reads_plain = |u: &Term, c: &str| {
+            (u.kind != TermKind::AddNa && u.column == c) || by(u).as_deref() == Some(c)
+        };
+        if t.kind == TermKind::AddNa {
+            if let Some(u) = f.terms.iter().find(|u| reads_plain(u, &t.column)) {
+                return Err(err(
+                    &f.text,
+                    u.span,
+                    format!(
+                        "'{c}' is read by addNA({c}) and here without it: rows with a missing {c} would be dropped and addNA would have no level for them; write addNA({c}) in every term of {c}",
+                        c = t.column
+                    ),
+                ));
+            }
+        }
         if let Some(b) = &t.by {
             if b.column == t.column {
                 return Err(err(
@@ -728,6 +745,9 @@ mod tests {
             ("y ~ a:b + a:b", "two terms"),
             ("y ~ a:y", "outcome"),
             ("y ~ a*b", "'*' is not supported"),
+            ("y ~ addNA(a) + a:t", "write addNA(a) in every term"),
+            ("y ~ a:t + addNA(a):t", "write addNA(a) in every term"),
+            ("y ~ addNA(t) + a:t", "write addNA(t) in every term"),
         ] {
             let e = parse(bad).expect_err(bad);
             assert!(e.message.contains(needle), "{bad}: {}", e.message);

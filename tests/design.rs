@@ -899,7 +899,19 @@ fn model_file_round_trips_and_holds_no_rows() {
 fn rejects_model_file_of_other_version_or_damaged() {
     let m = fit_golden("y ~ x + sex");
     let text = persist::to_json(&m).expect("json");
-    let newer = text.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    assert!(text.contains("\"format_version\": 2"), "{text}");
+    let newer = text.replacen("\"format_version\": 2", "\"format_version\": 99", 1);
+    let msg = persist::from_json(&newer, "model.json")
+        .expect_err("version")
+        .to_string();
+    assert!(msg.contains("newer mbdrisk"), "{msg}");
+    // a version-1 file (no interaction, addNA or staleness fields) is still read
+    let v1 = text.replacen("\"format_version\": 2", "\"format_version\": 1", 1);
+    assert_eq!(
+        persist::from_json(&v1, "model.json").expect("v1").design,
+        m.design
+    );
+    let newer = text.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
     let msg = persist::from_json(&newer, "model.json")
         .expect_err("version")
         .to_string();
@@ -1171,6 +1183,18 @@ fn rejects_model_file_with_inconsistent_addna_term() {
         msg.contains(
             "model term for 'm' is inconsistent: an addNA term whose last level is not NA"
         ),
+        "{msg}"
+    );
+    // ... and so is a missing level on a numeric term
+    let bad = text.replacen(
+        "\"variable\": \"x\",",
+        "\"variable\": \"x\", \"missing_level\": true,",
+        1,
+    );
+    assert_ne!(bad, text);
+    let msg = err_text(persist::from_json(&bad, "model.json").and_then(|m| m.scorer()));
+    assert!(
+        msg.contains("'x' is inconsistent: missing_level on a term that is not categorical"),
         "{msg}"
     );
 }

@@ -191,10 +191,11 @@ fn hand_case_stacking() {
 }
 
 /// A visit after the last landmark is scored with the landmark column and the landmark-time
-/// terms held at the last landmark (the super-model is not extrapolated), while the marker ages
-/// (staleness, months since PET) use the real month.
+/// terms held at the last landmark (the super-model is not extrapolated), month 0 before a
+/// first landmark > 0 at the first, while the marker ages (staleness, months since PET) use the
+/// real month.
 #[test]
-fn late_visits_hold_the_landmark_terms_at_the_last_landmark() {
+fn visits_outside_the_landmarks_hold_the_landmark_terms_at_the_nearest() {
     use mbdrisk::model::landmark::rows_at;
     let (cohort, visits) = hand_case();
     let opts = LandmarkOptions {
@@ -220,6 +221,16 @@ fn late_visits_hold_the_landmark_terms_at_the_last_landmark() {
     assert_eq!(get(t, "months_since_pet", 1), Some(9.0));
     // CTX measured at month 3 is 12 months old at month 15: still carried (staleness 12)
     assert_eq!(get(t, "ctx_ng_ml", 1), Some(0.25));
+    // ... and before a first landmark > 0 (month 0 with landmarks 3 and 6) they stay at 3
+    let opts = LandmarkOptions {
+        landmarks: vec![3.0, 6.0],
+        ..opts
+    };
+    let st = rows_at(&cohort, &visits, &[(2, 0.0)], &opts).expect("rows");
+    assert_eq!(st.landmark, [0.0]);
+    assert_eq!(get(&st.table, "landmark", 0), Some(3.0));
+    assert_eq!(get(&st.table, "landmark_1", 0), Some(0.5));
+    assert_eq!(get(&st.table, "landmark_2", 0), Some(0.25));
 }
 
 #[test]
@@ -269,6 +280,9 @@ fn per_column_staleness_overrides_the_default() {
     assert_eq!(get(t, "ctx_rise_lsc", c9), Some(0.0));
     // ... while MRD (baseline, 9 months old) still follows the default 5: missing
     assert_eq!(label(t, "mrd", c9), None);
+    let twice = ["pet=6".to_string(), "pet=24".to_string()];
+    let e = LandmarkOptions::parse_staleness_list(&twice).expect_err("twice");
+    assert!(e.to_string().contains("given twice"), "{e}");
     for bad in ["pet", "pet=", "=3", "pet=-1", "pet=abc", "pet=inf"] {
         let e = LandmarkOptions::parse_staleness(bad).expect_err(bad);
         assert!(e.to_string().contains("COLUMN=MONTHS"), "{bad}: {e}");

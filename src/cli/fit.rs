@@ -79,11 +79,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
                 window: args.window,
                 max_staleness: args.max_staleness,
-                staleness: args
-                    .staleness
-                    .iter()
-                    .map(|s| LandmarkOptions::parse_staleness(s))
-                    .collect::<mbdrisk::Result<_>>()?,
+                staleness: LandmarkOptions::parse_staleness_list(&args.staleness)?,
                 ..LandmarkOptions::default()
             };
             let fit = fit_dynamic(

@@ -239,9 +239,29 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
     })
 }
 
+impl MatchedComparison {
+    /// `+29.8 events caught per 100 events (95% CI +25.6 to +34.1)`, or a note without events.
+    pub fn difference_text(&self) -> String {
+        if !self.caught_fraction_difference.is_finite() {
+            return "no events during follow-up: nothing to catch".into();
+        }
+        let ci = self.ci.map_or(String::new(), |(a, b)| {
+            format!(" (95% CI {:+.1} to {:+.1})", 100.0 * a, 100.0 * b)
+        });
+        format!(
+            "{:+.1} events caught per 100 events{ci}",
+            100.0 * self.caught_fraction_difference
+        )
+    }
+}
+
 impl PolicyResult {
-    /// Percentage of events caught with its bootstrap interval, e.g. `33.3 (29.4-37.5)`.
+    /// Percentage of events caught with its bootstrap interval, e.g. `33.3 (29.4-37.5)`, or
+    /// `-` without events.
     pub fn caught_percent_text(&self) -> String {
+        if self.events == 0 {
+            return "-".into();
+        }
         let ci = self.ci.as_ref().and_then(|c| c.caught_fraction);
         format!(
             "{:.1}{}",
@@ -472,12 +492,9 @@ impl RestartComparison {
         for m in &self.matched {
             s.push_str(&line(&m.rule));
             s.push_str(&line(&m.model));
-            let ci = m.ci.map_or(String::new(), |(a, b)| {
-                format!(" (95% CI {:+.1} to {:+.1})", 100.0 * a, 100.0 * b)
-            });
             s.push_str(&format!(
-                "  model - rule at equal alarms: {:+.1} events caught per 100 events{ci}\n",
-                100.0 * m.caught_fraction_difference
+                "  model - rule at equal alarms: {}\n",
+                m.difference_text()
             ));
         }
         s.push_str(&line(&self.model_at_threshold));
@@ -598,6 +615,19 @@ mod tests {
         // At the fixed threshold 0.25: P1 at 6 and 9, P2 at 12.
         let t = &c.model_at_threshold;
         assert_eq!((t.alarms, t.patients_alarmed, t.caught), (3, 2, 1));
+    }
+
+    #[test]
+    fn without_events_the_tables_say_dash_not_nan() {
+        let mut d = hand_case();
+        d.patients.retain(|p| !p.event);
+        let c = compare_restart(&d, 0.25, 0, 1).expect("compare");
+        let r = &c.matched[0].rule;
+        assert_eq!(
+            (r.events, r.caught_percent_text(), r.lead_text()),
+            (0, "-".into(), "-".into())
+        );
+        assert!(!c.render_table().contains("NaN"), "{}", c.render_table());
     }
 
     #[test]

@@ -288,6 +288,9 @@ impl DesignSpec {
             width += w;
             ops.push(op);
             by_ops.push(by);
+            if t.missing_level && t.transform != Transform::Categorical {
+                return Err(bad("missing_level on a term that is not categorical"));
+            }
             na.push(t.missing_level.then_some(w));
         }
         offsets.push(width);

@@ -19,7 +19,12 @@ use crate::model::logistic::{fit_logistic, FitError, FitOptions, LogisticFit};
 use crate::table::Table;
 
 /// Version of the `model.json` layout written by this build (see [`crate::model::persist`]).
-pub const FORMAT_VERSION: u32 = 1;
+/// 2 added what a version-1 reader would silently ignore: interaction factors (`by`),
+/// `addNA` levels (`missing_level`) and per-column staleness of dynamic models.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Oldest `model.json` layout this build reads (its new fields then take their defaults).
+pub const MIN_FORMAT_VERSION: u32 = 1;
 
 /// Level of the Wald confidence intervals stored with each coefficient.
 pub const CI_LEVEL: f64 = 0.95;

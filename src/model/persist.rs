@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
-use crate::model::fit::{Model, FORMAT_VERSION};
+use crate::model::fit::{Model, FORMAT_VERSION, MIN_FORMAT_VERSION};
 
 /// The model as pretty-printed JSON.
 ///
@@ -60,7 +60,7 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
         bad("a model file written by `mbdrisk fit`, but it has no format_version".into())
     })?;
     match version.as_u64() {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if (u64::from(MIN_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) => {}
         Some(v) if v > u64::from(FORMAT_VERSION) => {
             return Err(bad(format!(
                 "model format_version {FORMAT_VERSION}, but the file has version {v}: it was written by a newer mbdrisk; upgrade to read it"

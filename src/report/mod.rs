@@ -388,13 +388,10 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport) {
         .matched
         .iter()
         .map(|m| {
-            let ci = m.ci.map_or(String::new(), |(a, b)| {
-                format!(" (95% CI {:+.1} to {:+.1})", 100.0 * a, 100.0 * b)
-            });
             format!(
-                "Versus {}: at equal alarms the model catches {:+.1} events per 100 events{ci}.",
+                "Versus {}: model minus rule at equal alarms, {}.",
                 m.rule.policy,
-                100.0 * m.caught_fraction_difference
+                m.difference_text()
             )
         })
         .collect();

@@ -37,10 +37,11 @@ use crate::error::{Error, Result};
 use crate::metrics::censored::ipcw_weights;
 use crate::table::{Column, Table};
 
-/// Column of the landmark time `s` (months). Beyond the last landmark (scoring late visits)
-/// this column and the landmark-time terms stay at the last landmark: the super-model is not
-/// extrapolated past the landmarks it was fitted on (van Houwelingen's model is defined on
-/// `[s_first, s_last]`). Marker ages (staleness, months since PET) use the real month.
+/// Column of the landmark time `s` (months). Outside the landmarks (scoring visits after the
+/// last one, or month 0 before a first landmark > 0) this column and the landmark-time terms
+/// stay at the nearest landmark: the super-model is not extrapolated past the landmarks it was
+/// fitted on (van Houwelingen's model is defined on `[s_first, s_last]`). Marker ages
+/// (staleness, months since PET) use the real month.
 pub const LANDMARK: &str = "landmark";
 /// `s / s_max`: linear landmark-time term of the super-model.
 pub const LANDMARK_1: &str = "landmark_1";
@@ -190,6 +191,23 @@ impl LandmarkOptions {
                 )))
             }
         }
+    }
+
+    /// The `--staleness` overrides from their `COLUMN=MONTHS` specs.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a bad spec or a column given twice.
+    pub fn parse_staleness_list(specs: &[String]) -> Result<BTreeMap<String, f64>> {
+        let mut out = BTreeMap::new();
+        for spec in specs {
+            let (c, v) = Self::parse_staleness(spec)?;
+            if out.insert(c.clone(), v).is_some() {
+                return Err(Error::Usage(format!(
+                    "--staleness {c}: given twice; give each column once"
+                )));
+            }
+        }
+        Ok(out)
     }
 
     /// How old (months) a measurement of `column` may be and still be carried forward.
@@ -440,7 +458,10 @@ fn build(
     let cid = cohort.text(&opts.id)?;
     let n = points.len();
     let s_max = opts.s_max();
+    // the landmark-time columns stay within [first, last landmark] (no extrapolation)
+    let s_first = opts.landmarks.first().copied().unwrap_or(0.0);
     let s_last = opts.landmarks.last().copied().unwrap_or(f64::INFINITY);
+    let s_in = |s: f64| s.max(s_first).min(s_last);
     let mut names: Vec<String> = vec![
         opts.id.clone(),
         LANDMARK.into(),
@@ -449,17 +470,12 @@ fn build(
     ];
     let mut columns: Vec<Column> = vec![
         Column::Text(points.iter().map(|&(i, _)| cid[i].clone()).collect()),
-        Column::Num(points.iter().map(|&(_, s)| Some(s.min(s_last))).collect()),
+        Column::Num(points.iter().map(|&(_, s)| Some(s_in(s))).collect()),
+        Column::Num(points.iter().map(|&(_, s)| Some(s_in(s) / s_max)).collect()),
         Column::Num(
             points
                 .iter()
-                .map(|&(_, s)| Some(s.min(s_max) / s_max))
-                .collect(),
-        ),
-        Column::Num(
-            points
-                .iter()
-                .map(|&(_, s)| Some((s.min(s_max) / s_max).powi(2)))
+                .map(|&(_, s)| Some((s_in(s) / s_max).powi(2)))
                 .collect(),
         ),
     ];
