@@ -75,12 +75,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.bootstrap,
             args.seed,
         )?;
-        let json = serde_json::to_string_pretty(&c)
-            .map_err(|e| Error::Analysis(format!("restart.json: {e}")))?;
-        super::write_outputs(&args.out, &[("restart.json", json + "\n")])?;
-        print!("{}", c.render_table());
-        eprintln!("wrote restart.json to {}", args.out.display());
-        return Ok(());
+        let files = [("restart.json", super::json_text("restart.json", &c)?)];
+        return super::write_outputs(&args.out, &files, &c.render_table());
     }
     if model.dynamic.is_some() {
         return Err(Error::Usage(format!(
@@ -102,19 +98,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ..CompareOptions::default()
     };
     let c = compare_cohort(&model, &table, &CohortCompare { rules, oracle }, &opts)?;
-    let json = serde_json::to_string_pretty(&c)
-        .map_err(|e| Error::Analysis(format!("comparison.json: {e}")))?;
-    super::write_outputs(
-        &args.out,
-        &[
-            ("comparison.json", json + "\n"),
-            ("decision_curve.csv", c.decision_curve.to_csv()),
-        ],
-    )?;
-    print!("{}", c.render_table());
-    eprintln!(
-        "wrote comparison.json, decision_curve.csv to {}",
-        args.out.display()
-    );
-    Ok(())
+    let files = [
+        ("comparison.json", super::json_text("comparison.json", &c)?),
+        ("decision_curve.csv", c.decision_curve.to_csv()),
+    ];
+    super::write_outputs(&args.out, &files, &c.render_table())
 }

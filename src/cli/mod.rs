@@ -90,11 +90,26 @@ pub fn progress_bar(len: u64, message: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-/// Write several text files into `dir`, each atomically; all are computed before the first is
-/// written, so a failure in the analysis never leaves a partial set behind.
-pub fn write_outputs(dir: &std::path::Path, files: &[(&str, String)]) -> mbdrisk::Result<()> {
+/// `value` as pretty JSON with a final newline: the text of the output file `name`.
+pub fn json_text<T: serde::Serialize>(name: &str, value: &T) -> mbdrisk::Result<String> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| mbdrisk::Error::Analysis(format!("{name}: {e}")))
+}
+
+/// Write several text files into `dir`, each atomically (all are computed before the first is
+/// written, so a failure in the analysis never leaves a partial set behind), then print
+/// `table` and say on stderr which files went where.
+pub fn write_outputs(
+    dir: &std::path::Path,
+    files: &[(&str, String)],
+    table: &str,
+) -> mbdrisk::Result<()> {
     for (name, text) in files {
         mbdrisk::io::write_string_atomic(&dir.join(name), text)?;
     }
+    print!("{table}");
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    eprintln!("wrote {} to {}", names.join(", "), dir.display());
     Ok(())
 }

@@ -96,12 +96,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.bootstrap,
             args.seed,
         )?;
-        let json = serde_json::to_string_pretty(&v)
-            .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
-        super::write_outputs(&args.out, &[("metrics.json", json + "\n")])?;
-        print!("{}", v.render_table());
-        eprintln!("wrote metrics.json to {}", args.out.display());
-        return Ok(());
+        let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
+        return super::write_outputs(&args.out, &files, &v.render_table());
     }
     let table = Table::read(&args.data)?;
     if let (Some(p), Some(t), Some(e), Some(h)) =
@@ -113,12 +109,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             ));
         }
         let m = mbdrisk::validation::censored::validate_censored_score(&table, p, t, e, h)?;
-        let json = serde_json::to_string_pretty(&m)
-            .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
-        super::write_outputs(&args.out, &[("metrics.json", json + "\n")])?;
-        print!("{}", mbdrisk::validation::censored::render_censored(&m));
-        eprintln!("wrote metrics.json to {}", args.out.display());
-        return Ok(());
+        let files = [("metrics.json", super::json_text("metrics.json", &m)?)];
+        let table = mbdrisk::validation::censored::render_censored(&m);
+        return super::write_outputs(&args.out, &files, &table);
     }
     let id = args.id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {
@@ -152,20 +145,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             ))
         }
     };
-    let json = serde_json::to_string_pretty(&v)
-        .map_err(|e| Error::Analysis(format!("metrics.json: {e}")))?;
-    super::write_outputs(
-        &args.out,
-        &[
-            ("metrics.json", json + "\n"),
-            ("predictions.csv", v.predictions_csv(id)),
-            ("calibration.csv", v.calibration_csv()),
-        ],
-    )?;
-    print!("{}", v.render_table());
-    eprintln!(
-        "wrote metrics.json, predictions.csv, calibration.csv to {}",
-        args.out.display()
-    );
-    Ok(())
+    let files = [
+        ("metrics.json", super::json_text("metrics.json", &v)?),
+        ("predictions.csv", v.predictions_csv(id)),
+        ("calibration.csv", v.calibration_csv()),
+    ];
+    super::write_outputs(&args.out, &files, &v.render_table())
 }
