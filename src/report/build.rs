@@ -146,21 +146,14 @@ fn figures(
     let p: Vec<f64> = v.predictions.iter().map(|x| x.predicted).collect();
     let y: Vec<f64> = v.predictions.iter().map(|x| x.observed).collect();
     let rows: Vec<usize> = v.predictions.iter().map(|x| x.row - 1).collect();
-    let (pe, pn): (Vec<f64>, Vec<f64>) = {
-        let e = p
-            .iter()
+    let with_outcome = |outcome: f64| -> Vec<f64> {
+        p.iter()
             .zip(&y)
-            .filter(|(_, y)| **y == 1.0)
+            .filter(|(_, y)| **y == outcome)
             .map(|(p, _)| *p)
-            .collect();
-        let n = p
-            .iter()
-            .zip(&y)
-            .filter(|(_, y)| **y == 0.0)
-            .map(|(p, _)| *p)
-            .collect();
-        (e, n)
+            .collect()
     };
+    let (pe, pn) = (with_outcome(1.0), with_outcome(0.0));
     let caption = format!(
         "n = {}, events = {} (bone event within 24 months); {} rows dropped for missing values",
         v.n, v.events, v.n_dropped_missing
