@@ -50,6 +50,24 @@ fn fit_dynamic(formula: &str, visits: &Path, landmarks: &str, out: &Path) -> Out
     )
 }
 
+/// `args` with the dynamic `model` on the demo cohort and visits, writing `out`.
+fn on_demo_visits(args: &[&str], model: &Path, out: &Path) -> Output {
+    mbdrisk(
+        args,
+        &[
+            ("--model", model),
+            ("--data", &demo("cohort.csv")),
+            ("--visits", &demo("visits.csv")),
+            ("--out", out),
+        ],
+    )
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("json")
+}
+
 fn fit(dir: &Path) -> PathBuf {
     let model = dir.join("dynamic.json");
     ok(&fit_dynamic(FORMULA, &demo("visits.csv"), "0:24:6", &model));
@@ -60,8 +78,7 @@ fn fit(dir: &Path) -> PathBuf {
 fn fit_validate_compare_score_dynamic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = fit(dir.path());
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    let m = read_json(&model);
     assert_eq!(
         m["dynamic"]["landmark"]["landmarks"]
             .as_array()
@@ -72,19 +89,12 @@ fn fit_validate_compare_score_dynamic() {
     assert_eq!(m["dynamic"]["formula"], FORMULA);
 
     let val = dir.path().join("val");
-    let o = mbdrisk(
+    ok(&on_demo_visits(
         &["validate", "--bootstrap", "5", "--seed", "3"],
-        &[
-            ("--model", &model),
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &val),
-        ],
-    );
-    ok(&o);
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(val.join("metrics.json")).expect("metrics"))
-            .expect("json");
+        &model,
+        &val,
+    ));
+    let v = read_json(&val.join("metrics.json"));
     let per = v["per_landmark"].as_array().expect("per_landmark");
     assert_eq!(per.len(), 5);
     for p in per.iter().chain(std::iter::once(&v["pooled"])) {
@@ -99,19 +109,12 @@ fn fit_validate_compare_score_dynamic() {
     assert_eq!(v["optimism"]["used"], 5);
 
     let cmp = dir.path().join("cmp");
-    let o = mbdrisk(
+    ok(&on_demo_visits(
         &["compare", "--bootstrap", "20"],
-        &[
-            ("--model", &model),
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &cmp),
-        ],
-    );
-    ok(&o);
-    let c: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cmp.join("restart.json")).expect("restart"))
-            .expect("json");
+        &model,
+        &cmp,
+    ));
+    let c = read_json(&cmp.join("restart.json"));
     let matched = c["matched"].as_array().expect("matched");
     assert_eq!(matched.len(), 5);
     for m in matched {
@@ -133,16 +136,7 @@ fn fit_validate_compare_score_dynamic() {
     }
 
     let scores = dir.path().join("scores.csv");
-    let o = mbdrisk(
-        &["score"],
-        &[
-            ("--model", &model),
-            ("--data", &demo("cohort.csv")),
-            ("--visits", &demo("visits.csv")),
-            ("--out", &scores),
-        ],
-    );
-    ok(&o);
+    ok(&on_demo_visits(&["score"], &model, &scores));
     let text = std::fs::read_to_string(&scores).expect("scores");
     let mut lines = text.lines();
     assert_eq!(
@@ -268,8 +262,7 @@ fn interaction_model_scores_from_csv() {
         &[("--data", &demo("cohort.csv")), ("--out", &model)],
     );
     ok(&o);
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    let m = read_json(&model);
     let names: Vec<String> = m["coefficients"]
         .as_array()
         .expect("coefficients")
