@@ -15,9 +15,7 @@
 //!   inference), `one_evaluate_point` (what a replicate measures, twice: the same without
 //!   DeLong), and two of its parts (lowess E statistics, logistic recalibration).
 //!
-//! Data (same recipe as `benches/fit.rs` and the R peer): columns `j % 4 == 3` Bernoulli(0.3),
-//! the others normal with mean `j / 4` and sd `1 + (j % 3) / 2`; `logit P(y = 1) = -1.5 +
-//! sum_j b_j (x_j - mean_j)` with `b_j = +-0.15` (about 25% events).
+//! Data: `benches/common/x20.rs`, as `benches/fit.rs` and the R peer.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mbdrisk::design::MissingPolicy;
@@ -26,41 +24,22 @@ use mbdrisk::model::fit::fit_model;
 use mbdrisk::model::logistic::FitOptions;
 use mbdrisk::table::{Column, Table};
 use mbdrisk::validation::{validate_model, Refitter, ValidateOptions};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
+
+#[path = "common/x20.rs"]
+mod x20;
+use x20::{simulate_x20, P};
 
 const N: usize = 2_000;
-const P: usize = 20;
 const B: usize = 200;
 
+/// The shared n x 20 design as a table: `y`, `x1` ... `x20`.
 fn simulate(n: usize, seed: u64) -> Table {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut x: Vec<Vec<Option<f64>>> = (0..P).map(|_| Vec::with_capacity(n)).collect();
-    let mut y = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut eta = -1.5;
-        for (j, col) in x.iter_mut().enumerate() {
-            let (v, mean) = if j % 4 == 3 {
-                (f64::from(rng.gen::<f64>() < 0.3), 0.3)
-            } else {
-                let z: f64 = rng.sample(StandardNormal);
-                let mean = j as f64 / 4.0;
-                (mean + (1.0 + (j % 3) as f64 / 2.0) * z, mean)
-            };
-            col.push(Some(v));
-            let b = if j % 2 == 0 { 0.15 } else { -0.15 };
-            eta += b * (v - mean);
-        }
-        y.push(Some(f64::from(
-            rng.gen::<f64>() < 1.0 / (1.0 + (-eta).exp()),
-        )));
-    }
+    let (x, y) = simulate_x20(n, seed);
     let mut names = vec!["y".to_string()];
-    let mut columns = vec![Column::Num(y)];
-    for (j, col) in x.into_iter().enumerate() {
+    let mut columns = vec![Column::Num(y.into_iter().map(Some).collect())];
+    for (j, col) in x.columns().into_iter().enumerate() {
         names.push(format!("x{}", j + 1));
-        columns.push(Column::Num(col));
+        columns.push(Column::Num(col.iter().map(|&v| Some(v)).collect()));
     }
     Table {
         source: "simulated".into(),

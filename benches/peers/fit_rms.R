@@ -2,28 +2,14 @@
 #
 # Run: Rscript benches/peers/fit_rms.R [sizes...]      (default 10000 100000 1000000)
 #
-# Same data generator idea as benches/fit.rs (R's RNG, so not the same numbers): columns
-# j %% 4 == 3 (0-based) are Bernoulli(0.3), the others normal with mean j/4 and sd 1 + (j %% 3)/2;
-# logit P(y=1) = -1.5 + sum_j b_j (x_j - mean_j), b_j = +-0.15 (about 25% events).
+# Data: simulate_x20.R (the recipe of benches/common/x20.rs, with R's RNG).
 # Each line is the median elapsed time over the repeats (fewer repeats for 1e6 rows).
 suppressMessages(library(rms))
 
-P <- 20
-simulate <- function(n, seed = 42) {
-  set.seed(seed)
-  x <- matrix(0, n, P)
-  eta <- rep(-1.5, n)
-  for (j in 0:(P - 1)) {
-    if (j %% 4 == 3) {
-      x[, j + 1] <- as.numeric(runif(n) < 0.3); m <- 0.3
-    } else {
-      m <- j / 4
-      x[, j + 1] <- m + (1 + (j %% 3) / 2) * rnorm(n)
-    }
-    eta <- eta + (if (j %% 2 == 0) 0.15 else -0.15) * (x[, j + 1] - m)
-  }
-  list(x = x, y = as.numeric(runif(n) < plogis(eta)))
-}
+# Sourced from this script's folder, so it runs from any working directory.
+peer_dir <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1]))
+source(file.path(peer_dir, "simulate_x20.R"))
+simulate <- simulate_x20
 median_time <- function(f, repeat_) median(replicate(repeat_, system.time(f())[["elapsed"]]))
 
 args <- commandArgs(trailingOnly = TRUE)

@@ -3,31 +3,20 @@
 #
 # Run: Rscript benches/peers/validate_rms.R [repeats]      (default 3)
 #
-# Same data recipe as benches/validate.rs and benches/peers/fit_rms.R (R's RNG, so not the
-# same numbers): columns j %% 4 == 3 (0-based) are Bernoulli(0.3), the others normal with mean
-# j/4 and sd 1 + (j %% 3)/2; logit P(y=1) = -1.5 + sum_j b_j (x_j - mean_j), b_j = +-0.15.
+# Data: simulate_x20.R, as fit_rms.R (the recipe of benches/common/x20.rs, with R's RNG).
 # Prints the median elapsed time of each part and of the whole, over the repeats.
 suppressMessages(library(rms))
 
 N <- 2000
-P <- 20
 B <- 200
-simulate <- function(n, seed = 42) {
-  set.seed(seed)
-  x <- matrix(0, n, P)
-  eta <- rep(-1.5, n)
-  for (j in 0:(P - 1)) {
-    if (j %% 4 == 3) {
-      x[, j + 1] <- as.numeric(runif(n) < 0.3); m <- 0.3
-    } else {
-      m <- j / 4
-      x[, j + 1] <- m + (1 + (j %% 3) / 2) * rnorm(n)
-    }
-    eta <- eta + (if (j %% 2 == 0) 0.15 else -0.15) * (x[, j + 1] - m)
-  }
-  d <- as.data.frame(x)
+# Sourced from this script's folder, so it runs from any working directory.
+peer_dir <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1]))
+source(file.path(peer_dir, "simulate_x20.R"))
+simulate <- function(n) {
+  s <- simulate_x20(n)
+  d <- as.data.frame(s$x)
   names(d) <- paste0("x", 1:P)
-  d$y <- as.numeric(runif(n) < plogis(eta))
+  d$y <- s$y
   d
 }
 
