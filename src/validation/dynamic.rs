@@ -389,7 +389,13 @@ fn patient_bootstrap(
     seed: u64,
 ) -> Result<DynamicOptimism> {
     let weights = st.weights();
-    let refitter = Refitter::weighted(model, &st.table, Some(&weights))?;
+    let refitter = Refitter::on_design(
+        model,
+        &st.table,
+        &sc.design,
+        sc.risk.clone(),
+        Some(&weights),
+    )?;
     let design = &sc.design;
     // Patients and their rows: fit rows (indices into refitter.rows) and scored rows.
     let n_patients = st.patient.iter().copied().max().map_or(0, |m| m + 1);

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::resample::{bootstrap_optimism, cross_validate, CvPlan};
 use ndarray::{Array2, Axis};
 
-use crate::design::replay;
+use crate::design::{replay, ScoringDesign};
 use crate::error::{Error, Result};
 use crate::metrics::{
     calibration_curve, calibration_table, evaluate, evaluate_point, CalibrationGroup, CurveOptions,
@@ -288,6 +288,26 @@ impl<'a> Refitter<'a> {
         table: &Table,
         weights: Option<&[f64]>,
     ) -> Result<Refitter<'a>> {
+        let scorer = model.scorer()?;
+        let design = replay(scorer.compiled(), table)?;
+        let mut lp = vec![0.0; design.n];
+        let mut predicted = vec![0.0; design.n];
+        scorer.score_rows(&design.x, &mut lp, &mut predicted);
+        Refitter::on_design(model, table, &design, predicted, weights)
+    }
+
+    /// [`Refitter::weighted`] on `model`'s design already replayed on `table` and the
+    /// predictions scored from it (NaN = no score), for a caller that has them.
+    ///
+    /// # Errors
+    /// As [`Refitter::weighted`].
+    pub fn on_design(
+        model: &'a Model,
+        table: &Table,
+        design: &ScoringDesign,
+        predicted: Vec<f64>,
+        weights: Option<&[f64]>,
+    ) -> Result<Refitter<'a>> {
         if let Some(w) = weights {
             if w.len() != table.nrows() {
                 return Err(Error::Usage(format!(
@@ -297,11 +317,6 @@ impl<'a> Refitter<'a> {
                 )));
             }
         }
-        let scorer = model.scorer()?;
-        let design = replay(scorer.compiled(), table)?;
-        let mut lp = vec![0.0; design.n];
-        let mut predicted = vec![0.0; design.n];
-        scorer.score_rows(&design.x, &mut lp, &mut predicted);
         let outcome = outcome_column(table, &model.design.outcome)?;
         let rows: Vec<usize> = (0..design.n)
             .filter(|&i| {
