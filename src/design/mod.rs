@@ -338,6 +338,16 @@ pub enum CellError {
     UnseenLevel,
 }
 
+/// The transform of a `log`, `log1p` or `sqrt` term (`None` for any other kind).
+fn transform_of(kind: TermKind) -> Option<Transform> {
+    match kind {
+        TermKind::Log => Some(Transform::Log),
+        TermKind::Log1p => Some(Transform::Log1p),
+        TermKind::Sqrt => Some(Transform::Sqrt),
+        _ => None,
+    }
+}
+
 /// The one-column op of a scalar transform (`None` for splines and categories).
 fn scalar_op(t: Transform) -> Option<Op> {
     match t {
@@ -671,13 +681,7 @@ pub fn learn_on_rows(
             }
             (kind, _) => {
                 table.num(&t.column)?; // a text column under log/sqrt/rcs: names the bad cell
-                let tr = match kind {
-                    TermKind::Log => Transform::Log,
-                    TermKind::Log1p => Transform::Log1p,
-                    TermKind::Sqrt => Transform::Sqrt,
-                    _ => Transform::Rcs,
-                };
-                (tr, None)
+                (transform_of(kind).unwrap_or(Transform::Rcs), None)
             }
         };
         kinds.push((transform, level_kind));
@@ -686,12 +690,7 @@ pub fn learn_on_rows(
             None => None,
             Some(b) => {
                 table.num(&b.column)?; // the factor must be numeric: names the bad cell
-                let tr = match b.kind {
-                    TermKind::Log => Transform::Log,
-                    TermKind::Log1p => Transform::Log1p,
-                    TermKind::Sqrt => Transform::Sqrt,
-                    _ => Transform::Linear,
-                };
+                let tr = transform_of(b.kind).unwrap_or(Transform::Linear);
                 Some((table.column(&b.column)?, tr))
             }
         };
