@@ -71,6 +71,25 @@ impl fmt::Display for Problem {
 /// How many problems are printed in full before the rest are counted.
 pub const MAX_PROBLEMS_SHOWN: usize = 50;
 
+/// How many warnings are printed in full before the rest are counted.
+pub const MAX_WARNINGS_SHOWN: usize = 20;
+
+/// Warnings as the terminal shows them: one line each for the first [`MAX_WARNINGS_SHOWN`],
+/// then one line counting the rest.
+pub fn render_warnings(warnings: &[Problem]) -> String {
+    let mut s = String::new();
+    for w in warnings.iter().take(MAX_WARNINGS_SHOWN) {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    if warnings.len() > MAX_WARNINGS_SHOWN {
+        s.push_str(&format!(
+            "warning: ... and {} more warnings of the same kinds (fix the ones above first)\n",
+            warnings.len() - MAX_WARNINGS_SHOWN
+        ));
+    }
+    s
+}
+
 /// Everything that can go wrong in mbdrisk.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

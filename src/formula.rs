@@ -259,6 +259,14 @@ impl fmt::Display for Formula {
 /// assert!(parse("y ~ rcs(age, 9)").is_err());
 /// ```
 pub fn parse(text: &str) -> std::result::Result<Formula, FormulaError> {
+    let max = crate::limits::MAX_FORMULA_CHARS;
+    if text.len() > max {
+        return Err(FormulaError {
+            formula: text.chars().take(60).collect::<String>() + "...",
+            span: (0, 0),
+            message: format!("a formula of at most {max} characters"),
+        });
+    }
     let mut p = Parser {
         text,
         tokens: tokenize(text)?,

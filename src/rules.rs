@@ -58,6 +58,12 @@ impl Rule {
         match arg.split_once('=') {
             Some((name, sql)) if !name.trim().is_empty() && !sql.trim().is_empty() => {
                 let name = name.trim();
+                if BUILTIN.contains(&name) || is_reserved_name(name) {
+                    return Err(Error::Usage(format!(
+                        "--rule '{arg}': the name '{name}' is taken (built-in rules: {}; policies: model, oracle, stop-all, continue-all); choose another name",
+                        BUILTIN.join(", ")
+                    )));
+                }
                 if name.contains(|c: char| c.is_whitespace() || "<>!'\"()".contains(c)) {
                     return Err(Error::Usage(format!(
                         "--rule '{arg}': expected 'name=SQL condition' with a short name before '=' (did you forget the name?)"
@@ -76,6 +82,27 @@ impl Rule {
         }
     }
 
+    /// Parse every `--rule` argument (all built-in rules when there are none); a name given
+    /// twice is refused, since tables, plots and files key the results by name.
+    ///
+    /// # Errors
+    /// As [`Rule::parse`], and [`Error::Usage`] for a repeated name.
+    pub fn parse_list(args: &[String]) -> Result<Vec<Rule>> {
+        if args.is_empty() {
+            return Ok(BUILTIN.iter().filter_map(|n| Rule::builtin(n)).collect());
+        }
+        let rules: Vec<Rule> = args.iter().map(|a| Rule::parse(a)).collect::<Result<_>>()?;
+        for (i, r) in rules.iter().enumerate() {
+            if rules[..i].iter().any(|o| o.name == r.name) {
+                return Err(Error::Usage(format!(
+                    "--rule: the name '{}' is given twice; give each rule its own name",
+                    r.name
+                )));
+            }
+        }
+        Ok(rules)
+    }
+
     /// Evaluate the rule on every row of `table`: `true` = the rule stops this patient.
     ///
     /// # Errors
@@ -84,7 +111,35 @@ impl Rule {
     pub fn evaluate(&self, table: &Table) -> Result<Vec<bool>> {
         let fail =
             |what: String| Error::Usage(format!("rule '{}' ({}): {what}", self.name, self.sql));
-        for ident in identifiers(&self.sql) {
+        check_size(&self.sql).map_err(|what| {
+            Error::Usage(format!(
+                "rule '{}' ({} characters): {what}",
+                self.name,
+                self.sql.chars().count()
+            ))
+        })?;
+        let words = words(&self.sql);
+        let aggregate = words
+            .iter()
+            .find(|w| {
+                let lower = w.name.to_ascii_lowercase();
+                !w.quoted
+                    && ((w.call && AGGREGATES.contains(&lower.as_str()))
+                        || (!w.call && lower == "over"))
+            })
+            .map(|w| w.name.clone());
+        if let Some(f) = aggregate {
+            return Err(fail(format!(
+                "'{f}' is an aggregate or window function: a rule must be a condition on each patient's own values (e.g. bpa_months >= 24 AND mrd = 'negative')"
+            )));
+        }
+        let columns = identifiers(&self.sql);
+        if columns.is_empty() {
+            return Err(fail(
+                "a rule must read at least one column of the cohort (a constant condition stops everyone or no one)".into(),
+            ));
+        }
+        for ident in columns {
             if table.index(&ident).is_none() {
                 let hint = did_you_mean(&ident, &table.names)
                     .map(|s| format!(" (did you mean '{s}'?)"))
@@ -96,15 +151,17 @@ impl Rule {
             }
         }
         let df = to_dataframe(table).map_err(|e| fail(e.to_string()))?;
-        let mut ctx = SQLContext::new();
-        ctx.register("cohort", df.lazy());
         let query = format!("SELECT ({}) AS mbdrisk_stop FROM cohort", self.sql);
-        let out = ctx
-            .execute(&query)
-            .and_then(|lf| lf.collect())
-            .map_err(|e| fail(format!("not a valid SQL condition: {e}")))?;
+        let out = run_sql(df, &query).map_err(fail)?;
         if out.width() != 1 {
             return Err(fail("expected a single condition".into()));
+        }
+        if out.height() != table.nrows() {
+            return Err(fail(format!(
+                "a rule must be a condition on each patient's own values, but it gives {} value(s) for {} patients (aggregates such as count(), sum(), max() and conditions without a column are not rules)",
+                out.height(),
+                table.nrows()
+            )));
         }
         let col = out
             .column("mbdrisk_stop")
@@ -119,28 +176,185 @@ impl Rule {
     }
 }
 
-/// Bare identifiers in an SQL condition (outside quotes, not keywords, not functions): the
-/// columns it needs. Used to name a misspelt column before polars does.
-fn identifiers(sql: &str) -> Vec<String> {
-    const KEYWORDS: &[&str] = &[
-        "and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike",
-        "case", "when", "then", "else", "end", "as", "cast", "double", "float", "int", "integer",
-        "varchar", "text", "select", "from", "where",
+/// Stack of the thread that runs one rule: the SQL engine recurses once per operator, and
+/// [`check_size`] keeps rules well inside this.
+const SQL_STACK_BYTES: usize = 64 << 20;
+
+/// Run `query` on `df` registered as `cohort`, on a thread of its own with a large stack, so
+/// that neither deep recursion nor a panic inside the SQL engine can take the process down.
+fn run_sql(df: DataFrame, query: &str) -> std::result::Result<DataFrame, String> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("mbdrisk-sql".into())
+            .stack_size(SQL_STACK_BYTES)
+            .spawn_scoped(s, move || {
+                let mut ctx = SQLContext::new();
+                ctx.register("cohort", df.lazy());
+                ctx.execute(query).and_then(|lf| lf.collect())
+            })
+            .map_err(|e| format!("could not start the SQL engine ({e})"))?;
+        match worker.join() {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(e)) => Err(format!("not a valid SQL condition: {}", engine_message(&e))),
+            Err(_) => Err("the SQL engine failed on this condition (simplify it)".into()),
+        }
+    })
+}
+
+/// Names a `--rule` may not take: the policies the comparison reports beside the rules.
+fn is_reserved_name(name: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "model",
+        "oracle",
+        "stop-all",
+        "continue-all",
+        "treat-all",
+        "treat-none",
     ];
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// Refuse conditions longer or deeper than [`crate::limits`] allows: a few thousand `AND`ed
+/// comparisons overflow the SQL engine's stack (recursion per connective), which no message
+/// could then report. Counts connectives and parenthesis depth outside quotes.
+fn check_size(sql: &str) -> std::result::Result<(), String> {
+    use crate::limits::{MAX_RULE_CHARS, MAX_RULE_CONNECTIVES, MAX_RULE_DEPTH, MAX_RULE_OPERATORS};
+    if sql.chars().count() > MAX_RULE_CHARS {
+        return Err(format!(
+            "a rule is at most {MAX_RULE_CHARS} characters; split it or simplify it"
+        ));
+    }
+    let (mut depth, mut max_depth, mut connectives) = (0usize, 0usize, 0usize);
+    let mut operators = 0usize;
+    let mut quote: Option<char> = None;
+    let mut word = String::new();
+    let flush = |word: &mut String, connectives: &mut usize| {
+        if word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or") {
+            *connectives += 1;
+        }
+        word.clear();
+    };
+    for c in sql.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => {
+                flush(&mut word, &mut connectives);
+                quote = Some(c);
+            }
+            None if c.is_alphanumeric() || c == '_' => word.push(c),
+            None => {
+                flush(&mut word, &mut connectives);
+                if "+-*/%<>=!|&".contains(c) {
+                    operators += 1;
+                }
+                if c == '(' {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                } else if c == ')' {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+        }
+    }
+    flush(&mut word, &mut connectives);
+    if connectives > MAX_RULE_CONNECTIVES {
+        return Err(format!(
+            "{connectives} AND/OR connectives; at most {MAX_RULE_CONNECTIVES} (use IN (...) for a list of values)"
+        ));
+    }
+    if operators > MAX_RULE_OPERATORS {
+        return Err(format!(
+            "{operators} operator characters; at most {MAX_RULE_OPERATORS}"
+        ));
+    }
+    if max_depth > MAX_RULE_DEPTH {
+        return Err(format!(
+            "parentheses nested {max_depth} deep; at most {MAX_RULE_DEPTH}"
+        ));
+    }
+    Ok(())
+}
+
+/// The first line of a polars error, without its plan or AST dumps (which mean nothing to a
+/// user), cut to a readable length.
+pub fn engine_message(e: &PolarsError) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    let mut out: String = first.chars().take(240).collect();
+    if first.chars().count() > 240 {
+        out.push_str("...");
+    }
+    out
+}
+
+/// SQL functions that summarise many rows: not allowed in a rule, which decides per patient.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "mean",
+    "min",
+    "max",
+    "median",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "first",
+    "last",
+    "any_value",
+    "string_agg",
+    "array_agg",
+    "quantile_cont",
+    "quantile_disc",
+    "percentile_cont",
+    "percentile_disc",
+    "row_number",
+    "rank",
+    "dense_rank",
+    "ntile",
+    "lag",
+    "lead",
+    "corr",
+    "covar_samp",
+    "covar_pop",
+    "bool_and",
+    "bool_or",
+    "every",
+    "count_distinct",
+    "approx_count_distinct",
+];
+
+/// A word of an SQL condition: a bare word outside quotes (with whether a `(` follows it: a
+/// call), or a double-quoted identifier.
+struct Word {
+    name: String,
+    call: bool,
+    quoted: bool,
+}
+
+/// Every word of `sql` in order; single-quoted strings and numbers are skipped.
+fn words(sql: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let chars: Vec<char> = sql.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if c == '\'' || c == '"' {
-            let quote = c;
             i += 1;
             let start = i;
-            while i < chars.len() && chars[i] != quote {
+            while i < chars.len() && chars[i] != c {
                 i += 1;
             }
-            if quote == '"' {
-                out.push(chars[start..i.min(chars.len())].iter().collect());
+            if c == '"' {
+                out.push(Word {
+                    name: chars[start..i.min(chars.len())].iter().collect(),
+                    call: false,
+                    quoted: true,
+                });
             }
             i += 1;
         } else if c.is_alphabetic() || c == '_' {
@@ -148,11 +362,12 @@ fn identifiers(sql: &str) -> Vec<String> {
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().collect();
-            let next = chars[i..].iter().find(|c| !c.is_whitespace());
-            if next != Some(&'(') && !KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
-                out.push(word);
-            }
+            let call = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            out.push(Word {
+                name: chars[start..i].iter().collect(),
+                call,
+                quoted: false,
+            });
         } else if c.is_ascii_digit() || c == '.' {
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '.') {
                 i += 1;
@@ -161,6 +376,24 @@ fn identifiers(sql: &str) -> Vec<String> {
             i += 1;
         }
     }
+    out
+}
+
+/// Bare identifiers in an SQL condition (outside quotes, not keywords, not functions) and
+/// double-quoted ones: the columns it needs. Used to name a misspelt column before polars does.
+fn identifiers(sql: &str) -> Vec<String> {
+    const KEYWORDS: &[&str] = &[
+        "and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike",
+        "case", "when", "then", "else", "end", "as", "cast", "double", "float", "int", "integer",
+        "varchar", "text", "select", "from", "where",
+    ];
+    let mut out: Vec<String> = words(sql)
+        .into_iter()
+        .filter(|w| {
+            w.quoted || (!w.call && !KEYWORDS.contains(&w.name.to_ascii_lowercase().as_str()))
+        })
+        .map(|w| w.name)
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -214,6 +447,7 @@ mod tests {
                 Column::Text(vec![Some("CMR".into()); 4]),
                 Column::Num(vec![Some(0.2), Some(0.2), Some(0.2), Some(0.3)]),
             ],
+            lines: Vec::new(),
         }
     }
 

@@ -5,9 +5,7 @@
 //!
 //! Run with `--nocapture` to see the largest error observed for each statistic.
 
-#[path = "common/tolerances.rs"]
-#[allow(dead_code)]
-mod tolerances;
+use crate::tolerances;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,9 +1,7 @@
 //! Model-versus-rule comparison: net benefit against the R golden, NRI on a hand case,
 //! bootstrap reproducibility at any thread count.
 
-#[path = "common/tolerances.rs"]
-#[allow(dead_code)]
-mod tolerances;
+use crate::tolerances;
 
 use mbdrisk::compare::{compare, CompareOptions, RuleDecisions, Score};
 

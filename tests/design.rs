@@ -3,9 +3,8 @@
 //! Reference values come from R (`tests/golden/design/make_goldens.R`: Hmisc::rcspline.eval,
 //! rms::lrm); R is not needed to run these tests.
 
-#[allow(dead_code)] // the file holds every tolerance; this binary uses a few
-#[path = "common/tolerances.rs"]
-mod tolerances;
+use crate::tolerances;
+use mbdrisk::privacy::Count;
 
 use std::path::{Path, PathBuf};
 
@@ -496,7 +495,7 @@ fn score_bytes(
 fn csv_scores_are_identical_for_every_batch_size_and_thread_count() {
     let (scorer, data) = golden_scorer();
     let reference = score_bytes(&scorer, &data, 1, 1, Some("stage"));
-    for batch in [1, 7, 1000, usize::MAX / 2] {
+    for batch in [1, 7, 1000, mbdrisk::limits::MAX_BATCH_ROWS] {
         for threads in [1, 2] {
             assert_eq!(
                 score_bytes(&scorer, &data, batch, threads, Some("stage")),
@@ -545,7 +544,7 @@ fn csv_scores_are_identical_whichever_reader_takes_the_rows() {
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, body).expect("write");
-        for batch in [1, 7, 1000, usize::MAX / 2] {
+        for batch in [1, 7, 1000, mbdrisk::limits::MAX_BATCH_ROWS] {
             for threads in [1, 2] {
                 assert_eq!(
                     score_bytes(&scorer, &path, batch, threads, Some("stage")),
@@ -748,7 +747,7 @@ fn pipeline_matches_rms_lrm() {
         assert_eq!(names, want_names, "{formula}");
         assert_eq!(m.n as u64, want["n"].as_u64().expect("n"));
         assert_eq!(m.events as u64, want["events"].as_u64().expect("events"));
-        assert_eq!(m.n_dropped_missing, 400 - m.n);
+        assert_eq!(m.n_dropped_missing, Count::of(400 - m.n));
         let knots = m.design.terms[0].knots.clone().expect("knots");
         for (a, b) in knots.iter().zip(floats(&want["knots"])) {
             assert!((a - b).abs() <= KNOT_REL * b.abs(), "knots {knots:?}");
@@ -807,16 +806,18 @@ fn missing_counts_match_rms_na_delete() {
     let g = golden("lrm_golden.json");
     let nmiss = &g["fits"]["nmiss"];
     let m = fit_golden("y ~ rcs(x, 4) + sex + log(z)");
-    let got: Vec<(String, u64)> = m
+    let got: Vec<(String, Count)> = m
         .missing_by_column
         .iter()
-        .map(|c| (c.column.clone(), c.n_missing as u64))
+        .map(|c| (c.column.clone(), c.n_missing))
         .collect();
     for (col, n) in &got {
-        assert_eq!(nmiss[col].as_u64(), Some(*n), "{col}");
+        // counts of 1 to 4 patients are written "<5" (privacy), others exactly
+        let want = nmiss[col].as_u64().expect("golden count") as usize;
+        assert_eq!(Count::of(want), *n, "{col}");
     }
     assert_eq!(got.len(), 3, "{got:?}");
-    assert_eq!(m.n_dropped_missing, 5);
+    assert_eq!(m.n_dropped_missing, Count::of(5));
 }
 
 #[test]
@@ -1090,12 +1091,13 @@ fn add_na_terms_match_glm_with_addna() {
     );
     // only the plain term x drops rows; m and k keep theirs as the level NA
     assert_eq!(m.n as u64, g["n"].as_u64().expect("n"));
-    let dropped: Vec<(&str, usize)> = m
+    let dropped: Vec<(&str, Count)> = m
         .missing_by_column
         .iter()
         .map(|c| (c.column.as_str(), c.n_missing))
         .collect();
-    assert_eq!(dropped, [("x", 3)]);
+    // 3 rows: written "<5" (privacy)
+    assert_eq!(dropped, [("x", Count::FewerThanMin)]);
     for (c, (b, s)) in m
         .coefficients
         .iter()

@@ -3,9 +3,7 @@
 //! and the demo super-model against R `glm(weights = ipcw)` + `sandwich::vcovCL`, with the
 //! weights against `riskRegression::ipcw`.
 
-#[path = "common/tolerances.rs"]
-#[allow(dead_code)]
-mod tolerances;
+use crate::tolerances;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -52,6 +50,7 @@ fn hand_case() -> (Table, Table) {
             num(&[Some(7.5), Some(4.0), Some(20.0)]),
             num(&[Some(1.0), Some(0.0), Some(0.0)]),
         ],
+        lines: Vec::new(),
     };
     // A: CTX falls to 0.10 at 3 then rises to 0.20 at 6 (+100% over nadir > LSC 56%),
     //    MRD converts at 6. B: one visit at 3. C: CTX at 3 only (stale by 9 with staleness 5),
@@ -68,6 +67,7 @@ fn hand_case() -> (Table, Table) {
             text(&["", "positive", "", "", ""]),
             text(&["", "", "", "", "CMR"]),
         ],
+        lines: Vec::new(),
     };
     (cohort, visits)
 }

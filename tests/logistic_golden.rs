@@ -8,9 +8,7 @@
 //!
 //! Run with `--nocapture` to see the largest error observed in each comparison.
 
-#[path = "common/tolerances.rs"]
-#[allow(dead_code)]
-mod tolerances;
+use crate::tolerances;
 
 use std::path::PathBuf;
 

@@ -6,9 +6,7 @@
 //!
 //! Run with `--nocapture` to see the largest error observed for each comparison.
 
-#[path = "common/tolerances.rs"]
-#[allow(dead_code)]
-mod tolerances;
+use crate::tolerances;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

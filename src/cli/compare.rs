@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mbdrisk::compare::{compare_cohort, read_oracle, CohortCompare, CompareOptions};
 use mbdrisk::model::persist;
-use mbdrisk::rules::{Rule, BUILTIN};
+use mbdrisk::rules::Rule;
 use mbdrisk::table::Table;
 use mbdrisk::Error;
 
@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long = "rule")]
     rules: Vec<String>,
     /// Bootstrap replicates for the CIs.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::bootstrap_arg)]
     bootstrap: usize,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1)]
@@ -52,10 +52,7 @@ pub struct Args {
 
 /// Parse `--rule` values (all built-ins when none are given).
 pub fn parse_rules(args: &[String]) -> mbdrisk::Result<Vec<Rule>> {
-    if args.is_empty() {
-        return Ok(BUILTIN.iter().filter_map(|n| Rule::builtin(n)).collect());
-    }
-    args.iter().map(|a| Rule::parse(a)).collect()
+    Rule::parse_list(args)
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
@@ -76,7 +73,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.seed,
         )?;
         let files = [("restart.json", super::json_text("restart.json", &c)?)];
-        return super::write_outputs(&args.out, &files, &c.render_table());
+        let mut inputs = vec![args.model.as_path(), args.data.as_path()];
+        inputs.extend(args.visits.as_deref());
+        return super::write_outputs(&args.out, &inputs, &files, &c.render_table());
     }
     if model.dynamic.is_some() {
         return Err(Error::Usage(format!(
@@ -85,7 +84,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         )));
     }
     let rules = parse_rules(&args.rules)?;
-    let table = Table::read(&args.data)?;
+    // identifiers stay text (`007` is not the number 7) so they match the truth file
+    let table = Table::read_keeping_text(&args.data, &["patient_id"])?;
     let oracle = args
         .truth
         .as_deref()
@@ -102,5 +102,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ("comparison.json", super::json_text("comparison.json", &c)?),
         ("decision_curve.csv", c.decision_curve.to_csv()),
     ];
-    super::write_outputs(&args.out, &files, &c.render_table())
+    let mut inputs = vec![args.model.as_path(), args.data.as_path()];
+    inputs.extend(args.truth.as_deref());
+    super::write_outputs(&args.out, &inputs, &files, &c.render_table())
 }

@@ -1,9 +1,8 @@
 //! `mbdrisk demo`: the full report on the embedded demo cohort, and the key comparison.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mbdrisk::model::landmark::DEMO_FORMULA as DEMO_DYNAMIC_FORMULA;
-use mbdrisk::Error;
 
 /// The default multiple-myeloma formula of the demo: markers, MRD, PET, response, therapy
 /// duration, agent and prior SRE.
@@ -18,29 +17,21 @@ pub struct Args {
     #[arg(long, default_value = "mbdrisk-demo")]
     out: PathBuf,
     /// Bootstrap replicates.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::bootstrap_arg)]
     bootstrap: usize,
     /// Seed.
     #[arg(long, default_value_t = 20261125)]
     seed: u64,
 }
 
-fn demo_dir() -> mbdrisk::Result<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join("demo");
-    if dir.join("cohort.csv").is_file() {
-        Ok(dir)
-    } else {
-        Err(Error::Usage(format!(
-            "the demo data are not at {}; run the demo from the mbdrisk source tree, or use `mbdrisk report --data ...`",
-            dir.display()
-        )))
-    }
-}
-
 pub fn run(args: Args) -> mbdrisk::Result<()> {
-    let dir = demo_dir()?;
+    // the demo files travel inside the binary: an installed mbdrisk needs no source tree
+    let dir = args.out.join("data");
+    let mut set = mbdrisk::io::OutputSet::begin(&dir)?;
+    for (name, bytes) in mbdrisk::simulate::demo::FILES {
+        set.write_bytes(name, bytes)?;
+    }
+    set.commit()?;
     let report = super::report::produce(super::report::Args {
         data: dir.join("cohort.csv"),
         visits: Some(dir.join("visits.csv")),
@@ -51,10 +42,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         seed: args.seed,
         truth: Some(dir.join("truth.csv")),
         dynamic_formula: Some(DEMO_DYNAMIC_FORMULA.to_string()),
+        show_ids: false,
         out: args.out.clone(),
     })?;
     println!(
-        "mbdrisk demo: {} (synthetic, 2,000 patients)\n",
+        "mbdrisk demo: {} (synthetic, 2,000 patients, written there from the binary)\n",
         dir.display()
     );
     println!("Model: {DEMO_FORMULA}");

@@ -63,6 +63,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
+    let mut inputs = vec![args.data.as_path()];
+    inputs.extend(args.visits.as_deref());
+    let mut outputs = vec![args.out.clone()];
+    outputs.extend(args.landmark_data.clone());
+    mbdrisk::io::refuse_overwriting_inputs(&outputs, &inputs)?;
     let penalty: Penalty = args
         .penalty
         .parse()
@@ -105,6 +110,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             fit_model(&table, &args.formula, &opts, missing)?
         }
     };
+    for w in model.small_level_warnings() {
+        eprintln!("warning: {w}");
+    }
     persist::save(&model, &args.out)?;
     print!("{model}");
     eprintln!("wrote {}", args.out.display());

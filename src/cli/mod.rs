@@ -67,11 +67,16 @@ pub fn load_dynamic_inputs(
     Ok((cohort, visits))
 }
 
-/// Print non-fatal findings to stderr.
+/// `--bootstrap` as typed: a whole number bounded by [`mbdrisk::limits::MAX_BOOTSTRAP`].
+pub fn bootstrap_arg(s: &str) -> Result<usize, String> {
+    use mbdrisk::limits::{parse_count, MAX_BOOTSTRAP};
+    parse_count("--bootstrap", s, MAX_BOOTSTRAP, true).map_err(|e| e.to_string())
+}
+
+/// Print non-fatal findings to stderr: the first [`mbdrisk::error::MAX_WARNINGS_SHOWN`], then
+/// a count of the rest (a file with 10,000 extra columns must not bury the terminal).
 pub fn print_warnings(warnings: &[mbdrisk::Problem]) {
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
+    eprint!("{}", mbdrisk::error::render_warnings(warnings));
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise (CI, pipes).
@@ -97,17 +102,21 @@ pub fn json_text<T: serde::Serialize>(name: &str, value: &T) -> mbdrisk::Result<
         .map_err(|e| mbdrisk::Error::Analysis(format!("{name}: {e}")))
 }
 
-/// Write several text files into `dir`, each atomically (all are computed before the first is
-/// written, so a failure in the analysis never leaves a partial set behind), then print
-/// `table` and say on stderr which files went where.
+/// Write several text files into `dir` as one set (all new or all old: see
+/// [`mbdrisk::io::OutputSet`]), refusing to overwrite any of `inputs`, then print `table` and
+/// say on stderr which files went where.
 pub fn write_outputs(
     dir: &std::path::Path,
+    inputs: &[&std::path::Path],
     files: &[(&str, String)],
     table: &str,
 ) -> mbdrisk::Result<()> {
+    let mut set = mbdrisk::io::OutputSet::begin(dir)?;
     for (name, text) in files {
-        mbdrisk::io::write_string_atomic(&dir.join(name), text)?;
+        set.write_str(name, text)?;
     }
+    mbdrisk::io::refuse_overwriting_inputs(&set.paths(), inputs)?;
+    set.commit()?;
     print!("{table}");
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     eprintln!("wrote {} to {}", names.join(", "), dir.display());

@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long = "rule")]
     pub rules: Vec<String>,
     /// Bootstrap replicates (validation and comparison CIs).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::bootstrap_arg)]
     pub bootstrap: usize,
     /// Seed of every random step.
     #[arg(long, default_value_t = 1)]
@@ -42,6 +42,10 @@ pub struct Args {
     /// section (per-landmark validation, restart policies, risk trajectories).
     #[arg(long, requires = "visits")]
     pub dynamic_formula: Option<String>,
+    /// Name patients by their own identifiers in the report (trajectory titles); by default
+    /// they are pseudonyms (patient A, patient B) so a shared report names no one.
+    #[arg(long)]
+    pub show_ids: bool,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -53,6 +57,8 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         .penalty
         .parse()
         .map_err(|e: mbdrisk::model::logistic::FitError| Error::Usage(format!("--penalty: {e}")))?;
+    let (settings_data, settings_visits, settings_truth) =
+        (args.data.clone(), args.visits.clone(), args.truth.clone());
     let settings = ReportSettings {
         data: args.data,
         visits: args.visits,
@@ -63,11 +69,15 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         rules: super::compare::parse_rules(&args.rules)?,
         truth: args.truth,
         dynamic_formula: args.dynamic_formula,
+        show_ids: args.show_ids,
     };
     let bar = super::progress_bar(args.bootstrap as u64, "bootstrap validation");
     let report = build_report(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    report.write(&args.out)?;
+    let mut inputs: Vec<&std::path::Path> = vec![settings_data.as_path()];
+    inputs.extend(settings_visits.as_deref());
+    inputs.extend(settings_truth.as_deref());
+    report.write_protecting(&args.out, &inputs)?;
     eprintln!(
         "wrote report.html and its data files to {}",
         args.out.display()

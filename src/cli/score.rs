@@ -36,6 +36,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
+    let mut inputs = vec![args.model.as_path(), args.data.as_path()];
+    inputs.extend(args.visits.as_deref());
+    mbdrisk::io::refuse_overwriting_inputs(std::slice::from_ref(&args.out), &inputs)?;
     let model = persist::load(&args.model)?;
     if let Some(visits) = &args.visits {
         let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
@@ -71,6 +74,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         eprintln!(
             "warning: {} of {} rows have a missing predictor: their scores are empty",
             s.n_missing, s.n_rows
+        );
+    }
+    if s.n_far_outside > 0 {
+        eprintln!(
+            "warning: {} of {} scored rows have a predictor far outside the values the model was fitted on (beyond its 5th-95th percentiles by more than their distance, see training_summary in the model file): their scores are extrapolations",
+            s.n_far_outside, s.n_scored
         );
     }
     eprintln!("scored {} rows into {}", s.n_scored, args.out.display());

@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, requires = "time")]
     horizon: Option<f64>,
     /// Bootstrap replicates for optimism correction (refits the model's formula on each).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::bootstrap_arg)]
     bootstrap: usize,
     /// Repeated stratified cross-validation: K folds, or KxR for R repeats (e.g. 10x5).
     #[arg(long)]
@@ -58,21 +58,28 @@ pub struct Args {
 }
 
 fn parse_cv(s: &str) -> mbdrisk::Result<(usize, usize)> {
-    let bad = || Error::Usage(format!("--cv '{s}': expected K or KxR, e.g. 10 or 10x5"));
+    use mbdrisk::limits::{check_count, parse_count, MAX_CV_FITS, MAX_CV_FOLDS, MAX_CV_REPEATS};
     let (k, r) = match s.split_once(['x', 'X']) {
-        Some((k, r)) => (
-            k.trim().parse().map_err(|_| bad())?,
-            r.trim().parse().map_err(|_| bad())?,
-        ),
-        None => (s.trim().parse().map_err(|_| bad())?, 1),
+        Some((k, r)) => (k, Some(r)),
+        None => (s, None),
     };
-    if k < 2 || r < 1 {
-        return Err(bad());
+    let k = parse_count("--cv folds", k, MAX_CV_FOLDS, false)?;
+    let r = r.map_or(Ok(1), |r| {
+        parse_count("--cv repeats", r, MAX_CV_REPEATS, false)
+    })?;
+    if k < 2 {
+        return Err(Error::Usage(format!(
+            "--cv '{s}': expected K or KxR with K >= 2 folds, e.g. 10 or 10x5"
+        )));
     }
+    check_count("--cv folds x repeats", k * r, MAX_CV_FITS, false)?;
     Ok((k, r))
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
+    let mut inputs = vec![args.data.as_path()];
+    inputs.extend(args.model.as_deref());
+    inputs.extend(args.visits.as_deref());
     let opts = ValidateOptions {
         bootstrap: args.bootstrap,
         cv: args.cv.as_deref().map(parse_cv).transpose()?,
@@ -97,9 +104,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.seed,
         )?;
         let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
-        return super::write_outputs(&args.out, &files, &v.render_table());
+        return super::write_outputs(&args.out, &inputs, &files, &v.render_table());
     }
-    let table = Table::read(&args.data)?;
+    let keep: Vec<&str> = args.id.as_deref().into_iter().collect();
+    let table = Table::read_keeping_text(&args.data, &keep)?;
     if let (Some(p), Some(t), Some(e), Some(h)) =
         (&args.predicted, &args.time, &args.event, args.horizon)
     {
@@ -111,7 +119,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let m = mbdrisk::validation::censored::validate_censored_score(&table, p, t, e, h)?;
         let files = [("metrics.json", super::json_text("metrics.json", &m)?)];
         let table = mbdrisk::validation::censored::render_censored(&m);
-        return super::write_outputs(&args.out, &files, &table);
+        return super::write_outputs(&args.out, &inputs, &files, &table);
     }
     let id = args.id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {
@@ -150,5 +158,5 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ("predictions.csv", v.predictions_csv(id)),
         ("calibration.csv", v.calibration_csv()),
     ];
-    super::write_outputs(&args.out, &files, &v.render_table())
+    super::write_outputs(&args.out, &inputs, &files, &v.render_table())
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
-use crate::table::{file_row, read_raw, Column, Table};
+use crate::table::{read_raw, Column, Table};
 pub use summary::{summarise, CohortSummary};
 use validate::check_schema;
 
@@ -43,6 +43,8 @@ pub struct Visits {
 pub fn load_cohort(path: &Path) -> Result<Cohort> {
     let raw = read_raw(path)?;
     let mut checked = check_schema(raw, schema::COHORT);
+    let ambiguous = checked.table.ambiguity_warnings();
+    checked.warnings.extend(ambiguous);
     check_event_24m(&checked.table, &mut checked.errors);
     if checked.errors.is_empty() {
         Ok(Cohort {
@@ -81,7 +83,7 @@ fn check_event_24m(t: &Table, errors: &mut Vec<Problem>) {
             };
             errors.push(Problem::cell(
                 &t.source,
-                file_row(i),
+                t.row(i),
                 "event_24m",
                 &found,
                 want,
@@ -98,6 +100,8 @@ fn check_event_24m(t: &Table, errors: &mut Vec<Problem>) {
 pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
     let raw = read_raw(path)?;
     let mut checked = check_schema(raw, schema::VISITS);
+    let ambiguous = checked.table.ambiguity_warnings();
+    checked.warnings.extend(ambiguous);
     if !checked.errors.is_empty() {
         return Err(Error::InvalidInput(checked.errors));
     }
@@ -127,12 +131,12 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
         if let Some(first) = seen.insert((id, month.to_bits()), i) {
             errors.push(Problem::cell(
                 &t.source,
-                file_row(i),
+                t.row(i),
                 "month",
                 &format!("{month}"),
                 format!(
                     "one visit per patient and month, but patient {id} already has month {month} in row {}",
-                    file_row(first)
+                    t.row(first)
                 ),
             ));
         }
@@ -140,14 +144,14 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
             match fu.get(id) {
                 None => errors.push(Problem::cell(
                     &t.source,
-                    file_row(i),
+                    t.row(i),
                     "patient_id",
                     id,
                     "a patient_id of the cohort file (visit for an unknown patient)",
                 )),
                 Some(&(_, end)) if month > end + 1e-9 => errors.push(Problem::cell(
                     &t.source,
-                    file_row(i),
+                    t.row(i),
                     "month",
                     &format!("{month}"),
                     format!(
@@ -183,7 +187,7 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
             &t.source,
             "rows sorted by patient then month; they were sorted on reading (no values changed)",
         );
-        p.row = Some(file_row(first_out));
+        p.row = Some(t.row(first_out));
         checked.warnings.push(p);
         let table = reorder(t, &order);
         checked.table = table;
@@ -207,5 +211,6 @@ fn reorder(t: &Table, order: &[usize]) -> Table {
         source: t.source.clone(),
         names: t.names.clone(),
         columns,
+        lines: order.iter().map(|&i| t.row(i)).collect(),
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::schema::{ColumnSpec, Kind};
 use crate::error::Problem;
-use crate::table::{did_you_mean, file_row, parse_number, Column, RawTable, Table};
+use crate::table::{did_you_mean, parse_number, Column, RawTable, Table};
 
 /// Outcome of checking a raw table against a schema: the typed table (when there were no
 /// errors), the errors and the warnings.
@@ -75,18 +75,13 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
         source,
         names,
         columns,
+        lines,
     } = raw;
     let mut typed = Vec::with_capacity(columns.len());
     for (name, cells) in names.iter().zip(columns) {
         let col = match schema.iter().find(|s| s.name == name) {
-            Some(spec) => type_column(&source, spec, cells, &mut errors),
-            None => Table::infer(RawTable {
-                source: source.clone(),
-                names: vec![name.clone()],
-                columns: vec![cells],
-            })
-            .columns
-            .remove(0),
+            Some(spec) => type_column(&source, &lines, spec, cells, &mut errors),
+            None => crate::table::infer_column(cells),
         };
         typed.push(col);
     }
@@ -95,6 +90,7 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
             source,
             names,
             columns: typed,
+            lines,
         },
         errors,
         warnings,
@@ -103,10 +99,12 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
 
 fn type_column(
     src: &str,
+    lines: &[usize],
     spec: &ColumnSpec,
     cells: Vec<Option<String>>,
     errors: &mut Vec<Problem>,
 ) -> Column {
+    let file_row = |i: usize| crate::table::line_of(lines, i);
     let missing = |i: usize, errors: &mut Vec<Problem>| {
         if !spec.nullable {
             errors.push(Problem::cell(
@@ -219,9 +217,12 @@ fn type_column(
                                 file_row(i),
                                 spec.name,
                                 v,
-                                format!(
-                                    "a number in {unit} (leave the cell empty when not measured)"
-                                ),
+                                match crate::table::number_expectation(v).as_str() {
+                                    "a number" => format!(
+                                        "a number in {unit} (leave the cell empty when not measured)"
+                                    ),
+                                    why => format!("{why} (in {unit})"),
+                                },
                             ));
                             None
                         }

@@ -8,7 +8,7 @@ use super::{compare, CompareOptions, Comparison, RuleDecisions, Score};
 use crate::error::{Error, Problem, Result};
 use crate::model::fit::Model;
 use crate::rules::Rule;
-use crate::table::{file_row, Column, Table};
+use crate::table::{Column, Table};
 use crate::validation::model::outcome_column;
 
 /// Inputs a cohort comparison needs besides the model and the table.
@@ -38,16 +38,26 @@ pub fn compare_cohort(
         .iter()
         .map(|r| r.evaluate(table))
         .collect::<Result<_>>()?;
-    let keep: Vec<usize> = (0..table.nrows())
-        .filter(|&i| {
-            !scores.predicted[i].is_nan()
-                && y[i].is_some()
-                && setup
-                    .oracle
-                    .as_ref()
-                    .is_none_or(|o| o.get(i).copied().flatten().is_some())
-        })
-        .collect();
+    let mut excluded = super::Excluded {
+        rows: table.nrows(),
+        ..Default::default()
+    };
+    let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
+    for i in 0..table.nrows() {
+        if y[i].is_none() {
+            excluded.outcome_unknown += 1;
+        } else if scores.predicted[i].is_nan() {
+            excluded.missing_predictor += 1;
+        } else if setup
+            .oracle
+            .as_ref()
+            .is_some_and(|o| o.get(i).copied().flatten().is_none())
+        {
+            excluded.no_true_risk += 1;
+        } else {
+            keep.push(i);
+        }
+    }
     let pick = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
     let model_risk = pick(&scores.predicted);
     let oracle_risk: Option<Vec<f64>> = setup
@@ -79,7 +89,9 @@ pub fn compare_cohort(
             stop: s,
         })
         .collect();
-    compare(&score_list, &rule_list, &event, opts)
+    let mut c = compare(&score_list, &rule_list, &event, opts)?;
+    c.excluded = Some(excluded);
+    Ok(c)
 }
 
 /// Read the simulator's `truth.csv` and align `true_risk_24m` (month 0) with the cohort rows
@@ -88,11 +100,8 @@ pub fn compare_cohort(
 /// # Errors
 /// A truth file without the columns, or a cohort patient absent from it.
 pub fn read_oracle(path: &Path, table: &Table) -> Result<Vec<Option<f64>>> {
-    let truth = Table::read(path)?;
-    let ids = match truth.column("patient_id")? {
-        Column::Text(v) => v.clone(),
-        Column::Num(v) => v.iter().map(|x| x.map(|x| format!("{x}"))).collect(),
-    };
+    let truth = Table::read_keeping_text(path, &["patient_id"])?;
+    let ids = truth.text("patient_id")?;
     let month = truth.num("month")?;
     let risk = truth.num("true_risk_24m")?;
     let mut by_id: HashMap<&str, f64> = HashMap::new();
@@ -105,7 +114,7 @@ pub fn read_oracle(path: &Path, table: &Table) -> Result<Vec<Option<f64>>> {
     }
     let Column::Text(cohort_ids) = table.column("patient_id")? else {
         return Err(Error::Usage(format!(
-            "{}: patient_id should be text to match the truth file",
+            "{}: patient_id should be read as text to match the truth file",
             table.source
         )));
     };
@@ -117,7 +126,7 @@ pub fn read_oracle(path: &Path, table: &Table) -> Result<Vec<Option<f64>>> {
             None => {
                 return Err(Error::one(Problem::cell(
                     &table.source,
-                    file_row(i),
+                    table.row(i),
                     "patient_id",
                     id,
                     format!(
@@ -135,14 +144,38 @@ impl Comparison {
     /// The table a clinician reads: per rule, what it does and what the model does when matched
     /// to it, with 95% bootstrap CIs of the differences.
     pub fn render_table(&self) -> String {
-        let mut s = format!(
-            "Patients with a known 24-month outcome: {} ({} bone events, {:.1}%); bootstrap {} replicates (seed {})\n",
+        let mut s = String::new();
+        if let Some(x) = &self.excluded {
+            s.push_str(&format!("Patients in the file: {}", x.rows));
+            let mut why = Vec::new();
+            if x.outcome_unknown > 0 {
+                why.push(format!(
+                    "{} with an unknown outcome (censored before the horizon or empty)",
+                    x.outcome_unknown
+                ));
+            }
+            if x.missing_predictor > 0 {
+                why.push(format!(
+                    "{} with a known outcome but a missing predictor of the model",
+                    x.missing_predictor
+                ));
+            }
+            if x.no_true_risk > 0 {
+                why.push(format!("{} without a true risk", x.no_true_risk));
+            }
+            if !why.is_empty() {
+                s.push_str(&format!("; left out: {}", why.join("; ")));
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "Compared: {} patients with a known outcome and a score ({} bone events, {:.1}%); bootstrap {} replicates (seed {})\n",
             self.n,
             self.events,
             100.0 * self.events as f64 / self.n as f64,
             self.bootstrap,
             self.seed
-        );
+        ));
         let ci = |e: &super::Estimate, scale: f64| {
             if e.ci_low.is_finite() {
                 format!(

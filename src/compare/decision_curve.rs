@@ -77,7 +77,7 @@ impl DecisionCurve {
                 let ci = |v: &Vec<f64>| v.get(k).map_or(String::new(), |x| format!("{x:.10}"));
                 s.push_str(&format!(
                     "{t:.2},{},{:.10},{},{}\n",
-                    c.name,
+                    crate::table::write::field(&c.name),
                     c.net_benefit[k],
                     ci(&c.ci_low),
                     ci(&c.ci_high)

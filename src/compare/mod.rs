@@ -156,6 +156,24 @@ pub struct Comparison {
     pub rules: Vec<RuleComparison>,
     /// Net benefit curves of every score, rule, continue-all and stop-all.
     pub decision_curve: DecisionCurve,
+    /// Rows of the cohort file left out of the comparison, and why (absent when the caller
+    /// compared arrays, not a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Excluded>,
+}
+
+/// Why rows of a cohort file are not in a comparison: each row is counted once, under the
+/// first reason that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Excluded {
+    /// Rows in the file.
+    pub rows: usize,
+    /// Rows whose outcome is unknown (e.g. censored before the horizon).
+    pub outcome_unknown: usize,
+    /// Rows with a known outcome but a missing predictor of the model (no score).
+    pub missing_predictor: usize,
+    /// Rows without a true risk in the simulator's truth file.
+    pub no_true_risk: usize,
 }
 
 /// Everything one replicate (or the full sample) yields, flattened in a fixed order.
@@ -246,6 +264,12 @@ pub fn compare(
     event: &[bool],
     opts: &CompareOptions,
 ) -> Result<Comparison> {
+    crate::limits::check_count(
+        "--bootstrap",
+        opts.bootstrap,
+        crate::limits::MAX_BOOTSTRAP,
+        true,
+    )?;
     let n = event.len();
     let events = event.iter().filter(|e| **e).count();
     if n == 0 || events == 0 || events == n {
@@ -401,5 +425,6 @@ pub fn compare(
             thresholds: opts.thresholds.clone(),
             curves,
         },
+        excluded: None,
     })
 }

@@ -406,6 +406,7 @@ pub fn compare_restart(
     bootstrap: usize,
     seed: u64,
 ) -> Result<RestartComparison> {
+    crate::limits::check_count("--bootstrap", bootstrap, crate::limits::MAX_BOOTSTRAP, true)?;
     let n = d.patients.len();
     if n == 0 {
         return Err(Error::Analysis(

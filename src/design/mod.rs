@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::formula::{Formula, Response, TermKind};
-use crate::table::{file_row, Column, Table};
+use crate::table::{Column, Table};
 
 /// What to do with a row that has a missing value in a formula column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -142,8 +142,8 @@ pub struct DesignSpec {
 pub struct MissingCount {
     /// Column name.
     pub column: String,
-    /// Missing cells.
-    pub n_missing: usize,
+    /// Missing cells (`"<5"` for 1 to 4: see [`crate::privacy`]).
+    pub n_missing: crate::privacy::Count,
 }
 
 /// A design matrix built on training rows, with the spec to replay it.
@@ -336,6 +336,8 @@ pub enum CellError {
     OutOfDomain,
     /// A category level not seen when the model was fitted.
     UnseenLevel,
+    /// The number is so far out that its design columns overflow (an rcs basis of 1e200).
+    Overflow,
 }
 
 /// The transform of a `log`, `log1p` or `sqrt` term (`None` for any other kind).
@@ -433,25 +435,31 @@ impl CompiledSpec {
         for o in out.iter_mut() {
             *o *= f;
         }
+        if out.iter().any(|v| !v.is_finite()) {
+            return Err(CellError::Overflow);
+        }
         Ok(())
     }
 
-    /// A problem for a failed interaction-factor cell of term `t` at data row `i` of `file`.
+    /// A problem for a failed interaction-factor cell of term `t` at file row `row` of `file`.
     pub fn by_problem(
         &self,
         file: &str,
-        i: usize,
+        row: usize,
         t: usize,
         cell: Cell<'_>,
         err: CellError,
     ) -> Problem {
         let v = self.by_variable(t).unwrap_or_default();
         let expected = match (&self.by[t], err) {
-            (_, CellError::NotANumber) => "a number (an interaction factor)".to_string(),
+            (_, CellError::NotANumber) => format!(
+                "{} (an interaction factor)",
+                crate::table::number_expectation(&cell.display())
+            ),
             (Some((_, op)), err) => expected_of(op, v, err),
             (None, _) => "a valid value".to_string(),
         };
-        Problem::cell(file, file_row(i), v, &cell.display(), expected)
+        Problem::cell(file, row, v, &cell.display(), expected)
     }
 
     /// Whether term `t` reads its cell as a number (every transform but a text category):
@@ -480,7 +488,12 @@ impl CompiledSpec {
             op @ (Op::Linear | Op::Log | Op::Log1p | Op::Sqrt) => {
                 out[0] = scalar(op, cell_number(cell)?)?;
             }
-            Op::Rcs { knots, kd } => rcs::basis_into(cell_number(cell)?, knots, *kd, out),
+            Op::Rcs { knots, kd } => {
+                rcs::basis_into(cell_number(cell)?, knots, *kd, out);
+                if out.iter().any(|v| !v.is_finite()) {
+                    return Err(CellError::Overflow);
+                }
+            }
             Op::CatText(levels) => {
                 let idx = match cell {
                     Cell::Text(s) => levels.iter().position(|l| l == s),
@@ -495,9 +508,8 @@ impl CompiledSpec {
             Op::CatNum { nums, .. } => {
                 let idx = match cell {
                     Cell::Num(v) => nums.iter().position(|&l| l == v),
-                    Cell::Text(s) => {
-                        parse_finite(s).and_then(|v| nums.iter().position(|&l| l == v))
-                    }
+                    Cell::Text(s) => crate::table::parse_number(s)
+                        .and_then(|v| nums.iter().position(|&l| l == v)),
                     Cell::Missing => self.na[t],
                 };
                 one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
@@ -511,22 +523,21 @@ impl CompiledSpec {
         expected_of(&self.ops[t], &self.variables[t], err)
     }
 
-    /// Problem for a failed cell of term `t` at data row `i` of `file`.
+    /// Problem for a failed cell of term `t` at file row `row` of `file`.
     pub fn problem(
         &self,
         file: &str,
-        i: usize,
+        row: usize,
         t: usize,
         cell: Cell<'_>,
         err: CellError,
     ) -> Problem {
-        Problem::cell(
-            file,
-            file_row(i),
-            &self.variables[t],
-            &cell.display(),
-            self.expected(t, err),
-        )
+        let shown = cell.display();
+        let expected = match err {
+            CellError::NotANumber => crate::table::number_expectation(&shown),
+            _ => self.expected(t, err),
+        };
+        Problem::cell(file, row, &self.variables[t], &shown, expected)
     }
 }
 
@@ -534,6 +545,9 @@ impl CompiledSpec {
 fn expected_of(op: &Op, v: &str, err: CellError) -> String {
     match (op, err) {
         (_, CellError::NotANumber) => "a number".to_string(),
+        (_, CellError::Overflow) => format!(
+            "a value whose terms of {v} are finite: this one overflows a 64-bit float, far outside the values the model was fitted on"
+        ),
         (Op::Log, _) => format!("a positive number (the formula takes log({v}))"),
         (Op::Log1p, _) => format!("a number above -1 (the formula takes log1p({v}))"),
         (Op::Sqrt, _) => format!("a number >= 0 (the formula takes sqrt({v}))"),
@@ -550,7 +564,7 @@ fn expected_of(op: &Op, v: &str, err: CellError) -> String {
 fn cell_number(c: Cell<'_>) -> Result<f64, CellError> {
     match c {
         Cell::Num(v) => Ok(v),
-        Cell::Text(s) => parse_finite(s).ok_or(CellError::NotANumber),
+        Cell::Text(s) => crate::table::parse_number(s).ok_or(CellError::NotANumber),
         Cell::Missing => Err(CellError::NotANumber),
     }
 }
@@ -576,12 +590,6 @@ fn one_hot(idx: usize, out: &mut [f64]) {
     if idx > 0 {
         out[idx - 1] = 1.0;
     }
-}
-
-/// Parse a trimmed cell as a finite number (`inf`/`NaN` are not numbers here).
-#[inline]
-pub fn parse_finite(s: &str) -> Option<f64> {
-    s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// A numeric level as R's `as.character` writes common values: `1`, `2.5`, `0.001`.
@@ -634,6 +642,40 @@ pub fn learn(table: &Table, formula: &Formula, policy: MissingPolicy) -> Result<
     learn_on_rows(table, formula, policy, &rows)
 }
 
+/// Why column `var` cannot be a categorical predictor, if it looks like a patient identifier:
+/// its levels are almost all unique (more than 10, and more than half the rows), so the model
+/// file would list patients and each coefficient would describe one of them.
+fn identifier_like(var: &str, n_levels: usize, n_rows: usize) -> Option<String> {
+    (n_levels > 10 && 2 * n_levels > n_rows).then(|| {
+        format!(
+            "a predictor with repeated values, but '{var}' has {n_levels} different values in {n_rows} rows: it identifies patients (an ID, a date or free text). A model file is shared and must not list patients: leave it out of the formula"
+        )
+    })
+}
+
+/// Whether a column name says it is an identifier (`id`, `patient_id`, `MRN`...): such a
+/// column is never a predictor, whatever its type.
+pub fn is_identifier_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "id" || n.ends_with("_id") || n.ends_with(".id") || n == "mrn" || n == "patientid"
+}
+
+/// The error of reading a mixed column as a number, with the way to read it as a category.
+fn with_cat_hint(r: Result<&[Option<f64>]>, column: &str) -> Error {
+    match r {
+        Err(Error::InvalidInput(mut problems)) => {
+            if let Some(p) = problems.first_mut() {
+                p.expected.push_str(&format!(
+                    "; if '{column}' is a category, write cat({column})"
+                ));
+            }
+            Error::InvalidInput(problems)
+        }
+        Err(e) => e,
+        Ok(_) => Error::Analysis(format!("column '{column}' is numeric")),
+    }
+}
+
 /// Build the design on the given rows of `table` (0-based, repeats allowed: a bootstrap
 /// resample is its list of row indices). A pure function of the rows, the formula and the
 /// policy: knots and levels are learned from these rows (see the module docs for which), so
@@ -657,7 +699,7 @@ pub fn learn_on_rows(
         Response::Binary { column, .. } => column.clone(),
         Response::Surv { .. } => {
             return Err(Error::Usage(format!(
-                "'{}': Surv(time, event) outcomes are for the dynamic model, which cannot be fitted yet; use a 0/1 outcome such as event_24m",
+                "'{}': a Surv(time, event) outcome is fitted by the dynamic landmark model (`fit --dynamic --visits VISITS`); a static model takes a 0/1 outcome such as event_24m",
                 formula.text
             )))
         }
@@ -669,7 +711,19 @@ pub fn learn_on_rows(
     let mut by_cols: Vec<Option<(&Column, Transform)>> = Vec::with_capacity(formula.terms.len());
     for t in &formula.terms {
         let col = table.column(&t.column)?;
+        for c in std::iter::once(&t.column).chain(t.by.as_ref().map(|b| &b.column)) {
+            if is_identifier_name(c) {
+                return Err(Error::Usage(format!(
+                    "'{}': '{c}' is a patient identifier and cannot be a predictor (a shared model file must not describe patients); leave it out of the formula",
+                    formula.text
+                )));
+            }
+        }
         let numeric = matches!(col, Column::Num(_));
+        if t.kind == TermKind::Plain && table.is_mixed(&t.column) {
+            // a number column with a few stray cells: never a silent factor (cat() makes one)
+            return Err(with_cat_hint(table.num(&t.column), &t.column));
+        }
         let (transform, level_kind) = match (t.kind, numeric) {
             (TermKind::Plain, true) => (Transform::Linear, None),
             (TermKind::Plain, false) => (Transform::Categorical, Some(LevelKind::Text)),
@@ -716,7 +770,7 @@ pub fn learn_on_rows(
         if n > 0 {
             missing.push(MissingCount {
                 column: name.to_string(),
-                n_missing: n,
+                n_missing: crate::privacy::Count::of(n),
             });
         }
     }
@@ -732,7 +786,7 @@ pub fn learn_on_rows(
             if let Some((name, _)) = all_cols.iter().find(|(_, c)| c.is_missing(i)) {
                 return Err(Error::one(Problem::cell(
                     file,
-                    file_row(i),
+                    table.row(i),
                     name,
                     "",
                     "a value: the formula uses this column (--missing drop would drop such rows and count them)",
@@ -759,7 +813,7 @@ pub fn learn_on_rows(
         if v != 0.0 && v != 1.0 {
             problems.push(Problem::cell(
                 file,
-                file_row(i),
+                table.row(i),
                 &outcome,
                 &format_level(v),
                 "0 or 1 (the outcome of a logistic model)",
@@ -813,6 +867,15 @@ pub fn learn_on_rows(
                     t.kind == TermKind::AddNa && used.iter().any(|&i| col.is_missing(i));
                 if missing_level {
                     levels.push(NA_LEVEL.to_string());
+                }
+                if let Some(why) = identifier_like(&var, levels.len(), used.len()) {
+                    return Err(Error::one(Problem {
+                        file: file.to_string(),
+                        row: None,
+                        column: Some(var.clone()),
+                        value: None,
+                        expected: why,
+                    }));
                 }
                 if levels.len() < 2 {
                     return Err(Error::one(Problem {
@@ -877,11 +940,11 @@ pub fn learn_on_rows(
             let cell = table_cell(col, i);
             let out = &mut row[compiled.term_range(t)];
             if let Err(e) = compiled.expand(t, cell, out) {
-                problems.push(compiled.problem(file, i, t, cell, e));
+                problems.push(compiled.problem(file, table.row(i), t, cell, e));
             } else if let Some((bcol, _)) = by_cols[t] {
                 let bcell = table_cell(bcol, i);
                 if let Err(e) = compiled.expand_by(t, bcell, out) {
-                    problems.push(compiled.by_problem(file, i, t, bcell, e));
+                    problems.push(compiled.by_problem(file, table.row(i), t, bcell, e));
                 }
             }
         }
@@ -967,10 +1030,10 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
                 continue;
             }
             if let Err(e) = compiled.expand(t, cell, out) {
-                problems.push(compiled.problem(&table.source, i, t, cell, e));
+                problems.push(compiled.problem(&table.source, table.row(i), t, cell, e));
             } else if let Some(bcell) = bcell {
                 if let Err(e) = compiled.expand_by(t, bcell, out) {
-                    problems.push(compiled.by_problem(&table.source, i, t, bcell, e));
+                    problems.push(compiled.by_problem(&table.source, table.row(i), t, bcell, e));
                 }
             }
         }
@@ -995,9 +1058,9 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
 pub struct ColumnSummary {
     /// Column name.
     pub column: String,
-    /// Non-missing values among the rows used.
-    pub n: usize,
-    /// Mean, sd and quantiles for a numeric column.
+    /// Non-missing values among the rows used (`"<5"` for 1 to 4).
+    pub n: crate::privacy::Count,
+    /// Mean, sd and quantiles for a numeric column (absent for fewer than 5 values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericSummary>,
     /// Counts per level for a categorical column (levels in model order).
@@ -1029,8 +1092,8 @@ pub struct NumericSummary {
 pub struct LevelCount {
     /// Level label.
     pub level: String,
-    /// Rows with that level.
-    pub count: usize,
+    /// Rows with that level (`"<5"` for 1 to 4: see [`crate::privacy`]).
+    pub count: crate::privacy::Count,
 }
 
 /// Summaries of the outcome and each predictor column over the rows of a training design.
@@ -1039,7 +1102,8 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
         let v = table.num(name).ok()?;
         let mut vals: Vec<f64> = design.rows.iter().filter_map(|&i| v[i]).collect();
         vals.sort_by(f64::total_cmp);
-        let numeric = (!vals.is_empty()).then(|| {
+        // no mean, sd or quantile of fewer than MIN_CELL patients is written
+        let numeric = (vals.len() >= crate::privacy::MIN_CELL).then(|| {
             let (mean, sd) = crate::stats::mean_sd(&vals);
             let q = |p| rcs::quantile7_sorted(&vals, p);
             NumericSummary {
@@ -1054,7 +1118,7 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
         });
         Some(ColumnSummary {
             column: name.to_string(),
-            n: vals.len(),
+            n: crate::privacy::Count::of(vals.len()),
             numeric,
             levels: None,
         })
@@ -1093,7 +1157,7 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
                 };
                 out.push(ColumnSummary {
                     column: term.variable.clone(),
-                    n: counts.iter().sum::<usize>() - n_na,
+                    n: crate::privacy::Count::of(counts.iter().sum::<usize>() - n_na),
                     numeric: None,
                     levels: Some(
                         levels
@@ -1101,7 +1165,7 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
                             .zip(counts)
                             .map(|(l, count)| LevelCount {
                                 level: l.clone(),
-                                count,
+                                count: crate::privacy::Count::of(count),
                             })
                             .collect(),
                     ),

@@ -15,7 +15,7 @@ use crate::design::{
 };
 use crate::error::{Error, Result};
 use crate::formula::{parse, Formula};
-use crate::model::logistic::{fit_logistic, FitError, FitOptions, LogisticFit};
+use crate::model::logistic::{fit_logistic, FitError, FitOptions, LogisticFit, Penalty};
 use crate::table::Table;
 
 /// Version of the `model.json` layout written by this build (see [`crate::model::persist`]).
@@ -77,8 +77,8 @@ pub struct Model {
     pub n: usize,
     /// Rows with outcome 1 among them.
     pub events: usize,
-    /// Rows dropped for a missing value in a formula column.
-    pub n_dropped_missing: usize,
+    /// Rows dropped for a missing value in a formula column (`"<5"` for 1 to 4).
+    pub n_dropped_missing: crate::privacy::Count,
     /// Missing cells per formula column (columns with none are omitted).
     #[serde(default)]
     pub missing_by_column: Vec<MissingCount>,
@@ -104,6 +104,25 @@ pub struct Model {
 }
 
 impl Model {
+    /// Warnings for category levels of fewer than [`crate::privacy::MIN_CELL`] training rows:
+    /// such a level is identifiable and its coefficient unstable.
+    pub fn small_level_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in &self.training_summary {
+            for l in c.levels.iter().flatten() {
+                if l.count == crate::privacy::Count::FewerThanMin {
+                    out.push(format!(
+                        "level '{}' of '{}' has fewer than {} patients: it identifies them and its coefficient is unstable; merge it with a neighbouring level",
+                        l.level,
+                        c.column,
+                        crate::privacy::MIN_CELL
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// Coefficient estimates, intercept first (the scorer's input).
     pub fn estimates(&self) -> Vec<f64> {
         self.coefficients.iter().map(|c| c.estimate).collect()
@@ -123,6 +142,7 @@ impl Model {
     /// As [`crate::score::Scorer::new`] (an inconsistent model file).
     pub fn scorer(&self) -> Result<crate::score::Scorer> {
         crate::score::Scorer::new(&self.design, &self.estimates())
+            .map(|s| s.with_training_ranges(&self.training_summary))
     }
 }
 
@@ -199,8 +219,9 @@ pub(crate) fn fit_with_design(
         engine_opts.weights = Some(design.rows.iter().map(|&i| w[i]).collect());
     }
     let columns = design.spec.column_names();
+    check_scale(&design.x, &columns, &formula.text)?;
     let fit = fit_logistic(design.x.view(), &design.y, &engine_opts)
-        .map_err(|e| fit_error(e, &columns, &formula.text))?;
+        .map_err(|e| fit_error(e, &columns, &formula.text, opts.penalty == Penalty::Firth))?;
     let names = design.spec.coefficient_names();
     let z = fit.z();
     let p = fit.p_values();
@@ -227,7 +248,7 @@ pub(crate) fn fit_with_design(
         penalty: opts.penalty.to_string(),
         n: design.y.len(),
         events,
-        n_dropped_missing: design.n_dropped_missing,
+        n_dropped_missing: crate::privacy::Count::of(design.n_dropped_missing),
         missing_by_column: design.missing.clone(),
         converged: fit.converged,
         iterations: fit.iterations,
@@ -243,11 +264,60 @@ pub(crate) fn fit_with_design(
 }
 
 /// Engine failure -> [`Error::Analysis`] with design-column names instead of indices.
-fn fit_error(e: FitError, columns: &[String], formula: &str) -> Error {
-    Error::Analysis(format!(
-        "fitting '{formula}' failed: {}",
-        e.explain(columns)
-    ))
+fn fit_error(e: FitError, columns: &[String], formula: &str, firth: bool) -> Error {
+    let mut text = e.explain(columns);
+    if firth {
+        if let FitError::NotConverged { iterations, .. } = &e {
+            // the usual advice (try Firth) makes no sense when Firth is what failed
+            text = format!(
+                "the Firth-penalised fit did not converge in {iterations} iterations; try --penalty ridge=<lambda>, fewer terms, or merge sparse levels"
+            );
+        }
+    }
+    Error::Analysis(format!("fitting '{formula}' failed: {text}"))
+}
+
+/// Refuse design columns whose scale defeats double precision before the engine sees them:
+/// values so small or so large (or so far from zero for their spread) that the information
+/// matrix cannot tell the column from a constant. Such a column is not linearly dependent,
+/// and the engine would wrongly say so; the fix is a change of unit.
+fn check_scale(x: &ndarray::Array2<f64>, columns: &[String], formula: &str) -> Result<()> {
+    for (j, name) in columns.iter().enumerate() {
+        let col = x.column(j);
+        let n = col.len() as f64;
+        if n == 0.0 {
+            return Ok(());
+        }
+        let max_abs = col.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if max_abs == 0.0 || !max_abs.is_finite() {
+            continue; // all zero (the engine names a constant) or overflowed (it says so)
+        }
+        // moments of the column divided by its largest value: squares of 1e-200 underflow
+        let mean = col.iter().map(|v| v / max_abs).sum::<f64>() / n;
+        let var = col
+            .iter()
+            .map(|v| (v / max_abs - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        if var == 0.0 {
+            continue; // a constant: the engine names it
+        }
+        let (mean, sd) = (mean * max_abs, var.sqrt() * max_abs);
+        let tiny = max_abs < 1e-100;
+        let huge = max_abs > 1e100;
+        let offset = sd < 1e-9 * mean.abs();
+        if tiny || huge || offset {
+            let why = if offset {
+                format!("its values vary by about {sd:.3e} around {mean:.6e}, too little for double precision")
+            } else {
+                format!("its values are about {max_abs:.3e} in size")
+            };
+            return Err(Error::Usage(format!(
+                "'{formula}': column '{name}' is badly scaled ({why}); rescale it: change its unit, or subtract a reference value"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Serialise NaN as JSON `null` and read `null` back as NaN (JSON has no NaN).

@@ -41,8 +41,64 @@ pub fn save(model: &Model, path: &Path) -> Result<()> {
 /// not JSON, has no or another `format_version`, misses fields, or its terms and coefficients
 /// disagree.
 pub fn load(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    from_json(&text, &path.display().to_string())
+    use std::io::Read;
+    let source = path.display().to_string();
+    let max = crate::limits::MAX_MODEL_FILE_BYTES;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // read at most one byte past the cap: a huge or endless file is refused, not slurped
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::one(Problem::file_level(
+            &source,
+            format!(
+                "a model file of at most {} MB (a model holds aggregates only, a few kB), but this file is larger: it is not a model written by `mbdrisk fit`",
+                max >> 20
+            ),
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::one(Problem::file_level(
+            &source,
+            "a model file written by `mbdrisk fit` (UTF-8 JSON), but it has bytes that are not UTF-8",
+        ))
+    })?;
+    from_json(&text, &source)
+}
+
+/// Paths of the keys of `input` that `known` (the model written back) lacks; keys whose value
+/// is `null` are skipped (optional fields are written as absent).
+fn unknown_fields(
+    input: &serde_json::Value,
+    known: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match (input, known) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in a {
+                let here = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match b.get(k) {
+                    Some(w) => unknown_fields(v, w, &here, out),
+                    None if v.is_null() => {}
+                    None => out.push(here),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                unknown_fields(v, w, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Parse a model from JSON text; `source` names the file in messages.
@@ -72,8 +128,22 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
             )))
         }
     }
-    let model: Model = serde_json::from_value(value)
+    let model: Model = serde_json::from_value(value.clone())
         .map_err(|e| bad(format!("a complete model file, but it is damaged ({e})")))?;
+    let known = serde_json::to_value(&model)
+        .map_err(|e| bad(format!("a model that can be written back ({e})")))?;
+    let mut unknown = Vec::new();
+    unknown_fields(&value, &known, "", &mut unknown);
+    if !unknown.is_empty() {
+        let shown: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
+        return Err(bad(format!(
+            "only the fields of a model file, but it has {} unknown field{} ({}{}): it was edited or written by another program",
+            unknown.len(),
+            if unknown.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if unknown.len() > 5 { ", ..." } else { "" }
+        )));
+    }
     let want = model.design.coefficient_names();
     let got: Vec<&str> = model.coefficients.iter().map(|c| c.name.as_str()).collect();
     if got != want {

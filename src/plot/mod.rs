@@ -56,18 +56,23 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// Write `dir/stem.svg` and `dir/stem.png`, each atomically (complete or absent).
+    /// Add `stem.svg` and `stem.png` to a set of outputs.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when a file cannot be staged.
+    pub fn stage(&self, set: &mut crate::io::OutputSet, stem: &str) -> crate::Result<()> {
+        set.write_str(&format!("{stem}.svg"), &self.svg)?;
+        set.write_bytes(&format!("{stem}.png"), &self.png)
+    }
+
+    /// Write `dir/stem.svg` and `dir/stem.png` as one set (both new or both old).
     ///
     /// # Errors
     /// [`Error::Io`] when the folder cannot be created or a file cannot be written.
     pub fn write(&self, dir: &Path, stem: &str) -> crate::Result<()> {
-        for (ext, bytes) in [("svg", self.svg.as_bytes()), ("png", self.png.as_slice())] {
-            let path = dir.join(format!("{stem}.{ext}"));
-            crate::io::write_atomic(&path, |w| {
-                w.write_all(bytes).map_err(|e| Error::io(&path, e))
-            })?;
-        }
-        Ok(())
+        let mut set = crate::io::OutputSet::begin(dir)?;
+        self.stage(&mut set, stem)?;
+        set.commit()
     }
 }
 

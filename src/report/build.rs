@@ -41,6 +41,9 @@ pub struct ReportSettings {
     /// Formula of the dynamic landmark model (`Surv(time, event) ~ ...`); with `visits`, adds
     /// the dynamic section.
     pub dynamic_formula: Option<String>,
+    /// Show patients' own identifiers in the report (trajectory titles); by default they are
+    /// pseudonyms (`patient A`, `patient B`), so a shared report names no one.
+    pub show_ids: bool,
 }
 
 /// A computed report: results and figures, ready to write.
@@ -115,6 +118,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
             f,
             settings.bootstrap,
             settings.seed,
+            settings.show_ids,
         )?),
         (Some(_), None) => {
             return Err(Error::Usage(
@@ -310,7 +314,17 @@ impl Report {
     /// calibration.csv, comparison.json, decision_curve.csv, the plots (SVG + PNG) and
     /// report.html. Everything was computed before the first file is written.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        persist::save(&self.model, &dir.join("model.json"))?;
+        self.write_protecting(dir, &[])
+    }
+
+    /// [`Report::write`] as one set of files (all new or all old), refusing to overwrite any
+    /// of `inputs`.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] when an output is an input; [`Error::Io`] when writing fails.
+    pub fn write_protecting(&self, dir: &Path, inputs: &[&Path]) -> Result<()> {
+        let mut set = crate::io::OutputSet::begin(dir)?;
+        set.write_str("model.json", &persist::to_json(&self.model)?)?;
         let files = [
             ("metrics.json", to_json(&self.validation)?),
             (
@@ -325,23 +339,22 @@ impl Report {
             ),
         ];
         for (name, text) in &files {
-            crate::io::write_string_atomic(&dir.join(name), text)?;
+            set.write_str(name, text)?;
         }
         for (stem, fig) in &self.figures {
-            fig.write(dir, stem)?;
+            fig.stage(&mut set, stem)?;
         }
         if let Some(d) = &self.dynamic {
-            persist::save(&d.model, &dir.join("dynamic_model.json"))?;
-            crate::io::write_string_atomic(
-                &dir.join("dynamic_metrics.json"),
-                &to_json(&d.validation)?,
-            )?;
-            crate::io::write_string_atomic(&dir.join("restart.json"), &to_json(&d.restart)?)?;
+            set.write_str("dynamic_model.json", &persist::to_json(&d.model)?)?;
+            set.write_str("dynamic_metrics.json", &to_json(&d.validation)?)?;
+            set.write_str("restart.json", &to_json(&d.restart)?)?;
             for (stem, fig) in &d.figures {
-                fig.write(dir, stem)?;
+                fig.stage(&mut set, stem)?;
             }
         }
-        crate::io::write_string_atomic(&dir.join("report.html"), &super::html_report(self))
+        set.write_str("report.html", &super::html_report(self))?;
+        crate::io::refuse_overwriting_inputs(&set.paths(), inputs)?;
+        set.commit()
     }
 }
 

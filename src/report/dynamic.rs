@@ -45,6 +45,7 @@ pub fn build_dynamic(
     formula: &str,
     bootstrap: usize,
     seed: u64,
+    show_ids: bool,
 ) -> Result<DynamicReport> {
     let fit = fit_dynamic(
         cohort,
@@ -70,12 +71,16 @@ pub fn build_dynamic(
         "dynamic_calibration",
         calibration_figure(&validation, &data)?,
     )];
-    for (stem, p) in [
-        ("trajectory_event", with_event),
-        ("trajectory_no_event", without),
+    for (stem, pseudonym, p) in [
+        ("trajectory_event", "A", with_event),
+        ("trajectory_no_event", "B", without),
     ] {
         if let Some(p) = p {
-            figures.push((stem, trajectory_plot(&trajectory(p, visits, window)?)?));
+            let name = if show_ids { p.id.as_str() } else { pseudonym };
+            figures.push((
+                stem,
+                trajectory_plot(&trajectory(p, visits, window, name)?)?,
+            ));
         }
     }
     Ok(DynamicReport {
@@ -166,7 +171,13 @@ fn marker(visits: &Table, id: &str, column: &str, name: &str, unit: &str) -> Opt
     })
 }
 
-fn trajectory(p: &PatientVisits, visits: &Table, window: f64) -> Result<TrajectoryData> {
+/// The trajectory of patient `p`, titled with `name` (a pseudonym unless ids are shown).
+fn trajectory(
+    p: &PatientVisits,
+    visits: &Table,
+    window: f64,
+    name: &str,
+) -> Result<TrajectoryData> {
     let keep: Vec<usize> = (0..p.months.len())
         .filter(|&k| p.risk[k].is_finite())
         .collect();
@@ -202,7 +213,7 @@ fn trajectory(p: &PatientVisits, visits: &Table, window: f64) -> Result<Trajecto
     .flatten()
     .collect();
     Ok(TrajectoryData {
-        patient_id: p.id.clone(),
+        patient_id: name.to_string(),
         months: keep.iter().map(|&k| p.months[k]).collect(),
         risk: keep.iter().map(|&k| p.risk[k]).collect(),
         markers,

@@ -37,6 +37,9 @@ pub struct Scorer {
     compiled: CompiledSpec,
     intercept: f64,
     beta: Vec<f64>,
+    /// Per term, the values beyond which a cell is far outside the training data (see
+    /// [`Scorer::with_training_ranges`]); `None` for categorical terms or without a summary.
+    ranges: Vec<Option<(f64, f64)>>,
 }
 
 /// Linear predictor and probability of one row, `None` when a predictor was missing.
@@ -57,6 +60,8 @@ pub struct Scores {
     pub predicted: Vec<f64>,
     /// Rows without a score because a predictor was missing.
     pub n_missing: usize,
+    /// Scored rows with a predictor far outside the training data (extrapolated scores).
+    pub n_far_outside: usize,
 }
 
 impl Scores {
@@ -91,11 +96,80 @@ impl Scorer {
                 "model has a coefficient that is not a finite number".into(),
             ));
         }
+        let ranges = vec![None; compiled.n_terms()];
         Ok(Scorer {
             compiled,
             intercept: coefficients[0],
             beta: coefficients[1..].to_vec(),
+            ranges,
         })
+    }
+
+    /// Flag cells far outside the training data: below `p05 - (p95 - p05)` or above
+    /// `p95 + (p95 - p05)` of the model's training summary (p05 and p95 are all a model file
+    /// keeps). Scores of such rows are extrapolations; they are counted, not refused.
+    pub fn with_training_ranges(mut self, summary: &[crate::design::ColumnSummary]) -> Scorer {
+        for (t, v) in self.compiled.variables().iter().enumerate() {
+            if !self.compiled.reads_number(t) || self.compiled.takes_missing(t) {
+                continue;
+            }
+            let s = summary.iter().find(|c| &c.column == v);
+            if let Some(q) = s.and_then(|c| c.numeric.as_ref()) {
+                let w = q.p95 - q.p05;
+                if w.is_finite() {
+                    self.ranges[t] = Some((q.p05 - w, q.p95 + w));
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether the number `v` of term `t` is far outside the training data.
+    #[inline]
+    pub fn far_outside(&self, t: usize, v: f64) -> bool {
+        self.ranges[t].is_some_and(|(lo, hi)| v < lo || v > hi)
+    }
+
+    /// The term that most drives design row `x` (largest `|x_j * beta_j|` summed over its
+    /// columns; a non-finite product counts as largest): the column to name when a linear
+    /// predictor is not finite.
+    pub fn dominant_term(&self, x: &[f64]) -> usize {
+        let c = &self.compiled;
+        let size = |t: usize| -> f64 {
+            c.term_range(t)
+                .map(|j| (x[j] * self.beta[j]).abs())
+                .map(|v| if v.is_nan() { f64::INFINITY } else { v })
+                .sum()
+        };
+        (0..c.n_terms())
+            .max_by(|&a, &b| size(a).total_cmp(&size(b)))
+            .unwrap_or(0)
+    }
+
+    /// The input problem of file row `row` whose linear predictor is not finite: names the
+    /// term that drives it and its cell `value`.
+    pub fn overflow_problem(
+        &self,
+        file: &str,
+        row: usize,
+        x: &[f64],
+        value: &str,
+    ) -> crate::Problem {
+        let t = self.dominant_term(x);
+        let v = self
+            .compiled
+            .variables()
+            .get(t)
+            .map_or("(intercept)", String::as_str);
+        crate::Problem::cell(
+            file,
+            row,
+            v,
+            value,
+            "a value that gives a finite score: the linear predictor overflows a 64-bit float, \
+             so this value (or the model's coefficient for it) is far outside anything the model \
+             was fitted on",
+        )
     }
 
     /// Number of design columns a row must have (without the intercept).
@@ -141,10 +215,47 @@ impl Scorer {
         let mut lp = vec![0.0; d.n];
         let mut prob = vec![0.0; d.n];
         self.score_rows(&d.x, &mut lp, &mut prob);
+        let p = d.width;
+        let row = |i: usize| &d.x[i * p..(i + 1) * p];
+        // a missing predictor fills its row with NaN; any other non-finite score overflowed
+        let scored = |i: usize| p == 0 || !row(i)[0].is_nan();
+        let mut problems = Vec::new();
+        for i in (0..d.n).filter(|&i| !lp[i].is_finite() && scored(i)) {
+            let t = self.dominant_term(row(i));
+            let value = self
+                .compiled
+                .variables()
+                .get(t)
+                .and_then(|v| table.column(v).ok())
+                .map_or(String::new(), |c| crate::design::table_cell(c, i).display());
+            problems.push(self.overflow_problem(&table.source, table.row(i), row(i), &value));
+        }
+        if !problems.is_empty() {
+            return Err(Error::InvalidInput(problems));
+        }
+        let cols: Vec<Option<&crate::table::Column>> = self
+            .compiled
+            .variables()
+            .iter()
+            .map(|v| table.column(v).ok())
+            .collect();
+        let n_far_outside = (0..d.n)
+            .filter(|&i| !lp[i].is_nan())
+            .filter(|&i| {
+                cols.iter().enumerate().any(|(t, c)| {
+                    c.and_then(|c| match c {
+                        crate::table::Column::Num(v) => v[i],
+                        crate::table::Column::Text(_) => None,
+                    })
+                    .is_some_and(|v| self.far_outside(t, v))
+                })
+            })
+            .count();
         Ok(Scores {
             linear_predictor: lp,
             predicted: prob,
             n_missing: d.n_missing,
+            n_far_outside,
         })
     }
 }

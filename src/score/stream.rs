@@ -89,6 +89,9 @@ pub struct ScoreSummary {
     pub n_scored: usize,
     /// Rows left without a score because a predictor was missing.
     pub n_missing: usize,
+    /// Scored rows with a predictor far outside the training data
+    /// ([`Scorer::with_training_ranges`]).
+    pub n_far_outside: usize,
 }
 
 /// Write `v` with the shortest round-trip representation, in exponent form outside
@@ -236,33 +239,14 @@ fn parse_plain(b: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-/// A cell as a number the way [`crate::design::parse_finite`] reads it, from bytes.
+/// A cell as a number the way [`crate::table::parse_number`] reads it, from bytes.
 #[inline]
 fn parse_cell(raw: &[u8]) -> Option<f64> {
     parse_plain(raw).or_else(|| {
         std::str::from_utf8(raw)
             .ok()
-            .and_then(crate::design::parse_finite)
+            .and_then(crate::table::parse_number)
     })
-}
-
-/// Append a CSV field, quoted when it contains a comma, quote, or line break.
-fn write_field(out: &mut Vec<u8>, field: &[u8]) {
-    if field
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
-        out.push(b'"');
-        for &b in field {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field);
-    }
 }
 
 #[inline]
@@ -301,6 +285,11 @@ fn resolve_header(
             String::from_utf8_lossy(trim_bytes(raw)).into_owned()
         })
         .collect();
+    // the same rule as every other reader: each column name once
+    let problems = crate::table::read::name_problems(source, &names);
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
     let find = |name: &str, role: &str| -> Result<usize> {
         names
             .iter()
@@ -330,6 +319,7 @@ struct ChunkOut {
     text: Vec<u8>,
     problems: Vec<Problem>,
     n_missing: usize,
+    n_far_outside: usize,
 }
 
 /// Records of one chunk, whatever path read them.
@@ -821,9 +811,12 @@ impl Scorer {
         opts: &CsvScoreOptions,
         careful_only: bool,
     ) -> Result<ScoreSummary> {
-        if opts.batch_size == 0 {
-            return Err(Error::Usage("--batch-size must be at least 1".into()));
-        }
+        crate::limits::check_count(
+            "--batch-size",
+            opts.batch_size,
+            crate::limits::MAX_BATCH_ROWS,
+            false,
+        )?;
         if self.compiled.has_interactions() {
             // An interaction term reads two cells; the streaming paths expand one cell per
             // term, so such models are scored from the whole table (same output).
@@ -884,11 +877,12 @@ impl Scorer {
             n_rows: 0,
             n_scored: 0,
             n_missing: 0,
+            n_far_outside: 0,
         };
         write_atomic_csv(output, |w| {
             let mut head = b"row,".to_vec();
             if let Some(name) = opts.id_column.as_deref().filter(|_| id_col.is_some()) {
-                write_field(&mut head, name.as_bytes());
+                crate::table::write::push_field_bytes(&mut head, name.as_bytes());
                 head.push(b',');
             }
             head.extend_from_slice(b"linear_predictor,predicted\n");
@@ -947,6 +941,7 @@ impl Scorer {
                     for o in &outs {
                         w.write_all(&o.text).map_err(|e| Error::io(output, e))?;
                         summary.n_missing += o.n_missing;
+                        summary.n_far_outside += o.n_far_outside;
                     }
                     summary.n_rows += filled;
                 }
@@ -976,6 +971,7 @@ impl Scorer {
         let mut text = Vec::with_capacity(recs.n() * 48);
         let mut problems = Vec::new();
         let mut n_missing = 0;
+        let mut n_far_outside = 0;
         let mut x = vec![0.0; c.width()];
         let mut fields: Vec<&[u8]> = Vec::with_capacity(ctx.width);
         let mut row_no = itoa::Buffer::new();
@@ -996,12 +992,13 @@ impl Scorer {
                 continue;
             }
             let mut missing = false;
+            let mut far = false;
             for (t, &j) in ctx.cols.iter().enumerate() {
                 let raw = trim_bytes(fields[j]);
-                if raw.is_empty() || raw == b"NA" {
+                if crate::table::is_missing_bytes(raw) {
                     if c.takes_missing(t) {
                         if let Err(e) = c.expand(t, Cell::Missing, &mut x[c.term_range(t)]) {
-                            problems.push(c.problem(source, i, t, Cell::Missing, e));
+                            problems.push(c.problem(source, file_row(i), t, Cell::Missing, e));
                         }
                     } else {
                         missing = true;
@@ -1010,12 +1007,13 @@ impl Scorer {
                 }
                 if ctx.numeric[t] {
                     if let Some(v) = parse_cell(raw) {
+                        far |= self.far_outside(t, v);
                         // the same as expanding the text: numeric terms parse it this way
                         if let Some(slot) = ctx.linear[t] {
                             x[slot] = v;
                         } else if let Err(e) = c.expand(t, Cell::Num(v), &mut x[c.term_range(t)]) {
                             let shown = String::from_utf8_lossy(raw);
-                            problems.push(c.problem(source, i, t, Cell::Text(&shown), e));
+                            problems.push(c.problem(source, file_row(i), t, Cell::Text(&shown), e));
                         }
                         continue;
                     }
@@ -1034,7 +1032,7 @@ impl Scorer {
                     }
                 };
                 if let Err(e) = c.expand(t, cell, &mut x[c.term_range(t)]) {
-                    problems.push(c.problem(source, i, t, cell, e));
+                    problems.push(c.problem(source, file_row(i), t, cell, e));
                 }
             }
             if !problems.is_empty() {
@@ -1043,7 +1041,7 @@ impl Scorer {
             text.extend_from_slice(row_no.format(i + 1).as_bytes());
             text.push(b',');
             if let Some(j) = ctx.id_col {
-                write_field(&mut text, trim_bytes(fields[j]));
+                crate::table::write::push_field_bytes(&mut text, trim_bytes(fields[j]));
                 text.push(b',');
             }
             if missing {
@@ -1051,6 +1049,15 @@ impl Scorer {
                 text.extend_from_slice(b",\n");
             } else {
                 let lp = dot_row(&x, &self.beta, self.intercept);
+                if !lp.is_finite() {
+                    let t = self.dominant_term(&x);
+                    let value = ctx.cols.get(t).map_or(String::new(), |&j| {
+                        String::from_utf8_lossy(trim_bytes(fields[j])).into_owned()
+                    });
+                    problems.push(self.overflow_problem(source, file_row(i), &x, &value));
+                    continue;
+                }
+                n_far_outside += usize::from(far);
                 write_f64(&mut text, lp);
                 text.push(b',');
                 write_f64(&mut text, logistic(lp));
@@ -1061,6 +1068,7 @@ impl Scorer {
             text,
             problems,
             n_missing,
+            n_far_outside,
         }
     }
 
@@ -1072,7 +1080,8 @@ impl Scorer {
         output: &Path,
         opts: &CsvScoreOptions,
     ) -> Result<ScoreSummary> {
-        let table = crate::table::Table::read(input)?;
+        let keep: Vec<&str> = opts.id_column.as_deref().into_iter().collect();
+        let table = crate::table::Table::read_keeping_text(input, &keep)?;
         let id = match &opts.id_column {
             Some(c) => Some(table.column(c)?),
             None => None,
@@ -1081,7 +1090,7 @@ impl Scorer {
         write_atomic_csv(output, |w| {
             let mut text = b"row,".to_vec();
             if let Some(c) = &opts.id_column {
-                write_field(&mut text, c.as_bytes());
+                crate::table::write::push_field_bytes(&mut text, c.as_bytes());
                 text.push(b',');
             }
             text.extend_from_slice(b"linear_predictor,predicted\n");
@@ -1089,7 +1098,7 @@ impl Scorer {
                 let _ = write!(text, "{}", i + 1);
                 text.push(b',');
                 if let Some(col) = id {
-                    write_field(
+                    crate::table::write::push_field_bytes(
                         &mut text,
                         crate::design::table_cell(col, i).display().as_bytes(),
                     );
@@ -1115,6 +1124,7 @@ impl Scorer {
             n_rows: table.nrows(),
             n_scored: table.nrows() - scores.n_missing,
             n_missing: scores.n_missing,
+            n_far_outside: scores.n_far_outside,
         })
     }
 }
@@ -1300,7 +1310,7 @@ mod tests {
         for s in cases {
             assert_eq!(
                 parse_cell(s.as_bytes()).map(f64::to_bits),
-                crate::design::parse_finite(s).map(f64::to_bits),
+                crate::table::parse_number(s).map(f64::to_bits),
                 "{s:?}"
             );
         }
@@ -1325,7 +1335,7 @@ mod tests {
             }
             assert_eq!(
                 parse_cell(s.as_bytes()).map(f64::to_bits),
-                crate::design::parse_finite(&s).map(f64::to_bits),
+                crate::table::parse_number(&s).map(f64::to_bits),
                 "{s:?}"
             );
         }
@@ -1521,7 +1531,7 @@ mod tests {
     #[test]
     fn fields_with_commas_are_quoted() {
         let mut b = Vec::new();
-        write_field(&mut b, b"a,\"b\"");
+        crate::table::write::push_field_bytes(&mut b, b"a,\"b\"");
         assert_eq!(b, b"\"a,\"\"b\"\"\"");
     }
 
@@ -1608,7 +1618,7 @@ mod tests {
         for (text, name) in &inputs {
             let reference = run(text.as_bytes(), name, 1, true);
             assert!(reference.is_ok(), "{text:?}: {reference:?}");
-            for batch in [1, 2, 3, 7, 1000, usize::MAX / 2] {
+            for batch in [1, 2, 3, 7, 1000, crate::limits::MAX_BATCH_ROWS] {
                 for careful in [false, true] {
                     assert_eq!(
                         run(text.as_bytes(), name, batch, careful),
@@ -1627,14 +1637,20 @@ mod tests {
         let quoted_late = body.replace("P6", "\"P6\"");
         let blank = body.replace("\nx", "\n\n\r\nx");
         for text in [body.to_string(), quoted_early, quoted_late, blank] {
-            for batch in [1, 2, 3, 7, usize::MAX / 2] {
+            for batch in [1, 2, 3, 7, crate::limits::MAX_BATCH_ROWS] {
                 let fast = run(text.as_bytes(), "d.csv", batch, false);
                 let careful = run(text.as_bytes(), "d.csv", batch, true);
                 assert_eq!(fast, careful, "{text:?}, batch {batch}");
                 let msg = fast.expect_err("bad input");
                 assert!(msg.contains("row 3, column 'a': found 'x'"), "{msg}");
             }
-            let all = run(text.as_bytes(), "d.csv", usize::MAX / 2, false).expect_err("bad");
+            let all = run(
+                text.as_bytes(),
+                "d.csv",
+                crate::limits::MAX_BATCH_ROWS,
+                false,
+            )
+            .expect_err("bad");
             assert!(
                 all.contains("row 3, column 'a': found 'x'; expected a number"),
                 "{all}"

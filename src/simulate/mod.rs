@@ -32,6 +32,7 @@
 //! assert_eq!(out.cohort[0].patient_id, "MM00001");
 //! ```
 
+pub mod demo;
 mod engine;
 mod params;
 mod write;
@@ -71,6 +72,9 @@ pub enum SimError {
     /// Zero patients requested.
     #[error("the number of patients must be at least 1")]
     NoPatients,
+    /// More patients than [`crate::limits::MAX_SIM_PATIENTS`].
+    #[error("--patients {0}: at most {max} (an upper bound that protects memory; see docs/limits.md)", max = crate::limits::MAX_SIM_PATIENTS)]
+    TooManyPatients(usize),
     /// Writing an output file failed.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -305,6 +309,9 @@ pub fn simulate_with_progress(
     const BLOCK: usize = 8192;
     if n_patients == 0 {
         return Err(SimError::NoPatients);
+    }
+    if n_patients > crate::limits::MAX_SIM_PATIENTS {
+        return Err(SimError::TooManyPatients(n_patients));
     }
     params.validate()?;
     let ctx = engine::Context::new(params);

@@ -1,8 +1,7 @@
 //! CSV output of a simulated cohort, written atomically (temp file in the target folder,
 //! then rename), with a fixed number of decimals so files are byte-for-byte reproducible.
 
-use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::{SimError, SimOutput};
@@ -63,18 +62,25 @@ fn flag(x: bool) -> &'static str {
     }
 }
 
-/// Write `cohort.csv`, `visits.csv` and `truth.csv` into `dir` (created if missing). Each
-/// file is written to a temporary file in `dir` and renamed into place, so a failure never
-/// leaves a half-written file under the final name.
+/// Write `cohort.csv`, `visits.csv` and `truth.csv` into `dir` (created if missing), as one
+/// set ([`crate::io::OutputSet`]): the folder holds all three new files or the old ones.
 ///
 /// # Errors
 /// [`SimError::Io`] naming the folder or file that could not be written.
 pub fn write_csvs(out: &SimOutput, dir: &Path) -> Result<(), SimError> {
-    fs::create_dir_all(dir).map_err(|source| SimError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    write_atomic(dir, "cohort.csv", |w| {
+    let to_sim = |e: crate::Error| match e {
+        crate::Error::Io { path, source } => SimError::Io {
+            path: path.into(),
+            source,
+        },
+        other => SimError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    };
+    // all three files or none: a failed write leaves the folder as it was
+    let mut set = crate::io::OutputSet::begin(dir).map_err(to_sim)?;
+    stage(&mut set, dir, "cohort.csv", |w| {
         writeln!(w, "{}", COHORT_COLUMNS.join(","))?;
         for r in &out.cohort {
             writeln!(
@@ -102,7 +108,7 @@ pub fn write_csvs(out: &SimOutput, dir: &Path) -> Result<(), SimError> {
         }
         Ok(())
     })?;
-    write_atomic(dir, "visits.csv", |w| {
+    stage(&mut set, dir, "visits.csv", |w| {
         writeln!(w, "{}", VISIT_COLUMNS.join(","))?;
         for v in &out.visits {
             writeln!(
@@ -119,7 +125,7 @@ pub fn write_csvs(out: &SimOutput, dir: &Path) -> Result<(), SimError> {
         }
         Ok(())
     })?;
-    write_atomic(dir, "truth.csv", |w| {
+    stage(&mut set, dir, "truth.csv", |w| {
         writeln!(w, "{}", TRUTH_COLUMNS.join(","))?;
         for t in &out.truth {
             writeln!(
@@ -132,35 +138,19 @@ pub fn write_csvs(out: &SimOutput, dir: &Path) -> Result<(), SimError> {
             )?;
         }
         Ok(())
-    })
+    })?;
+    set.commit().map_err(to_sim)
 }
 
-fn write_atomic<F>(dir: &Path, name: &str, body: F) -> Result<(), SimError>
+/// Stage one file of the set; `body` writes its lines.
+fn stage<F>(set: &mut crate::io::OutputSet, dir: &Path, name: &str, body: F) -> Result<(), SimError>
 where
-    F: FnOnce(&mut BufWriter<&mut fs::File>) -> std::io::Result<()>,
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
     let path = dir.join(name);
-    let io_err = |source| SimError::Io {
-        path: path.clone(),
-        source,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
-        body(&mut w).map_err(io_err)?;
-        w.flush().map_err(io_err)?;
-    }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    // tempfile creates 0600 files; results are ordinary shareable files.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644)).map_err(io_err)?;
-    }
-    tmp.persist(&path).map_err(|e| io_err(e.error))?;
-    Ok(())
+    set.write(name, |w| body(w).map_err(|e| crate::Error::io(&path, e)))
+        .map_err(|e| SimError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })
 }

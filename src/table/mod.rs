@@ -3,11 +3,14 @@
 //! Files are read as text ([`read::RawTable`]) and typed here, so that every cell that fails to
 //! parse can be reported with its row and column.
 
+pub mod cell;
 pub mod read;
+pub mod write;
 
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
+pub use cell::{is_missing, is_missing_bytes, number_expectation, parse_number};
 pub use read::{file_row, read_raw, RawTable};
 
 /// One typed column. Missing cells are `None`.
@@ -56,11 +59,9 @@ pub struct Table {
     pub names: Vec<String>,
     /// Typed columns, parallel to `names`.
     pub columns: Vec<Column>,
-}
-
-/// Parse a trimmed cell as a finite number.
-pub fn parse_number(cell: &str) -> Option<f64> {
-    cell.parse::<f64>().ok().filter(|x| x.is_finite())
+    /// Physical line of the file where each data row starts (blank lines and line breaks
+    /// inside quoted cells counted); empty when row `i` is line `i + 2`.
+    pub lines: Vec<usize>,
 }
 
 impl Table {
@@ -70,44 +71,49 @@ impl Table {
         Ok(Table::infer(read_raw(path)?))
     }
 
+    /// [`Table::read`], keeping the columns named in `text` as text whatever their cells: an
+    /// identifier `007` stays `007` (inference would make it the number 7) on every path.
+    pub fn read_keeping_text(path: &Path, text: &[&str]) -> Result<Table> {
+        let raw = read_raw(path)?;
+        Ok(Table {
+            columns: raw
+                .names
+                .iter()
+                .zip(raw.columns)
+                .map(|(name, cells)| {
+                    if text.contains(&name.as_str()) {
+                        Column::Text(cells)
+                    } else {
+                        infer_column(cells)
+                    }
+                })
+                .collect(),
+            source: raw.source,
+            names: raw.names,
+            lines: raw.lines,
+        })
+    }
+
     /// Type a raw table by inference (see [`Table::read`]).
     pub fn infer(raw: RawTable) -> Table {
-        let columns = raw
-            .columns
-            .into_iter()
-            .map(|cells| {
-                let numeric = cells.iter().flatten().all(|c| parse_number(c).is_some());
-                if numeric {
-                    Column::Num(
-                        cells
-                            .iter()
-                            .map(|c| c.as_deref().and_then(parse_number))
-                            .collect(),
-                    )
-                } else {
-                    Column::Text(cells)
-                }
-            })
-            .collect();
         Table {
             source: raw.source,
             names: raw.names,
-            columns,
+            columns: raw.columns.into_iter().map(infer_column).collect(),
+            lines: raw.lines,
         }
+    }
+
+    /// The row number a user sees for data row `i` (0-based): the physical line of the file
+    /// where the row starts, header = 1.
+    pub fn row(&self, i: usize) -> usize {
+        line_of(&self.lines, i)
     }
 
     /// The table as CSV text: header, then one line per row; numbers in shortest round-trip
     /// form, missing cells empty, text quoted when it holds a comma, quote or line break.
     pub fn to_csv(&self) -> String {
-        fn field(out: &mut String, s: &str) {
-            if s.contains([',', '"', '\n', '\r']) {
-                out.push('"');
-                out.push_str(&s.replace('"', "\"\""));
-                out.push('"');
-            } else {
-                out.push_str(s);
-            }
-        }
+        let field = write::push_field;
         let mut out = String::new();
         for (j, name) in self.names.iter().enumerate() {
             if j > 0 {
@@ -174,30 +180,119 @@ impl Table {
         }
     }
 
-    /// A numeric column by name; a text column is an error naming the first non-number.
+    /// A numeric column by name; a text column is an error listing every cell that is not a
+    /// number (file row, value, and the likely cause).
     pub fn num(&self, name: &str) -> Result<&[Option<f64>]> {
         match self.column(name)? {
             Column::Num(v) => Ok(v),
-            Column::Text(v) => {
-                let (i, bad) = v
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, c)| {
-                        c.as_deref()
-                            .filter(|c| parse_number(c).is_none())
-                            .map(|c| (i, c))
-                    })
-                    .unwrap_or((0, ""));
-                Err(Error::one(Problem::cell(
-                    &self.source,
-                    file_row(i),
-                    name,
-                    bad,
-                    "a number",
-                )))
-            }
+            Column::Text(v) => Err(Error::InvalidInput(non_numbers(self, name, v))),
         }
     }
+
+    /// Whether column `name` is text although some of its cells are numbers: a number column
+    /// with a few stray cells (`N/A`, `68,5`), which inference read as text. Such a column
+    /// is never taken as a category without `cat()`: see [`Table::num`].
+    pub fn is_mixed(&self, name: &str) -> bool {
+        match self.column(name) {
+            Ok(Column::Text(v)) => v.iter().flatten().any(|c| parse_number(c).is_some()),
+            _ => false,
+        }
+    }
+
+    /// Warnings for the text columns whose cells are mostly numbers: the type a user expects
+    /// and the one inferred differ because of a few cells, and a user should hear it before a
+    /// formula reads the column.
+    pub fn ambiguity_warnings(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for (name, col) in self.names.iter().zip(&self.columns) {
+            let Column::Text(v) = col else { continue };
+            let (mut numbers, mut others) = (0usize, Vec::new());
+            for (i, c) in v.iter().enumerate() {
+                if let Some(c) = c.as_deref() {
+                    if parse_number(c).is_some() {
+                        numbers += 1;
+                    } else {
+                        others.push((i, c));
+                    }
+                }
+            }
+            if numbers == 0 || numbers < others.len() {
+                continue;
+            }
+            let shown: Vec<String> = others
+                .iter()
+                .take(3)
+                .map(|(i, c)| format!("row {}: '{c}'", self.row(*i)))
+                .collect();
+            out.push(Problem {
+                file: self.source.clone(),
+                row: None,
+                column: Some(name.clone()),
+                value: None,
+                expected: format!(
+                    "numbers, but {} of {} cells are not ({}{}); the column is read as text: \
+                     as a number (plain term, log, rcs) it fails until they are fixed, and \
+                     cat({name}) makes it a category",
+                    others.len(),
+                    numbers + others.len(),
+                    shown.join(", "),
+                    if others.len() > 3 { ", ..." } else { "" }
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// The row number of data row `i` under a line map (see [`Table::lines`]; empty = `i + 2`).
+pub fn line_of(lines: &[usize], i: usize) -> usize {
+    lines.get(i).copied().unwrap_or_else(|| file_row(i))
+}
+
+/// Type one column of text cells: numeric when every non-missing cell is a number
+/// ([`parse_number`]), text otherwise (see [`Table::ambiguity_warnings`] for the columns where
+/// a few cells decide).
+pub fn infer_column(cells: Vec<Option<String>>) -> Column {
+    if cells.iter().flatten().all(|c| parse_number(c).is_some()) {
+        Column::Num(
+            cells
+                .iter()
+                .map(|c| c.as_deref().and_then(parse_number))
+                .collect(),
+        )
+    } else {
+        Column::Text(cells)
+    }
+}
+
+/// Every cell of a text column that is not a number, as problems with their cause.
+fn non_numbers(table: &Table, name: &str, cells: &[Option<String>]) -> Vec<Problem> {
+    let numbers = cells
+        .iter()
+        .flatten()
+        .filter(|c| parse_number(c).is_some())
+        .count();
+    let note = if numbers > 0 {
+        format!(" ({numbers} other cells of '{name}' are numbers)")
+    } else {
+        String::new()
+    };
+    cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let c = c.as_deref()?;
+            parse_number(c).is_none().then(|| {
+                Problem::cell(
+                    &table.source,
+                    table.row(i),
+                    name,
+                    c,
+                    format!("{}{note}", number_expectation(c)),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The closest name within a small edit distance (case-insensitive; 1 for names of up to 5
@@ -241,6 +336,7 @@ mod tests {
                 Column::Text(vec![Some("a\"b".into()), None, Some("line\nbreak".into())]),
                 Column::Num(vec![Some(0.1), Some(-2.5e-8), None]),
             ],
+            lines: Vec::new(),
         };
         let text = t.to_csv();
         assert_eq!(

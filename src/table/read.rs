@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::cell::is_missing;
 use crate::error::{Error, Problem, Result};
 
 /// A file read as text cells, one `Vec` per column, before any typing.
@@ -18,8 +19,10 @@ pub struct RawTable {
     pub source: String,
     /// Column names in file order.
     pub names: Vec<String>,
-    /// `columns[j][i]` is the cell of data row `i` (file row `i + 2`) in column `j`.
+    /// `columns[j][i]` is the cell of data row `i` in column `j`.
     pub columns: Vec<Vec<Option<String>>>,
+    /// Physical line where data row `i` starts (see [`super::Table::lines`]).
+    pub lines: Vec<usize>,
 }
 
 impl RawTable {
@@ -32,11 +35,6 @@ impl RawTable {
 /// File row number (header = 1) of data row index `i`.
 pub fn file_row(i: usize) -> usize {
     i + 2
-}
-
-/// Whether a trimmed cell means "not measured".
-pub fn is_missing(cell: &str) -> bool {
-    cell.is_empty() || cell == "NA"
 }
 
 /// Supported input formats, chosen by file extension.
@@ -81,14 +79,38 @@ pub fn read_raw(path: &Path) -> Result<RawTable> {
 }
 
 fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
-    let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    parse_csv(&path.display().to_string(), &bytes, delimiter)
+}
+
+/// Parse the bytes of a CSV file (`source` names it in messages); the whole of [`read_raw`]
+/// for CSV but the read itself.
+///
+/// # Errors
+/// As [`read_raw`].
+pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> {
+    let source = source.to_string();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::one(Problem::file_level(
             &source,
             "a header row and at least one data row, but the file is empty",
         )));
+    }
+    if let Some(what) = binary_kind(bytes) {
+        return Err(Error::one(Problem::file_level(
+            &source,
+            format!("a text file of comma-separated values, but this is {what}"),
+        )));
+    }
+    if let Some(line) = unclosed_quote(bytes, delimiter) {
+        return Err(Error::one(Problem {
+            file: source.clone(),
+            row: Some(line),
+            column: None,
+            value: Some("\"".into()),
+            expected: "every quoted cell closed by a second quote, but the quote that opens on this line is never closed (the rest of the file would be one cell)".into(),
+        }));
     }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -127,32 +149,23 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
                 format!("#{}", j + 1)
             }
         };
-        if name.is_empty() {
-            problems.push(Problem {
-                file: source.clone(),
-                row: Some(1),
-                column: Some(format!("#{}", j + 1)),
-                value: Some(String::new()),
-                expected: "a non-empty column name".into(),
-            });
-        } else if names.contains(&name) {
-            problems.push(Problem::cell(
-                &source,
-                1,
-                &name,
-                &name,
-                "each column name once, but it appears twice in the header",
-            ));
-        }
         names.push(name);
     }
+    problems.extend(name_problems(&source, &names));
     let width = names.len();
+    if let Some(hint) = delimiter_hint(&names, delimiter) {
+        problems.push(Problem::file_level(&source, hint));
+        return Err(Error::InvalidInput(problems));
+    }
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
+    let mut lines = Vec::new();
     for (i, record) in records.enumerate() {
-        let row = file_row(i);
         let record = match record {
             Ok(r) => r,
             Err(e) => {
+                let row = e
+                    .position()
+                    .map_or_else(|| file_row(i), |p| p.line() as usize);
                 problems.push(Problem {
                     file: source.clone(),
                     row: Some(row),
@@ -163,6 +176,10 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
                 continue;
             }
         };
+        let row = record
+            .position()
+            .map_or_else(|| file_row(i), |p| p.line() as usize);
+        lines.push(row);
         if record.len() != width {
             // Name the first column the row fails to fill (short row) or the first field past
             // the last column (long row), so the user knows where to look.
@@ -203,14 +220,100 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
         ));
     }
     if problems.is_empty() {
+        // only non-trivial line maps are kept (a file without blank lines or line breaks in
+        // quoted cells has row i on line i + 2)
+        let trivial = lines.iter().enumerate().all(|(i, &l)| l == file_row(i));
         Ok(RawTable {
             source,
             names,
             columns,
+            lines: if trivial { Vec::new() } else { lines },
         })
     } else {
         Err(Error::InvalidInput(problems))
     }
+}
+
+/// What a binary file is, when a text file was expected: compressed, Parquet, a spreadsheet,
+/// or any file with NUL bytes near its start. Named instead of being dumped to the terminal.
+pub fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some("a gzip-compressed file (decompress it first: gunzip)")
+    } else if bytes.starts_with(b"PAR1") {
+        Some("a Parquet file (name it .parquet)")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some("a zip archive or an Excel workbook (export the sheet as CSV)")
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("a zstd-compressed file (decompress it first)")
+    } else if bytes.starts_with(b"BZh") && bytes.get(3).is_some_and(u8::is_ascii_digit) {
+        Some("a bzip2-compressed file (decompress it first)")
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Some("an old Excel workbook (export the sheet as CSV)")
+    } else if bytes[..bytes.len().min(8192)].contains(&0) {
+        Some("a binary file (it has NUL bytes; is it UTF-16 text? save it as UTF-8)")
+    } else {
+        None
+    }
+}
+
+/// The line where a quoted cell opens and is never closed, if any. A quote opens a quoted
+/// cell only at the start of a cell (as the `csv` crate reads it); `""` inside is a quote.
+pub fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut line = 1usize;
+    let mut opened_at = 0usize;
+    let mut in_quotes = false;
+    let mut at_field_start = true;
+    let mut k = 0;
+    while k < bytes.len() {
+        let b = bytes[k];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(k + 1) == Some(&b'"') {
+                    k += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else if b == b'"' && at_field_start {
+            in_quotes = true;
+            opened_at = line;
+        } else if b == b'\n' {
+            line += 1;
+        }
+        at_field_start = !in_quotes && (b == delimiter || b == b'\n' || b == b'\r');
+        k += 1;
+    }
+    in_quotes.then_some(opened_at)
+}
+
+/// A hint when a header read with `delimiter` is one column that holds another separator: a
+/// semicolon- or tab-separated file with a `.csv` name.
+fn delimiter_hint(names: &[String], delimiter: u8) -> Option<String> {
+    let [only] = names else { return None };
+    let found = [
+        (b';', "semicolons"),
+        (b'\t', "tabs"),
+        (b'|', "vertical bars"),
+    ]
+    .into_iter()
+    .find(|&(d, _)| d != delimiter && only.as_bytes().contains(&d))?;
+    let fix = if found.0 == b'\t' {
+        "name it .tsv"
+    } else {
+        "save it with commas as separators (and '.' as the decimal mark)"
+    };
+    Some(format!(
+        "columns separated by {}, but the header is one column that holds {}: the file looks {}-separated; {fix}",
+        if delimiter == b'\t' { "tabs" } else { "commas" },
+        found.1,
+        match found.0 {
+            b';' => "semicolon",
+            b'\t' => "tab",
+            _ => "bar",
+        }
+    ))
 }
 
 /// Show non-UTF-8 bytes as `\xNN` so the user can find them in an editor.
@@ -226,15 +329,54 @@ fn escape_bytes(raw: &[u8]) -> String {
 }
 
 fn read_parquet(path: &Path) -> Result<RawTable> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_parquet(&path.display().to_string(), bytes)
+}
+
+/// Parse the bytes of a Parquet file (`source` names it in messages). A damaged file that
+/// makes the Parquet decoder panic is reported as unreadable, never a crash.
+///
+/// # Errors
+/// As [`read_raw`].
+pub fn parse_parquet(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
+    let guarded = std::panic::catch_unwind(|| parse_parquet_unguarded(source, bytes));
+    guarded.unwrap_or_else(|_| {
+        Err(Error::one(Problem::file_level(
+            source,
+            "a readable Parquet file (the file is damaged: its decoder failed)",
+        )))
+    })
+}
+
+fn parse_parquet_unguarded(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
     use polars::prelude::*;
-    let source = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file).finish().map_err(|e| {
+    let source = source.to_string();
+    let file = std::io::Cursor::new(bytes);
+    let unreadable = |e: PolarsError| {
         Error::one(Problem::file_level(
             &source,
-            format!("a readable Parquet file ({e})"),
+            format!(
+                "a readable Parquet file ({})",
+                crate::rules::engine_message(&e)
+            ),
         ))
-    })?;
+    };
+    let mut reader = ParquetReader::new(file);
+    // the file's own column list: polars keeps one column per name (the last), so duplicates
+    // must be caught here, with the same rule as a CSV header
+    let file_names: Vec<String> = reader
+        .get_metadata()
+        .map_err(unreadable)?
+        .schema_descr
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let problems = name_problems(&source, &file_names);
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
+    let df = reader.finish().map_err(unreadable)?;
     if df.height() == 0 {
         return Err(Error::one(Problem::file_level(
             &source,
@@ -275,5 +417,31 @@ fn read_parquet(path: &Path) -> Result<RawTable> {
         source,
         names,
         columns,
+        lines: Vec::new(),
     })
+}
+
+/// The one rule for column names, CSV header or Parquet schema: each non-empty and given once.
+pub fn name_problems(source: &str, names: &[String]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (j, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            problems.push(Problem {
+                file: source.to_string(),
+                row: Some(1),
+                column: Some(format!("#{}", j + 1)),
+                value: Some(String::new()),
+                expected: "a non-empty column name".into(),
+            });
+        } else if names[..j].contains(name) {
+            problems.push(Problem::cell(
+                source,
+                1,
+                name,
+                name,
+                "each column name once, but it appears twice in the header",
+            ));
+        }
+    }
+    problems
 }

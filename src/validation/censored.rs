@@ -5,7 +5,7 @@
 use super::model::outcome_column;
 use crate::error::{Error, Result};
 use crate::metrics::censored::{evaluate_censored, CensoredMetrics};
-use crate::table::{file_row, Table};
+use crate::table::Table;
 use crate::Problem;
 
 /// A numeric column with every value present and passing `ok`; otherwise an input error
@@ -17,14 +17,14 @@ fn column(table: &Table, name: &str, ok: impl Fn(f64) -> bool, expected: &str) -
         match x {
             None => problems.push(Problem::cell(
                 &table.source,
-                file_row(i),
+                table.row(i),
                 name,
                 "(missing)",
                 format!("{expected}; missing values are not allowed here"),
             )),
             Some(x) if !ok(*x) => problems.push(Problem::cell(
                 &table.source,
-                file_row(i),
+                table.row(i),
                 name,
                 &format!("{x}"),
                 expected,
@@ -71,7 +71,7 @@ pub fn validate_censored_score(
     if let Some(i) = y.iter().position(Option::is_none) {
         return Err(Error::one(Problem::cell(
             &table.source,
-            file_row(i),
+            table.row(i),
             event,
             "(missing)",
             "0 (censored) or 1 (event)",

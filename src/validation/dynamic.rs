@@ -331,6 +331,7 @@ pub fn validate_dynamic(
     bootstrap: usize,
     seed: u64,
 ) -> Result<DynamicValidation> {
+    crate::limits::check_count("--bootstrap", bootstrap, crate::limits::MAX_BOOTSTRAP, true)?;
     let spec = model.dynamic.as_ref().ok_or_else(|| {
         Error::Usage("this model is not dynamic: validate it without --visits".into())
     })?;

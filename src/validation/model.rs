@@ -125,7 +125,7 @@ pub fn outcome_column(table: &Table, name: &str) -> Result<Vec<Option<f64>>> {
             if *y != 0.0 && *y != 1.0 {
                 return Err(Error::one(crate::Problem::cell(
                     &table.source,
-                    crate::table::file_row(i),
+                    table.row(i),
                     name,
                     &format!("{y}"),
                     "0 or 1 (the outcome)",
@@ -225,7 +225,7 @@ pub fn validate_score(
     {
         return Err(Error::one(crate::Problem::cell(
             &table.source,
-            crate::table::file_row(i),
+            table.row(i),
             predicted,
             &format!("{}", p[i]),
             "a probability in [0, 1] (not a percentage or a linear predictor)",
@@ -515,7 +515,10 @@ impl Validation {
     /// `predictions.csv`: `row,<id>,predicted,observed`.
     pub fn predictions_csv(&self, id: Option<&str>) -> String {
         let mut s = match id {
-            Some(name) => format!("row,{name},predicted,observed\n"),
+            Some(name) => format!(
+                "row,{},predicted,observed\n",
+                crate::table::write::field(name)
+            ),
             None => "row,predicted,observed\n".to_string(),
         };
         for p in &self.predictions {
@@ -523,7 +526,7 @@ impl Validation {
                 Some(_) => s.push_str(&format!(
                     "{},{},{:.10},{}\n",
                     p.row,
-                    p.id.as_deref().unwrap_or(""),
+                    crate::table::write::field(p.id.as_deref().unwrap_or("")),
                     p.predicted,
                     p.observed
                 )),

@@ -71,6 +71,12 @@ where
     F: Fn(&[usize]) -> Result<T> + Sync,
     M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
 {
+    crate::limits::check_count(
+        "--bootstrap",
+        replicates,
+        crate::limits::MAX_BOOTSTRAP,
+        true,
+    )?;
     let draw = |b: usize| -> Vec<usize> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(b as u64 + 1);
@@ -230,6 +236,10 @@ where
         repeats,
         seed,
     } = plan;
+    use crate::limits::{check_count, MAX_CV_FITS, MAX_CV_FOLDS, MAX_CV_REPEATS};
+    check_count("--cv folds", folds, MAX_CV_FOLDS, false)?;
+    check_count("--cv repeats", repeats, MAX_CV_REPEATS, false)?;
+    check_count("--cv folds x repeats", folds * repeats, MAX_CV_FITS, false)?;
     let events = y.iter().filter(|v| **v).count();
     let minority = events.min(y.len() - events);
     if folds < 2 || minority < folds {

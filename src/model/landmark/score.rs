@@ -62,7 +62,7 @@ impl VisitScores {
         for i in 0..self.month.len() {
             s.push_str(&format!(
                 "{},{},{},{}\n",
-                self.patient_id.get(i).map_or("", String::as_str),
+                crate::table::write::field(self.patient_id.get(i).map_or("", String::as_str)),
                 self.month[i],
                 cell(self.linear_predictor[i]),
                 cell(self.risk[i])

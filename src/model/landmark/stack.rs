@@ -109,8 +109,22 @@ impl LandmarkOptions {
         if !(start >= 0.0 && end >= start && step > 0.0 && end.is_finite()) {
             return Err(bad());
         }
-        let n = ((end - start) / step + 1e-9).floor() as usize;
-        Ok((0..=n).map(|k| start + step * k as f64).collect())
+        // the count is bounded before anything is allocated (0:1e300:1 would ask for 1e300)
+        let count = ((end - start) / step + 1e-9).floor();
+        let max = crate::limits::MAX_LANDMARKS;
+        if !(count.is_finite() && count < max as f64) {
+            return Err(Error::Usage(format!(
+                "--landmarks '{spec}': gives {count:.0} landmark times; at most {max} (a coarser step, e.g. 0:24:3)"
+            )));
+        }
+        let n = count as usize;
+        let times: Vec<f64> = (0..=n).map(|k| start + step * k as f64).collect();
+        if times.windows(2).any(|w| w[1] <= w[0]) {
+            return Err(Error::Usage(format!(
+                "--landmarks '{spec}': the step is too small to tell landmark times apart"
+            )));
+        }
+        Ok(times)
     }
 
     /// Check the options.
@@ -327,15 +341,52 @@ pub fn stack(
             }
         }
     }
-    if points.is_empty() {
-        return Err(Error::Analysis(format!(
-            "no patient of {} is event-free and under follow-up at any landmark ({:?} months)",
-            cohort.source, opts.landmarks
-        )));
-    }
+    check_at_risk(cohort, time, &points, opts)?;
     let mut st = build(cohort, visits, &points, opts)?;
     add_outcome(&mut st, time, event, opts)?;
     Ok(st)
+}
+
+/// Refuse landmarks that no patient reaches, and a window that no patient outlives: the model
+/// would extrapolate past the data, or see events only (one outcome class) and say so in words
+/// that point nowhere.
+fn check_at_risk(
+    cohort: &Table,
+    time: &[Option<f64>],
+    points: &[(usize, f64)],
+    opts: &LandmarkOptions,
+) -> Result<()> {
+    let longest = time.iter().flatten().copied().fold(f64::NAN, f64::max);
+    let longest_text = if longest.is_nan() {
+        "no follow-up times".to_string()
+    } else {
+        format!("the longest follow-up is {longest} months")
+    };
+    let empty: Vec<String> = opts
+        .landmarks
+        .iter()
+        .filter(|&&s| !points.iter().any(|&(_, p)| p == s))
+        .map(|s| s.to_string())
+        .collect();
+    if !empty.is_empty() {
+        let shown: Vec<&str> = empty.iter().take(8).map(String::as_str).collect();
+        return Err(Error::Usage(format!(
+            "landmarks: no patient of {} is event-free and under follow-up at month {}{} ({longest_text}); end the landmarks before it (--landmarks start:end:step)",
+            cohort.source,
+            shown.join(", "),
+            if empty.len() > 8 { ", ..." } else { "" },
+        )));
+    }
+    let outlives = points
+        .iter()
+        .any(|&(i, s)| time[i].is_some_and(|t| t > s + opts.window));
+    if !outlives {
+        return Err(Error::Usage(format!(
+            "--window {}: no patient of {} is followed for longer than the window after any landmark ({longest_text}), so no one is known to be event-free at its end; choose a shorter window",
+            opts.window, cohort.source
+        )));
+    }
+    Ok(())
 }
 
 /// Rows at given `(cohort row, month)` points, e.g. every visit of every patient for
@@ -399,7 +450,7 @@ fn histories(cohort: &Table, visits: &Table, opts: &LandmarkOptions) -> Result<V
             return Err(Error::Usage(format!(
                 "{} row {}: patient '{id}' is not in {}",
                 visits.source,
-                crate::table::file_row(v),
+                visits.row(v),
                 cohort.source
             )));
         };
@@ -556,6 +607,7 @@ fn build(
             source: format!("landmark data of {} and {}", cohort.source, visits.source),
             names,
             columns,
+            lines: Vec::new(),
         },
         patient: points.iter().map(|&(i, _)| i).collect(),
         landmark: points.iter().map(|&(_, s)| s).collect(),
