@@ -45,6 +45,7 @@ fn simulate(n: usize, seed: u64) -> Table {
         source: "simulated".into(),
         names,
         columns,
+        lines: Vec::new(),
     }
 }
 

@@ -43,8 +43,8 @@ pub fn compare_cohort(
         ..Default::default()
     };
     let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
-    for i in 0..table.nrows() {
-        if y[i].is_none() {
+    for (i, yi) in y.iter().enumerate() {
+        if yi.is_none() {
             excluded.outcome_unknown += 1;
         } else if scores.predicted[i].is_nan() {
             excluded.missing_predictor += 1;
