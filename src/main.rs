@@ -5,6 +5,7 @@ mod cli;
 use clap::Parser;
 
 fn main() {
+    quiet_dependency_panics();
     let args = cli::Cli::parse();
     if let Err(e) = cli::run(args) {
         if let mbdrisk::Error::Io { source, .. } = &e {
@@ -15,4 +16,20 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(e.exit_code());
     }
+}
+
+/// A panic inside polars (its Parquet decoder on a damaged file, its SQL engine on a strange
+/// rule) is caught by the library and reported as an input error naming the file or rule; the
+/// engine's own panic message would only bury that message, so it is not printed. Any other
+/// panic is a bug of mbdrisk and is printed as usual.
+fn quiet_dependency_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_polars = info
+            .location()
+            .is_some_and(|l| l.file().contains("/polars-"));
+        if !in_polars {
+            default(info);
+        }
+    }));
 }

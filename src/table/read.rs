@@ -351,6 +351,7 @@ pub fn parse_parquet(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
 fn parse_parquet_unguarded(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
     use polars::prelude::*;
     let source = source.to_string();
+    check_parquet_pages(&source, &bytes)?;
     let file = std::io::Cursor::new(bytes);
     let unreadable = |e: PolarsError| {
         Error::one(Problem::file_level(
@@ -362,11 +363,10 @@ fn parse_parquet_unguarded(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
         ))
     };
     let mut reader = ParquetReader::new(file);
+    let meta = reader.get_metadata().map_err(unreadable)?.clone();
     // the file's own column list: polars keeps one column per name (the last), so duplicates
     // must be caught here, with the same rule as a CSV header
-    let file_names: Vec<String> = reader
-        .get_metadata()
-        .map_err(unreadable)?
+    let file_names: Vec<String> = meta
         .schema_descr
         .fields()
         .iter()
@@ -419,6 +419,72 @@ fn parse_parquet_unguarded(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
         columns,
         lines: Vec::new(),
     })
+}
+
+/// Check a Parquet file's row counts and page headers before polars decodes it: its decoder
+/// allocates what a header claims (a damaged `num_values` asked for exabytes and aborted the
+/// process), so every data page must hold at most the rows of its row group, every page at
+/// most [`crate::limits::MAX_PARQUET_PAGE_BYTES`] once decompressed, and the file at most
+/// [`crate::limits::MAX_PARQUET_ROWS`] rows.
+fn check_parquet_pages(source: &str, bytes: &[u8]) -> Result<()> {
+    use polars::polars_utils::mmap::{MemReader, MemSlice};
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+    let damaged = |what: String| {
+        Error::one(Problem::file_level(
+            source,
+            format!("a readable Parquet file, but it is damaged: {what}"),
+        ))
+    };
+    let meta = read_metadata(&mut std::io::Cursor::new(bytes))
+        .map_err(|e| damaged(format!("its footer does not parse ({e})")))?;
+    let max_rows = crate::limits::MAX_PARQUET_ROWS;
+    let mut total = 0usize;
+    for rg in &meta.row_groups {
+        total = total.saturating_add(rg.num_rows());
+    }
+    if total > max_rows || meta.num_rows > max_rows {
+        return Err(damaged(format!(
+            "it declares {} rows; at most {max_rows} are read whole (split the file)",
+            total.max(meta.num_rows)
+        )));
+    }
+    let slice = MemSlice::from_vec(bytes.to_vec());
+    let max_page = crate::limits::MAX_PARQUET_PAGE_BYTES;
+    for (g, rg) in meta.row_groups.iter().enumerate() {
+        let rows = rg.num_rows();
+        for col in rg.parquet_columns() {
+            let range = col.byte_range();
+            if range.start > range.end || range.end > bytes.len() as u64 {
+                return Err(damaged(format!(
+                    "row group {g} points past the end of the file"
+                )));
+            }
+            let name = col.descriptor().path_in_schema.join(".");
+            let pages = get_page_iterator(col, MemReader::new(slice.clone()), Vec::new(), max_page)
+                .map_err(|e| damaged(format!("column '{name}': {e}")))?;
+            let mut values = 0usize;
+            for page in pages {
+                let page = page.map_err(|e| damaged(format!("column '{name}': {e}")))?;
+                if let CompressedPage::Data(d) = &page {
+                    let n = d.num_values();
+                    values = values.saturating_add(n);
+                    if n > rows || values > rows {
+                        return Err(damaged(format!(
+                            "column '{name}' has a page of {n} values in a row group of {rows} rows"
+                        )));
+                    }
+                    if d.uncompressed_size() > max_page {
+                        return Err(damaged(format!(
+                            "column '{name}' has a page of {} bytes",
+                            d.uncompressed_size()
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The one rule for column names, CSV header or Parquet schema: each non-empty and given once.
