@@ -1,18 +1,10 @@
 //! The commands end to end: outputs written on success, exit code 2 and no output on bad input.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn mbdrisk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
-        .args(args)
-        .output()
-        .expect("run mbdrisk")
-}
+use std::process::Output;
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::util::{mbdrisk, stderr};
 
 const DEMO: &str = "data/demo/cohort.csv";
 const FORMULA: &str = "event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent";

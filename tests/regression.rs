@@ -4,25 +4,12 @@
 //! nothing was half-written. Never exit 101 (panic) or 134 (abort).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::util::{mbdrisk as run, stderr as err, stdout as out};
 
 const DEMO: &str = "data/demo/cohort.csv";
 const VISITS: &str = "data/demo/visits.csv";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
-        .args(args)
-        .output()
-        .expect("run mbdrisk")
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// Exit code 2 with every `needles` in stderr; never a panic or an abort.
 #[track_caller]
@@ -169,69 +156,40 @@ fn every_typed_count_is_bounded_before_allocation() {
     let o_dir = dir.path().join("o");
     let o = p(&o_dir);
     let m = p(&model);
+    let validate = |flag: &'static str, v: &'static str| {
+        vec![
+            "validate", "--model", m, "--data", DEMO, flag, v, "--out", o,
+        ]
+    };
+    let dynamic = |spec: &'static str| {
+        let f = "Surv(time_months, event) ~ mrd";
+        vec![
+            "fit",
+            "--dynamic",
+            "--data",
+            DEMO,
+            "--visits",
+            VISITS,
+            "--landmarks",
+            spec,
+            "--formula",
+            f,
+            "--out",
+            o,
+        ]
+    };
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec![
-                "validate",
-                "--model",
-                m,
-                "--data",
-                DEMO,
-                "--bootstrap",
-                "18446744073709551615",
-                "--out",
-                o,
-            ],
+            validate("--bootstrap", "18446744073709551615"),
             "--bootstrap",
         ),
+        (validate("--bootstrap", "100000000000"), "--bootstrap"),
         (
-            vec![
-                "validate",
-                "--model",
-                m,
-                "--data",
-                DEMO,
-                "--bootstrap",
-                "100000000000",
-                "--out",
-                o,
-            ],
+            validate("--bootstrap", "99999999999999999999999"),
             "--bootstrap",
         ),
-        (
-            vec![
-                "validate",
-                "--model",
-                m,
-                "--data",
-                DEMO,
-                "--bootstrap",
-                "99999999999999999999999",
-                "--out",
-                o,
-            ],
-            "--bootstrap",
-        ),
-        (
-            vec![
-                "validate",
-                "--model",
-                m,
-                "--data",
-                DEMO,
-                "--cv",
-                "2x9223372036854775808",
-                "--out",
-                o,
-            ],
-            "--cv",
-        ),
-        (
-            vec![
-                "validate", "--model", m, "--data", DEMO, "--cv", "100000", "--out", o,
-            ],
-            "--cv",
-        ),
+        (validate("--cv", "2x9223372036854775808"), "--cv"),
+        (validate("--cv", "100000"), "--cv"),
         (
             vec![
                 "compare",
@@ -264,40 +222,8 @@ fn every_typed_count_is_bounded_before_allocation() {
             ],
             "--batch-size",
         ),
-        (
-            vec![
-                "fit",
-                "--dynamic",
-                "--data",
-                DEMO,
-                "--visits",
-                VISITS,
-                "--landmarks",
-                "0:1e300:1",
-                "--formula",
-                "Surv(time_months, event) ~ mrd",
-                "--out",
-                o,
-            ],
-            "--landmarks",
-        ),
-        (
-            vec![
-                "fit",
-                "--dynamic",
-                "--data",
-                DEMO,
-                "--visits",
-                VISITS,
-                "--landmarks",
-                "0:24:1e-300",
-                "--formula",
-                "Surv(time_months, event) ~ mrd",
-                "--out",
-                o,
-            ],
-            "--landmarks",
-        ),
+        (dynamic("0:1e300:1"), "--landmarks"),
+        (dynamic("0:24:1e-300"), "--landmarks"),
     ];
     for (args, needle) in cases {
         let r = run(&args);
@@ -341,6 +267,21 @@ fn model_files_are_capped_and_unknown_fields_refused() {
     ]);
     refused(&o, &["unknown field", "note"]);
     assert!(!scores.exists());
+    // counts that contradict each other (found by the fuzz campaign: printing it overflowed)
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["events"] = serde_json::json!(v["n"].as_u64().expect("n") + 1);
+    let odd_path = dir.path().join("events.json");
+    std::fs::write(&odd_path, serde_json::to_string(&v).expect("json")).expect("write");
+    let o = run(&[
+        "score",
+        "--model",
+        p(&odd_path),
+        "--data",
+        DEMO,
+        "--out",
+        p(&scores),
+    ]);
+    refused(&o, &["events"]);
 }
 
 // ---- 2. no silent wrong answer --------------------------------------------------------------
@@ -921,5 +862,30 @@ fn embedded_demo_files_are_the_simulators_output() {
             on_disk == bytes,
             "{name}: data/demo differs from the embedded file"
         );
+    }
+}
+
+#[test]
+fn report_trajectories_name_patients_by_pseudonym() {
+    use mbdrisk::cohort::{load_cohort, load_visits};
+    use mbdrisk::report::dynamic::build_dynamic;
+    let cohort = load_cohort(Path::new(DEMO)).expect("cohort");
+    let visits = load_visits(Path::new(VISITS), Some(&cohort)).expect("visits");
+    let formula = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_rise_lsc + mrd + mrd_conversion";
+    for show_ids in [false, true] {
+        let d = build_dynamic(&cohort.table, &visits.table, formula, 0, 1, show_ids)
+            .expect("dynamic report");
+        let svgs: Vec<&str> = d
+            .figures
+            .iter()
+            .filter(|(stem, _)| stem.starts_with("trajectory"))
+            .map(|(_, f)| f.svg.as_str())
+            .collect();
+        assert_eq!(svgs.len(), 2);
+        for (svg, pseudonym) in svgs.iter().zip(["Patient A", "Patient B"]) {
+            assert_eq!(svg.contains(pseudonym), !show_ids, "{pseudonym}");
+            // the demo's identifiers are MM00001...
+            assert_eq!(svg.contains("Patient MM"), show_ids);
+        }
     }
 }

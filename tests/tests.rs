@@ -4,6 +4,7 @@
 #[path = "common/tolerances.rs"]
 #[allow(dead_code)]
 mod tolerances;
+mod util;
 
 mod censored_cli;
 mod censored_golden;

@@ -392,7 +392,7 @@ impl fmt::Display for Model {
         let conv = if self.converged { "yes" } else { "NO" };
         let left = [
             format!("Obs {:>14}", self.n),
-            format!(" 0  {:>14}", self.n - self.events),
+            format!(" 0  {:>14}", self.n.saturating_sub(self.events)),
             format!(" 1  {:>14}", self.events),
             format!("Dropped (missing) {}", self.n_dropped_missing),
             format!("Converged {conv} ({} iter.)", self.iterations),
@@ -453,5 +453,47 @@ impl fmt::Display for Model {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn firth_non_convergence_does_not_suggest_firth() {
+        let e = FitError::NotConverged {
+            iterations: 50,
+            max_change: 1.0,
+        };
+        let cols = ["age".to_string()];
+        let plain = fit_error(e.clone(), &cols, "y ~ age", false).to_string();
+        assert!(plain.contains("firth"), "{plain}");
+        let firth = fit_error(e, &cols, "y ~ age", true).to_string();
+        assert!(
+            firth.contains("Firth-penalised fit did not converge"),
+            "{firth}"
+        );
+        assert!(!firth.contains("--penalty firth"), "{firth}");
+    }
+
+    #[test]
+    fn badly_scaled_columns_are_named_and_constants_left_to_the_engine() {
+        let tiny = ndarray::Array2::from_shape_fn((20, 2), |(i, j)| {
+            if j == 0 {
+                i as f64
+            } else {
+                (1 + i % 3) as f64 * 1e-200
+            }
+        });
+        let names = ["a".to_string(), "b".to_string()];
+        let e = check_scale(&tiny, &names, "y ~ a + b").expect_err("tiny");
+        assert!(e.to_string().contains("'b' is badly scaled"), "{e}");
+        let offset = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| 1e12 + (i % 2) as f64 * 1e-3);
+        assert!(check_scale(&offset, &names[..1], "y ~ a").is_err());
+        let constant = ndarray::Array2::from_elem((20, 1), 3.0);
+        assert!(check_scale(&constant, &names[..1], "y ~ a").is_ok());
+        let fine = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| 50.0 + i as f64);
+        assert!(check_scale(&fine, &names[..1], "y ~ a").is_ok());
     }
 }

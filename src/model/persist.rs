@@ -144,6 +144,12 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
             if unknown.len() > 5 { ", ..." } else { "" }
         )));
     }
+    if model.events > model.n {
+        return Err(bad(format!(
+            "a model fitted on n rows with at most n events, but it says n = {} and events = {}: it is damaged or was edited",
+            model.n, model.events
+        )));
+    }
     let want = model.design.coefficient_names();
     let got: Vec<&str> = model.coefficients.iter().map(|c| c.name.as_str()).collect();
     if got != want {

@@ -165,7 +165,7 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
             Err(e) => {
                 let row = e
                     .position()
-                    .map_or_else(|| file_row(i), |p| p.line() as usize);
+                    .map_or_else(|| file_row(i), |p| start_line(bytes, p));
                 problems.push(Problem {
                     file: source.clone(),
                     row: Some(row),
@@ -178,7 +178,7 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
         };
         let row = record
             .position()
-            .map_or_else(|| file_row(i), |p| p.line() as usize);
+            .map_or_else(|| file_row(i), |p| start_line(bytes, p));
         lines.push(row);
         if record.len() != width {
             // Name the first column the row fails to fill (short row) or the first field past
@@ -232,6 +232,18 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
     } else {
         Err(Error::InvalidInput(problems))
     }
+}
+
+/// The line where the record at `pos` starts: the `csv` crate positions a record where its
+/// reader began looking for it, before the blank lines it skips.
+fn start_line(bytes: &[u8], pos: &csv::Position) -> usize {
+    let from = (pos.byte() as usize).min(bytes.len());
+    let skipped = bytes[from..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    pos.line() as usize + skipped
 }
 
 /// What a binary file is, when a text file was expected: compressed, Parquet, a spreadsheet,
@@ -510,4 +522,37 @@ pub fn name_problems(source: &str, names: &[String]) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unclosed_quotes_are_found_where_they_open() {
+        assert_eq!(unclosed_quote(b"a,b\n1,2\n3,\"x\n4,5\n", b','), Some(3));
+        assert_eq!(
+            unclosed_quote(b"a,b\n1,\"x\ny\"\n3,\"\"\"q\"\n", b','),
+            None
+        );
+        // a quote inside an unquoted cell is a literal (5" screws)
+        assert_eq!(unclosed_quote(b"a,b\n5\",2\n", b','), None);
+    }
+
+    #[test]
+    fn binary_files_are_named() {
+        assert!(binary_kind(&[0x1f, 0x8b, 8]).is_some_and(|k| k.contains("gzip")));
+        assert!(binary_kind(b"PAR1....").is_some_and(|k| k.contains("Parquet")));
+        assert!(binary_kind(b"PK\x03\x04").is_some_and(|k| k.contains("Excel")));
+        assert!(binary_kind(b"a\0b\0").is_some_and(|k| k.contains("NUL")));
+        assert_eq!(binary_kind(b"a,b\n1,2\n"), None);
+    }
+
+    #[test]
+    fn physical_lines_count_blank_lines_and_quoted_breaks() {
+        let raw = parse_csv("t.csv", b"a,b\n\n1,\"x\ny\"\n\n2,z\n", b',').expect("parse");
+        assert_eq!(raw.lines, vec![3, 6]);
+        let plain = parse_csv("t.csv", b"a,b\n1,2\n3,4\n", b',').expect("parse");
+        assert!(plain.lines.is_empty(), "trivial maps are not kept");
+    }
 }
