@@ -62,10 +62,28 @@ impl fmt::Display for Problem {
             write!(f, ", column '{c}'")?;
         }
         if let Some(v) = &self.value {
-            write!(f, ": found '{v}'")?;
+            write!(f, ": found '{}'", shown_value(v))?;
         }
         write!(f, "; expected {}", self.expected)
     }
+}
+
+/// A value as a message shows it: control characters (NUL, escape codes) escaped so they
+/// cannot hide or repaint the terminal, and at most 120 characters.
+fn shown_value(v: &str) -> String {
+    let mut out = String::new();
+    for (k, c) in v.chars().enumerate() {
+        if k == 120 {
+            out.push_str(&format!("... ({} characters)", v.chars().count()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How many problems are printed in full before the rest are counted.

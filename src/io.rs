@@ -27,6 +27,12 @@ fn target(path: &Path) -> Result<Target> {
         Err(e) => return Err(Error::io(path, e)),
     };
     let (resolved, meta) = if meta.file_type().is_symlink() {
+        // /dev/stdout -> /proc/self/fd/1 -> pipe:[N]: not a path, but writable through the link
+        if let Ok(m) = std::fs::metadata(path) {
+            if !m.is_file() && !m.is_dir() {
+                return Ok(Target::WriteThrough(path.to_path_buf()));
+            }
+        }
         let resolved = std::fs::canonicalize(path).map_err(|_| {
             Error::Usage(format!(
                 "--out {}: a symlink to a file that does not exist; give the file itself",

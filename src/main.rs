@@ -25,6 +25,21 @@ fn main() {
 fn quiet_dependency_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // print!/println! panic when stdout is gone: a closed pipe (`| head`) is a normal end,
+        // a full disk an I/O error; neither is a crash
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") {
+            if message.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            eprintln!("error: cannot write to standard output ({message})");
+            std::process::exit(2);
+        }
         let in_polars = info
             .location()
             .is_some_and(|l| l.file().contains("/polars-"));

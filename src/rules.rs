@@ -125,12 +125,12 @@ impl Rule {
                 let lower = w.name.to_ascii_lowercase();
                 !w.quoted
                     && ((w.call && AGGREGATES.contains(&lower.as_str()))
-                        || (!w.call && lower == "over"))
+                        || (!w.call && matches!(lower.as_str(), "over" | "select" | "exists")))
             })
             .map(|w| w.name.clone());
         if let Some(f) = aggregate {
             return Err(fail(format!(
-                "'{f}' is an aggregate or window function: a rule must be a condition on each patient's own values (e.g. bpa_months >= 24 AND mrd = 'negative')"
+                "'{f}' is an aggregate, window function or subquery: a rule must be a condition on each patient's own values (e.g. bpa_months >= 24 AND mrd = 'negative')"
             )));
         }
         let columns = identifiers(&self.sql);
@@ -281,6 +281,14 @@ fn check_size(sql: &str) -> std::result::Result<(), String> {
 pub fn engine_message(e: &PolarsError) -> String {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or("").trim();
+    // parser AST and plan dumps mean nothing to a user
+    if ["Query {", "Expr:", "TokenWithSpan", "Select {"]
+        .iter()
+        .any(|m| first.contains(m))
+    {
+        return "this SQL is not supported in a rule (write a plain condition on the columns)"
+            .into();
+    }
     let mut out: String = first.chars().take(240).collect();
     if first.chars().count() > 240 {
         out.push_str("...");
@@ -291,6 +299,17 @@ pub fn engine_message(e: &PolarsError) -> String {
 /// SQL functions that summarise many rows: not allowed in a rule, which decides per patient.
 const AGGREGATES: &[&str] = &[
     "count",
+    "stdev",
+    "stdev_samp",
+    "stdev_pop",
+    "std",
+    "var",
+    "covar",
+    "n_unique",
+    "implode",
+    "columns",
+    "exists",
+    "unnest",
     "sum",
     "avg",
     "mean",

@@ -4,7 +4,7 @@
 //! nothing was half-written. Never exit 101 (panic) or 134 (abort).
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 use crate::util::{mbdrisk as run, stderr as err, stdout as out};
 
@@ -888,4 +888,267 @@ fn report_trajectories_name_patients_by_pseudonym() {
             assert_eq!(svg.contains("Patient MM"), show_ids);
         }
     }
+}
+
+// ---- found by a hostile-input review after the first fixes ----------------------------------
+
+#[cfg(unix)]
+#[test]
+fn stdout_that_cannot_be_written_is_not_a_crash() {
+    use std::process::Stdio;
+    // a closed pipe (`| head -1`) ends quietly with exit 0
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
+        .args(["check", "--data", DEMO])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!err(&o).contains("panicked"), "{}", err(&o));
+    // a full device is an I/O error, exit 2
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    if let Ok(full) = full {
+        let o = Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
+            .args(["check", "--data", DEMO])
+            .stdout(full)
+            .output()
+            .expect("run");
+        refused(&o, &["cannot write to standard output"]);
+    }
+    // --out /dev/stdout into a pipe is written through
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = demo_model(dir.path(), FORMULA);
+    let o = run(&[
+        "score",
+        "--model",
+        p(&model),
+        "--data",
+        DEMO,
+        "--out",
+        "/dev/stdout",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("row,linear_predictor,predicted"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn rules_with_subqueries_or_other_aggregates_are_refused_in_plain_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = demo_model(dir.path(), FORMULA);
+    for rule in [
+        "x=age > 0 AND EXISTS (SELECT 1)",
+        "x=age IN (SELECT 70)",
+        "x=age > 60 AND columns('a.*') > 0",
+        "x=bpa_months > stdev(bpa_months)",
+        "x=bpa_months > var(bpa_months)",
+    ] {
+        let o = run(&[
+            "compare",
+            "--model",
+            p(&model),
+            "--data",
+            DEMO,
+            "--rule",
+            rule,
+            "--bootstrap",
+            "0",
+            "--out",
+            p(&dir.path().join("cmp")),
+        ]);
+        refused(&o, &["rule 'x'"]);
+        let e = err(&o);
+        assert!(!e.contains("Query {") && !e.contains("Expr:"), "{e}");
+    }
+}
+
+#[test]
+fn crlf_and_cr_files_report_physical_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let text = std::fs::read_to_string(DEMO).expect("demo");
+    for eol in ["\r\n", "\r"] {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        set_cell(&mut lines, 12, AGE, "N/A");
+        let path = dir.path().join("eol.csv");
+        std::fs::write(&path, lines.join(eol) + eol).expect("write");
+        refused(
+            &fit(&path, FORMULA, &model, &[]),
+            &["row 12", "found 'N/A'"],
+        );
+    }
+}
+
+#[test]
+fn fits_with_fewer_than_five_events_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let data = demo_with(dir.path(), "c.csv", |l| {
+        l[0].push_str(",rare");
+        for (i, line) in l.iter_mut().enumerate().skip(1) {
+            line.push_str(if i <= 3 { ",1" } else { ",0" });
+        }
+    });
+    for penalty in ["none", "firth", "ridge=1"] {
+        let o = fit(&data, "rare ~ age + mrd", &model, &["--penalty", penalty]);
+        refused(&o, &["3 events", "at least 5"]);
+    }
+    assert!(!model.exists());
+    // identifier-like names, whatever their type
+    let data = demo_with(dir.path(), "ids.csv", |l| {
+        l[0].push_str(",studyid");
+        for (i, line) in l.iter_mut().enumerate().skip(1) {
+            line.push_str(&format!(",{i}"));
+        }
+    });
+    refused(
+        &fit(&data, "event_24m ~ age + studyid", &model, &[]),
+        &["identifier"],
+    );
+}
+
+#[test]
+fn inputs_and_outputs_that_contradict_each_other_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("d.json");
+    let dynamic = [
+        "fit",
+        "--dynamic",
+        "--data",
+        DEMO,
+        "--visits",
+        VISITS,
+        "--formula",
+        "Surv(time_months, event) ~ mrd",
+        "--out",
+        p(&out),
+        "--landmark-data",
+        p(&out),
+    ];
+    refused(&run(&dynamic), &["same file"]);
+    let ld = dir.path().join("ld.csv");
+    let static_ld = [
+        "fit",
+        "--data",
+        DEMO,
+        "--formula",
+        FORMULA,
+        "--out",
+        p(&out),
+        "--landmark-data",
+        p(&ld),
+    ];
+    refused(&run(&static_ld), &["--dynamic"]);
+    assert!(!out.exists());
+    // --cv cannot validate a dynamic model: refused, not ignored
+    let o = run(&[
+        "fit",
+        "--dynamic",
+        "--data",
+        DEMO,
+        "--visits",
+        VISITS,
+        "--formula",
+        "Surv(time_months, event) ~ mrd + log(ctx_ng_ml)",
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = run(&[
+        "validate",
+        "--model",
+        p(&out),
+        "--data",
+        DEMO,
+        "--visits",
+        VISITS,
+        "--cv",
+        "2",
+        "--out",
+        p(&dir.path().join("v")),
+    ]);
+    refused(&o, &["--cv"]);
+    // a truth file with an impossible risk
+    let model = demo_model(dir.path(), FORMULA);
+    let truth = std::fs::read_to_string("data/demo/truth.csv").expect("truth");
+    let mut lines: Vec<String> = truth.lines().map(str::to_string).collect();
+    set_cell(&mut lines, 2, 2, "1.5");
+    let bad = dir.path().join("truth.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").expect("write");
+    let o = run(&[
+        "compare",
+        "--model",
+        p(&model),
+        "--data",
+        DEMO,
+        "--truth",
+        p(&bad),
+        "--bootstrap",
+        "0",
+        "--out",
+        p(&dir.path().join("c")),
+    ]);
+    refused(&o, &["true_risk_24m", "between 0 and 1"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_scorer_names_files_that_are_not_csv_and_endless_inputs_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = demo_model(dir.path(), FORMULA);
+    let s = dir.path().join("s.csv");
+    let gz = dir.path().join("g.csv");
+    std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]).expect("write");
+    let o = run(&[
+        "score",
+        "--model",
+        p(&model),
+        "--data",
+        p(&gz),
+        "--out",
+        p(&s),
+    ]);
+    refused(&o, &["gzip"]);
+    assert!(err(&o).len() < 400, "{}", err(&o));
+    let semi = dir.path().join("semi.csv");
+    std::fs::write(&semi, "age;mrd;pet;ctx_ng_ml\n60;negative;CMR;0.2\n").expect("write");
+    refused(
+        &run(&[
+            "score",
+            "--model",
+            p(&model),
+            "--data",
+            p(&semi),
+            "--out",
+            p(&s),
+        ]),
+        &["semicolon"],
+    );
+    let zero = dir.path().join("z.csv");
+    std::os::unix::fs::symlink("/dev/zero", &zero).expect("link");
+    refused(&run(&["check", "--data", p(&zero)]), &["device or a pipe"]);
+    refused(
+        &run(&[
+            "score",
+            "--model",
+            p(&model),
+            "--data",
+            p(&zero),
+            "--out",
+            p(&s),
+        ]),
+        &["device or a pipe"],
+    );
+    // control characters in a value are escaped in messages
+    let data = demo_with(dir.path(), "esc.csv", |l| {
+        set_cell(l, 3, AGE, "6\u{1b}[31m1")
+    });
+    let o = fit(&data, FORMULA, &dir.path().join("m2.json"), &[]);
+    refused(&o, &["row 3", "\\u{1b}"]);
+    assert!(!err(&o).contains('\u{1b}'));
 }

@@ -68,6 +68,18 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let mut outputs = vec![args.out.clone()];
     outputs.extend(args.landmark_data.clone());
     mbdrisk::io::refuse_overwriting_inputs(&outputs, &inputs)?;
+    if let Some(ld) = &args.landmark_data {
+        if !args.dynamic {
+            return Err(Error::Usage(
+                "--landmark-data writes the stacked rows of a dynamic fit: add --dynamic".into(),
+            ));
+        }
+        if ld == &args.out {
+            return Err(Error::Usage(
+                "--landmark-data and --out name the same file: give each its own".into(),
+            ));
+        }
+    }
     let penalty: Penalty = args
         .penalty
         .parse()

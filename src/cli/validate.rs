@@ -87,6 +87,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ..ValidateOptions::default()
     };
     if let Some(visits) = &args.visits {
+        if opts.cv.is_some() {
+            return Err(Error::Usage(
+                "--cv is not available for a dynamic model: use --bootstrap (patients are resampled)"
+                    .into(),
+            ));
+        }
         let model = match &args.model {
             Some(m) => persist::load(m)?,
             None => {

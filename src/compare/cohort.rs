@@ -108,7 +108,24 @@ pub fn read_oracle(path: &Path, table: &Table) -> Result<Vec<Option<f64>>> {
     for i in 0..truth.nrows() {
         if let (Some(id), Some(m), Some(r)) = (ids[i].as_deref(), month[i], risk[i]) {
             if m == 0.0 {
-                by_id.insert(id, r);
+                if !(0.0..=1.0).contains(&r) {
+                    return Err(Error::one(Problem::cell(
+                        &truth.source,
+                        truth.row(i),
+                        "true_risk_24m",
+                        &r.to_string(),
+                        "a probability between 0 and 1",
+                    )));
+                }
+                if by_id.insert(id, r).is_some() {
+                    return Err(Error::one(Problem::cell(
+                        &truth.source,
+                        truth.row(i),
+                        "patient_id",
+                        id,
+                        "one month-0 row per patient, but this patient has two",
+                    )));
+                }
             }
         }
     }

@@ -657,7 +657,26 @@ fn identifier_like(var: &str, n_levels: usize, n_rows: usize) -> Option<String> 
 /// column is never a predictor, whatever its type.
 pub fn is_identifier_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n == "id" || n.ends_with("_id") || n.ends_with(".id") || n == "mrn" || n == "patientid"
+    const NAMES: &[&str] = &[
+        "id",
+        "mrn",
+        "patientid",
+        "studyid",
+        "subjid",
+        "usubjid",
+        "pid",
+        "hosp_no",
+        "nhs_number",
+        "nhs_no",
+        "ssn",
+        "record_id",
+        "chart_no",
+    ];
+    NAMES.contains(&n.as_str())
+        || n.ends_with("_id")
+        || n.ends_with(".id")
+        || n.ends_with("_mrn")
+        || n.ends_with("_nhs_number")
 }
 
 /// The error of reading a mixed column as a number, with the way to read it as a category.

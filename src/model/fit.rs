@@ -220,6 +220,7 @@ pub(crate) fn fit_with_design(
     }
     let columns = design.spec.column_names();
     check_scale(&design.x, &columns, &formula.text)?;
+    check_class_sizes(&design.y, &formula.text)?;
     let fit = fit_logistic(design.x.view(), &design.y, &engine_opts)
         .map_err(|e| fit_error(e, &columns, &formula.text, opts.penalty == Penalty::Firth))?;
     let names = design.spec.coefficient_names();
@@ -275,6 +276,20 @@ fn fit_error(e: FitError, columns: &[String], formula: &str, firth: bool) -> Err
         }
     }
     Error::Analysis(format!("fitting '{formula}' failed: {text}"))
+}
+
+/// A model file states its events and non-events: fewer than [`crate::privacy::MIN_CELL`] of
+/// either would describe identifiable patients (and no model can be estimated from them).
+fn check_class_sizes(y: &[f64], formula: &str) -> Result<()> {
+    let events = y.iter().filter(|&&v| v == 1.0).count();
+    let non_events = y.len() - events;
+    let min = crate::privacy::MIN_CELL;
+    if events < min || non_events < min {
+        return Err(Error::Usage(format!(
+            "'{formula}': the rows used have {events} events and {non_events} non-events; a model needs at least {min} of each (fewer would identify those patients in the shared model file)"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuse design columns whose scale defeats double precision before the engine sees them:

@@ -827,6 +827,7 @@ impl Scorer {
             crate::table::read::Format::Csv { delimiter } => delimiter,
             crate::table::read::Format::Parquet => return self.score_whole(input, output, opts),
         };
+        crate::table::read::check_text_file(input, delimiter)?;
         let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)

@@ -79,6 +79,7 @@ pub fn read_raw(path: &Path) -> Result<RawTable> {
 }
 
 fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
+    regular_file(path)?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_csv(&path.display().to_string(), &bytes, delimiter)
 }
@@ -159,13 +160,14 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
     }
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
     let mut lines = Vec::new();
+    let mut lines_at = LineCounter::default();
     for (i, record) in records.enumerate() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 let row = e
                     .position()
-                    .map_or_else(|| file_row(i), |p| start_line(bytes, p));
+                    .map_or_else(|| file_row(i), |p| lines_at.record_line(bytes, p));
                 problems.push(Problem {
                     file: source.clone(),
                     row: Some(row),
@@ -178,7 +180,7 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
         };
         let row = record
             .position()
-            .map_or_else(|| file_row(i), |p| start_line(bytes, p));
+            .map_or_else(|| file_row(i), |p| lines_at.record_line(bytes, p));
         lines.push(row);
         if record.len() != width {
             // Name the first column the row fails to fill (short row) or the first field past
@@ -234,16 +236,86 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
     }
 }
 
-/// The line where the record at `pos` starts: the `csv` crate positions a record where its
-/// reader began looking for it, before the blank lines it skips.
-fn start_line(bytes: &[u8], pos: &csv::Position) -> usize {
-    let from = (pos.byte() as usize).min(bytes.len());
-    let skipped = bytes[from..]
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .filter(|&&b| b == b'\n')
-        .count();
-    pos.line() as usize + skipped
+/// Physical line numbers of byte offsets, counted as an editor counts them: a line ends at
+/// `\n`, `\r\n` or a lone `\r` (old Mac files). Offsets are asked for in increasing order,
+/// so the whole file is scanned once.
+#[derive(Default)]
+struct LineCounter {
+    byte: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    /// The line where the record at `pos` starts (after the blank lines the `csv` crate skips
+    /// before it: it positions a record where it began looking for it).
+    fn record_line(&mut self, bytes: &[u8], pos: &csv::Position) -> usize {
+        let mut start = (pos.byte() as usize).min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        if start < self.byte {
+            self.byte = 0;
+            self.line = 0;
+        }
+        for k in self.byte..start {
+            let b = bytes[k];
+            if b == b'\n' || (b == b'\r' && bytes.get(k + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.byte = start;
+        self.line + 1
+    }
+}
+
+/// Refuse inputs that are not regular files (`/dev/zero`, a pipe): they can be endless, and
+/// every reader reads its input whole or streams it to the end.
+fn regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(Error::one(Problem::file_level(
+            &path.display().to_string(),
+            if meta.is_dir() {
+                "a file, but this is a folder"
+            } else {
+                "a regular file, but this is a device or a pipe (save the data to a file first)"
+            },
+        )))
+    }
+}
+
+/// The checks of a text input that need only its start, for readers that stream the rest
+/// (the CSV scorer): a regular file, not a binary one, its header separated as its name says.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming the file and what it is.
+pub fn check_text_file(path: &Path, delimiter: u8) -> Result<()> {
+    use std::io::Read;
+    regular_file(path)?;
+    let source = path.display().to_string();
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    if let Some(what) = binary_kind(head) {
+        return Err(Error::one(Problem::file_level(
+            &source,
+            format!("a text file of comma-separated values, but this is {what}"),
+        )));
+    }
+    let first = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let names: Vec<String> = String::from_utf8_lossy(first)
+        .trim_end_matches('\r')
+        .split(delimiter as char)
+        .map(str::to_string)
+        .collect();
+    match delimiter_hint(&names, delimiter) {
+        Some(hint) => Err(Error::one(Problem::file_level(&source, hint))),
+        None => Ok(()),
+    }
 }
 
 /// What a binary file is, when a text file was expected: compressed, Parquet, a spreadsheet,
@@ -341,6 +413,7 @@ fn escape_bytes(raw: &[u8]) -> String {
 }
 
 fn read_parquet(path: &Path) -> Result<RawTable> {
+    regular_file(path)?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_parquet(&path.display().to_string(), bytes)
 }
@@ -481,7 +554,9 @@ fn check_parquet_pages(source: &str, bytes: &[u8]) -> Result<()> {
                 if let CompressedPage::Data(d) = &page {
                     let n = d.num_values();
                     values = values.saturating_add(n);
-                    if n > rows || values > rows {
+                    // a repeated (list) column holds more values than rows
+                    let flat = col.descriptor().descriptor.max_rep_level == 0;
+                    if flat && (n > rows || values > rows) {
                         return Err(damaged(format!(
                             "column '{name}' has a page of {n} values in a row group of {rows} rows"
                         )));

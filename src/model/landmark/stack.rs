@@ -112,9 +112,10 @@ impl LandmarkOptions {
         // the count is bounded before anything is allocated (0:1e300:1 would ask for 1e300)
         let count = ((end - start) / step + 1e-9).floor();
         let max = crate::limits::MAX_LANDMARKS;
-        if !(count.is_finite() && count < max as f64) {
+        if !(count.is_finite() && count + 1.0 <= max as f64) {
             return Err(Error::Usage(format!(
-                "--landmarks '{spec}': gives {count:.0} landmark times; at most {max} (a coarser step, e.g. 0:24:3)"
+                "--landmarks '{spec}': gives {:.0} landmark times; at most {max} (a coarser step, e.g. 0:24:3)",
+                count + 1.0
             )));
         }
         let n = count as usize;
