@@ -60,6 +60,23 @@ fn fit(data: &Path, formula: &str, model: &Path, extra: &[&str]) -> Output {
     run(&args)
 }
 
+/// `compare` of a model with one rule on the demo cohort, without bootstrap.
+fn compare_with_rule(model: &Path, rule: &str, out: &Path) -> Output {
+    run(&[
+        "compare",
+        "--model",
+        p(model),
+        "--data",
+        DEMO,
+        "--rule",
+        rule,
+        "--bootstrap",
+        "0",
+        "--out",
+        p(out),
+    ])
+}
+
 fn demo_model(dir: &Path, formula: &str) -> PathBuf {
     let model = dir.join("model.json");
     let o = fit(Path::new(DEMO), formula, &model, &[]);
@@ -82,19 +99,7 @@ fn rules_with_aggregates_are_refused_not_a_panic() {
         ("x=true", "at least one column"),
         ("x=1 = 1", "at least one column"),
     ] {
-        let o = run(&[
-            "compare",
-            "--model",
-            p(&model),
-            "--data",
-            DEMO,
-            "--rule",
-            rule,
-            "--bootstrap",
-            "0",
-            "--out",
-            p(&dir.path().join("cmp")),
-        ]);
+        let o = compare_with_rule(&model, rule, &dir.path().join("cmp"));
         refused(&o, &["rule 'x'", why]);
         assert!(!dir.path().join("cmp").join("comparison.json").exists());
     }
@@ -116,36 +121,12 @@ fn rules_too_long_or_deep_are_refused_before_the_sql_engine() {
             "connectives",
         ),
     ] {
-        let o = run(&[
-            "compare",
-            "--model",
-            p(&model),
-            "--data",
-            DEMO,
-            "--rule",
-            &rule,
-            "--bootstrap",
-            "0",
-            "--out",
-            p(&dir.path().join("cmp")),
-        ]);
+        let o = compare_with_rule(&model, &rule, &dir.path().join("cmp"));
         refused(&o, &[needle]);
     }
     // at the bounds, the engine still answers (no stack overflow in a debug build)
     let at_bound = format!("x={}", vec!["age > 1"; 150].join(" AND "));
-    let o = run(&[
-        "compare",
-        "--model",
-        p(&model),
-        "--data",
-        DEMO,
-        "--rule",
-        &at_bound,
-        "--bootstrap",
-        "0",
-        "--out",
-        p(&dir.path().join("ok")),
-    ]);
+    let o = compare_with_rule(&model, &at_bound, &dir.path().join("ok"));
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
 
@@ -807,19 +788,7 @@ fn messages_name_the_real_cause() {
         refused(&run(&args), &["name"]);
     }
     // bad SQL: one line, no plan or AST dump from the engine
-    let o = run(&[
-        "compare",
-        "--model",
-        p(&m),
-        "--data",
-        DEMO,
-        "--rule",
-        "x=age >> 3 )",
-        "--bootstrap",
-        "0",
-        "--out",
-        p(&cmp),
-    ]);
+    let o = compare_with_rule(&m, "x=age >> 3 )", &cmp);
     refused(&o, &["rule 'x'"]);
     assert!(err(&o).lines().count() <= 2, "{}", err(&o));
 }
@@ -948,19 +917,7 @@ fn rules_with_subqueries_or_other_aggregates_are_refused_in_plain_words() {
         "x=bpa_months > stdev(bpa_months)",
         "x=bpa_months > var(bpa_months)",
     ] {
-        let o = run(&[
-            "compare",
-            "--model",
-            p(&model),
-            "--data",
-            DEMO,
-            "--rule",
-            rule,
-            "--bootstrap",
-            "0",
-            "--out",
-            p(&dir.path().join("cmp")),
-        ]);
+        let o = compare_with_rule(&model, rule, &dir.path().join("cmp"));
         refused(&o, &["rule 'x'"]);
         let e = err(&o);
         assert!(!e.contains("Query {") && !e.contains("Expr:"), "{e}");
