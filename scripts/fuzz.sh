@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mbdrisk-target}"
 export MBDRISK_FUZZ_ITERS="${1:-1000000}"
 export MBDRISK_FUZZ_SEED="${2:-1}"
-cargo test --test tests fuzz:: -- --nocapture --test-threads=1 2>&1 | grep -oE 'fuzz [a-z]+: .*|test result.*|panicked at.*|memory allocation.*|SIGABRT.*'
+cargo test --test tests suite::fuzz:: -- --nocapture --test-threads=1 2>&1 | grep -oE 'fuzz [a-z]+: .*|test result.*|panicked at.*|memory allocation.*|SIGABRT.*'

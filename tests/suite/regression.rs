@@ -1,5 +1,5 @@
 //! One test per class of bug found by trying mbdrisk as an attacker and as a new user would
-//! (issue 11), as ripgrep keeps `tests/regression.rs`: each names the class, reproduces the
+//! (issue 11), as ripgrep keeps `tests/suite/regression.rs`: each names the class, reproduces the
 //! finding and asserts exit code 2 (bad input), a message that points at the fix, and that
 //! nothing was half-written. Never exit 101 (panic) or 134 (abort).
 
