@@ -39,6 +39,13 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let mut inputs = vec![args.model.as_path(), args.data.as_path()];
     inputs.extend(args.visits.as_deref());
     mbdrisk::io::refuse_overwriting_inputs(std::slice::from_ref(&args.out), &inputs)?;
+    if let Some(id) = args.id.as_deref() {
+        if ["row", "linear_predictor", "predicted"].contains(&id) {
+            return Err(mbdrisk::Error::Usage(format!(
+                "--id {id}: scores.csv has a column of that name already (row, linear_predictor, predicted); rename the identifier column"
+            )));
+        }
+    }
     let model = persist::load(&args.model)?;
     if let Some(visits) = &args.visits {
         let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;

@@ -1109,3 +1109,25 @@ fn the_scorer_names_files_that_are_not_csv_and_endless_inputs_are_refused() {
     refused(&o, &["row 3", "\\u{1b}"]);
     assert!(!err(&o).contains('\u{1b}'));
 }
+
+#[test]
+fn an_id_column_never_repeats_an_output_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = demo_model(dir.path(), FORMULA);
+    let s = dir.path().join("s.csv");
+    for id in ["row", "predicted", "linear_predictor"] {
+        let o = run(&[
+            "score",
+            "--model",
+            p(&model),
+            "--data",
+            DEMO,
+            "--id",
+            id,
+            "--out",
+            p(&s),
+        ]);
+        refused(&o, &[&format!("--id {id}")]);
+    }
+    assert!(!s.exists());
+}
