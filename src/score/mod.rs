@@ -147,15 +147,16 @@ impl Scorer {
     }
 
     /// The input problem of file row `row` whose linear predictor is not finite: names the
-    /// term that drives it and its cell `value`.
+    /// term that drives it ([`Scorer::dominant_term`]) and its cell, `value(term)`.
     pub fn overflow_problem(
         &self,
         file: &str,
         row: usize,
         x: &[f64],
-        value: &str,
+        value: impl FnOnce(usize) -> String,
     ) -> crate::Problem {
         let t = self.dominant_term(x);
+        let value = value(t);
         let v = self
             .compiled
             .variables()
@@ -165,7 +166,7 @@ impl Scorer {
             file,
             row,
             v,
-            value,
+            &value,
             "a value that gives a finite score: the linear predictor overflows a 64-bit float, \
              so this value (or the model's coefficient for it) is far outside anything the model \
              was fitted on",
@@ -221,14 +222,14 @@ impl Scorer {
         let scored = |i: usize| p == 0 || !row(i)[0].is_nan();
         let mut problems = Vec::new();
         for i in (0..d.n).filter(|&i| !lp[i].is_finite() && scored(i)) {
-            let t = self.dominant_term(row(i));
-            let value = self
-                .compiled
-                .variables()
-                .get(t)
-                .and_then(|v| table.column(v).ok())
-                .map_or(String::new(), |c| crate::design::table_cell(c, i).display());
-            problems.push(self.overflow_problem(&table.source, table.row(i), row(i), &value));
+            let value = |t: usize| {
+                self.compiled
+                    .variables()
+                    .get(t)
+                    .and_then(|v| table.column(v).ok())
+                    .map_or(String::new(), |c| crate::design::table_cell(c, i).display())
+            };
+            problems.push(self.overflow_problem(&table.source, table.row(i), row(i), value));
         }
         if !problems.is_empty() {
             return Err(Error::InvalidInput(problems));

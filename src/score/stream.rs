@@ -1051,11 +1051,12 @@ impl Scorer {
             } else {
                 let lp = dot_row(&x, &self.beta, self.intercept);
                 if !lp.is_finite() {
-                    let t = self.dominant_term(&x);
-                    let value = ctx.cols.get(t).map_or(String::new(), |&j| {
-                        String::from_utf8_lossy(trim_bytes(fields[j])).into_owned()
-                    });
-                    problems.push(self.overflow_problem(source, file_row(i), &x, &value));
+                    let value = |t: usize| {
+                        ctx.cols.get(t).map_or(String::new(), |&j| {
+                            String::from_utf8_lossy(trim_bytes(fields[j])).into_owned()
+                        })
+                    };
+                    problems.push(self.overflow_problem(source, file_row(i), &x, value));
                     continue;
                 }
                 n_far_outside += usize::from(far);
