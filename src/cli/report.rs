@@ -57,8 +57,6 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         .penalty
         .parse()
         .map_err(|e: mbdrisk::model::logistic::FitError| Error::Usage(format!("--penalty: {e}")))?;
-    let (settings_data, settings_visits, settings_truth) =
-        (args.data.clone(), args.visits.clone(), args.truth.clone());
     let settings = ReportSettings {
         data: args.data,
         visits: args.visits,
@@ -74,9 +72,11 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
     let bar = super::progress_bar(args.bootstrap as u64, "bootstrap validation");
     let report = build_report(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let mut inputs: Vec<&std::path::Path> = vec![settings_data.as_path()];
-    inputs.extend(settings_visits.as_deref());
-    inputs.extend(settings_truth.as_deref());
+    // the report keeps the settings it was computed with: its inputs are named there
+    let s = &report.settings;
+    let mut inputs: Vec<&std::path::Path> = vec![s.data.as_path()];
+    inputs.extend(s.visits.as_deref());
+    inputs.extend(s.truth.as_deref());
     report.write_protecting(&args.out, &inputs)?;
     eprintln!(
         "wrote report.html and its data files to {}",
