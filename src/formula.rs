@@ -75,13 +75,14 @@ pub struct Term {
     pub by: Option<ByFactor>,
 }
 
-/// The numeric second factor of an interaction `term:by`: a column, or `log`, `log1p` or
-/// `sqrt` of one.
+/// The second factor of an interaction `term:by`: a column (numeric or categorical, as the
+/// data say), `cat()` of one, or `log`, `log1p` or `sqrt` of one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ByFactor {
     /// The column it reads.
     pub column: String,
-    /// [`TermKind::Plain`], [`TermKind::Log`], [`TermKind::Log1p`] or [`TermKind::Sqrt`].
+    /// [`TermKind::Plain`], [`TermKind::Cat`], [`TermKind::Log`], [`TermKind::Log1p`] or
+    /// [`TermKind::Sqrt`].
     pub kind: TermKind,
     /// Byte span of the column name in the formula text.
     pub column_span: (usize, usize),
@@ -446,7 +447,7 @@ impl Parser<'_> {
                 self.text,
                 span,
                 format!(
-                    "'{c}' is not supported: terms are joined with '+', interactions written a:b (removals and '*' are not supported)"
+                    "'{c}' is not supported: terms are joined with '+', interactions written a:b or a*b (removals, powers and nesting are not supported)"
                 ),
             ),
             _ => err(
@@ -490,20 +491,39 @@ impl Parser<'_> {
         }
         let response = self.response()?;
         self.expect(Tok::Tilde, "'~' after the outcome")?;
-        let mut terms = vec![self.term()?];
+        // (term, written by the user rather than expanded from a*b)
+        let mut terms: Vec<(Term, bool)> = self.terms()?;
         loop {
             match self.next() {
-                (Tok::Plus, _) => terms.push(self.term()?),
+                (Tok::Plus, _) => terms.extend(self.terms()?),
                 (Tok::End, _) => break,
                 (tok, span) => {
-                    return Err(self.unexpected(&tok, span, "'+', ':' or the end of the formula"))
+                    return Err(self.unexpected(
+                        &tok,
+                        span,
+                        "'+', ':', '*' or the end of the formula",
+                    ))
                 }
             }
         }
+        // a term that a*b also gives is kept once (R: `a*b + a` is `a*b`)
+        let mut kept: Vec<(Term, bool)> = Vec::with_capacity(terms.len());
+        for (t, written) in terms {
+            let same = kept.iter().position(|(u, _)| same_term(u, &t));
+            match same {
+                Some(k) if !written || !kept[k].1 => {}
+                _ => kept.push((t, written)),
+            }
+        }
+        // main effects first, then interactions, each in the order written (as R orders terms)
+        let (mains, interactions): (Vec<Term>, Vec<Term>) = kept
+            .into_iter()
+            .map(|(t, _)| t)
+            .partition(|t| t.by.is_none());
         Ok(Formula {
             text: self.text.to_string(),
             response,
-            terms,
+            terms: mains.into_iter().chain(interactions).collect(),
         })
     }
 
@@ -536,40 +556,55 @@ impl Parser<'_> {
         Ok(Response::Binary { column: name, span })
     }
 
-    /// A term, or an interaction `factor:factor` whose second factor is numeric.
-    fn term(&mut self) -> PResult<Term> {
-        let mut t = self.factor()?;
-        if self.peek().0 != Tok::Colon {
-            return Ok(t);
-        }
-        self.next(); // ':'
-        if matches!(t.kind, TermKind::Rcs { .. }) {
-            return Err(err(
-                self.text,
-                t.span,
-                "rcs() cannot be the first factor of an interaction: write the numeric factor first, e.g. landmark:x",
-            ));
-        }
-        let by = self.factor()?;
-        if !matches!(
-            by.kind,
-            TermKind::Plain | TermKind::Log | TermKind::Log1p | TermKind::Sqrt
-        ) {
-            return Err(err(
-                self.text,
-                by.span,
-                "the second factor of an interaction a:b must be a numeric column or log/log1p/sqrt of one",
-            ));
-        }
-        if self.peek().0 == Tok::Colon {
+    /// A term; an interaction `a:b`; or `a*b`, which is `a + b + a:b`. Each with whether the
+    /// user wrote it (the main effects of `a*b` are implied).
+    fn terms(&mut self) -> PResult<Vec<(Term, bool)>> {
+        let a = self.factor()?;
+        let star = match self.peek().0 {
+            Tok::Colon => false,
+            Tok::Unsupported('*') => true,
+            _ => return Ok(vec![(a, true)]),
+        };
+        self.next(); // ':' or '*'
+        let b = self.factor()?;
+        if matches!(self.peek().0, Tok::Colon | Tok::Unsupported('*')) {
             let (_, span) = self.next();
             return Err(err(
                 self.text,
                 span,
-                "only two-way interactions a:b are supported",
+                "only two-way interactions (a:b, a*b) are supported",
             ));
         }
-        t.span = (t.span.0, by.span.1);
+        let both = self.interaction(a.clone(), b.clone())?;
+        Ok(if star {
+            vec![(a, false), (b, false), (both, true)]
+        } else {
+            vec![(both, true)]
+        })
+    }
+
+    /// The interaction of two factors: the first keeps its transform (a spline, a category,
+    /// a number), the second multiplies it (a number) or repeats it per level (a category).
+    /// A spline written second is moved first, so `sex:rcs(age, 4)` is a spline per sex.
+    fn interaction(&self, a: Term, b: Term) -> PResult<Term> {
+        let is_rcs = |t: &Term| matches!(t.kind, TermKind::Rcs { .. });
+        if is_rcs(&a) && is_rcs(&b) {
+            return Err(err(
+                self.text,
+                (a.span.0, b.span.1),
+                "an interaction of two splines is not supported: make one of them linear, e.g. rcs(x, 4):z",
+            ));
+        }
+        let span = (a.span.0, b.span.1);
+        let (mut t, by) = if is_rcs(&b) { (b, a) } else { (a, b) };
+        if by.kind == TermKind::AddNa {
+            return Err(err(
+                self.text,
+                by.span,
+                "addNA() cannot be the second factor of an interaction: write it first, e.g. addNA(pet):landmark",
+            ));
+        }
+        t.span = span;
         t.by = Some(ByFactor {
             column: by.column,
             kind: by.kind,
@@ -580,6 +615,13 @@ impl Parser<'_> {
 
     fn factor(&mut self) -> PResult<Term> {
         let (name, span) = self.name("a column name or a function such as rcs(x, 4)")?;
+        if name == "." {
+            return Err(err(
+                self.text,
+                span,
+                "'.' (every other column) is not supported: list the terms, so the model says what it uses",
+            ));
+        }
         if self.peek().0 != Tok::LParen {
             return Ok(Term {
                 column: name,
@@ -593,7 +635,23 @@ impl Parser<'_> {
             "log" => TermKind::Log,
             "log1p" => TermKind::Log1p,
             "sqrt" => TermKind::Sqrt,
-            "cat" => TermKind::Cat,
+            "cat" | "factor" | "as.factor" | "catg" => TermKind::Cat,
+            "I" | "ns" | "bs" | "pol" | "poly" | "offset" | "strat" | "strata" | "scale"
+            | "exp" => {
+                let instead = match name.as_str() {
+                    "I" => "compute the expression as a column of the file, or use rcs(x, k) for a curve",
+                    "ns" | "bs" => "use rcs(x, k), the restricted cubic spline of rms",
+                    "pol" | "poly" => "use rcs(x, k) for a curve, or compute the powers as columns",
+                    "offset" => "a term with a fixed coefficient cannot be fitted here; leave it out",
+                    "strat" | "strata" => "stratification is not available for logistic models; add the column as a term",
+                    _ => "compute the transformed column in the file, or use log(), log1p(), sqrt() or rcs()",
+                };
+                return Err(err(
+                    self.text,
+                    span,
+                    format!("{name}() is not supported: {instead}"),
+                ));
+            }
             "addNA" => TermKind::AddNa,
             "rcs" => TermKind::Rcs {
                 k: RCS_DEFAULT_KNOTS,
@@ -667,6 +725,12 @@ impl Parser<'_> {
     }
 }
 
+/// Whether two terms read the same columns the same way.
+fn same_term(a: &Term, b: &Term) -> bool {
+    let by = |t: &Term| t.by.as_ref().map(|x| (x.column.clone(), x.kind));
+    a.column == b.column && a.kind == b.kind && by(a) == by(b)
+}
+
 fn check_duplicates(f: &Formula) -> PResult<()> {
     let outcome = f.response.columns();
     for (i, t) in f.terms.iter().enumerate() {
@@ -730,6 +794,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn star_expands_and_terms_follow_r_order() {
+        let f = parse("y ~ rcs(age, 4) * sex + log(kappa)").expect("parse");
+        let shape: Vec<(&str, Option<&str>)> = f
+            .terms
+            .iter()
+            .map(|t| (t.column.as_str(), t.by.as_ref().map(|b| b.column.as_str())))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("age", None),
+                ("sex", None),
+                ("kappa", None),
+                ("age", Some("sex"))
+            ]
+        );
+        assert_eq!(f.terms[3].kind, TermKind::Rcs { k: 4 });
+        // implied main effects are not repeated; a written duplicate still is an error
+        assert_eq!(parse("y ~ a*b + a").expect("parse").terms.len(), 3);
+        assert_eq!(parse("y ~ a + a*b").expect("parse").terms.len(), 3);
+        assert!(parse("y ~ a + a").is_err());
+        // a spline written second is the term; factor() is cat()
+        let f = parse("y ~ sex:rcs(age, 3) + factor(stage)").expect("parse");
+        assert_eq!(f.terms[1].column, "age");
+        assert_eq!(
+            f.terms[1].by.as_ref().map(|b| b.column.as_str()),
+            Some("sex")
+        );
+        assert_eq!(f.terms[0].kind, TermKind::Cat);
+    }
+
+    #[test]
     fn interactions_parse_and_bad_ones_are_refused() {
         let f = parse("y ~ mrd + landmark + mrd:landmark + log(ctx):log(landmark)").expect("parse");
         assert_eq!(f.terms.len(), 4);
@@ -742,17 +838,19 @@ mod tests {
         assert_eq!(f.terms[3].by.as_ref().map(|b| b.kind), Some(TermKind::Log));
         assert_eq!(f.columns(), vec!["y", "mrd", "landmark", "ctx"]);
         for (bad, needle) in [
-            (
-                "y ~ rcs(age, 4):landmark",
-                "rcs() cannot be the first factor",
-            ),
-            ("y ~ age:rcs(landmark, 3)", "second factor"),
-            ("y ~ age:cat(landmark)", "second factor"),
+            ("y ~ rcs(a, 3):rcs(b, 3)", "two splines"),
+            ("y ~ a:addNA(b)", "cannot be the second factor"),
+            ("y ~ a*b*c", "two-way"),
+            ("y ~ a:b*c", "two-way"),
+            ("y ~ I(a)", "I() is not supported"),
+            ("y ~ ns(a, 3)", "use rcs(x, k)"),
+            ("y ~ offset(a)", "offset() is not supported"),
+            ("y ~ .", "'.' (every other column)"),
+            ("y ~ a - b", "'-' is not supported"),
             ("y ~ a:b:c", "two-way"),
             ("y ~ a:a", "by itself"),
             ("y ~ a:b + a:b", "two terms"),
             ("y ~ a:y", "outcome"),
-            ("y ~ a*b", "'*' is not supported"),
             ("y ~ addNA(a) + a:t", "write addNA(a) in every term"),
             ("y ~ a:t + addNA(a):t", "write addNA(a) in every term"),
             ("y ~ addNA(t) + a:t", "write addNA(t) in every term"),

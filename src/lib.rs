@@ -30,6 +30,7 @@ pub mod rules;
 pub mod score;
 pub mod simulate;
 pub mod stats;
+pub mod study;
 pub mod survival;
 pub mod table;
 pub mod validation;

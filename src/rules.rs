@@ -418,6 +418,99 @@ fn identifiers(sql: &str) -> Vec<String> {
     out
 }
 
+/// Single-quoted string literals of `sql` (`''` is a quote inside one).
+fn string_literals(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut lit = String::new();
+        loop {
+            match chars.next() {
+                Some('\'') if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    lit.push('\'');
+                }
+                Some('\'') | None => break,
+                Some(d) => lit.push(d),
+            }
+        }
+        out.push(lit);
+    }
+    out
+}
+
+impl Rule {
+    /// What makes a rule's result suspicious, for a warning: it stops no patient or every
+    /// patient of `stops` (one per row of `table`), or it compares a text column with a word
+    /// that is none of its levels (`sex = 'm'` where the levels are F, M), with the levels.
+    pub fn warnings(&self, table: &Table, stops: &[bool]) -> Vec<String> {
+        let mut out = Vec::new();
+        let n = stops.len();
+        let k = stops.iter().filter(|s| **s).count();
+        if n > 0 && (k == 0 || k == n) {
+            out.push(format!(
+                "rule '{}' ({}) is true for {} of the {n} patients: it cannot tell them apart; check its columns and values",
+                self.name,
+                self.sql,
+                if k == 0 { "none" } else { "all" }
+            ));
+        }
+        let text_columns: Vec<(&str, Vec<&str>)> = identifiers(&self.sql)
+            .into_iter()
+            .filter_map(|c| {
+                let j = table.index(&c)?;
+                match &table.columns[j] {
+                    Column::Text(v) => {
+                        let mut levels: Vec<&str> =
+                            v.iter().flatten().map(String::as_str).collect();
+                        levels.sort_unstable();
+                        levels.dedup();
+                        Some((table.names[j].as_str(), levels))
+                    }
+                    Column::Num(_) => None,
+                }
+            })
+            .collect();
+        if text_columns.is_empty() {
+            return out;
+        }
+        for lit in string_literals(&self.sql) {
+            if text_columns.iter().any(|(_, l)| l.contains(&lit.as_str())) {
+                continue;
+            }
+            // name the column whose levels differ from the word by case only, else all
+            let near = text_columns
+                .iter()
+                .find(|(_, l)| l.iter().any(|v| v.eq_ignore_ascii_case(&lit)));
+            let shown: Vec<String> = near
+                .into_iter()
+                .chain(if near.is_none() {
+                    text_columns.iter().collect()
+                } else {
+                    Vec::new()
+                })
+                .map(|(c, l)| {
+                    let mut l: Vec<&str> = l.iter().take(12).copied().collect();
+                    if l.len() == 12 {
+                        l.push("...");
+                    }
+                    format!("{c}: {}", l.join(", "))
+                })
+                .collect();
+            out.push(format!(
+                "rule '{}' compares with '{lit}', which is not a value of {} (levels are case-sensitive{})",
+                self.name,
+                shown.join("; "),
+                if near.is_some() { "; the case differs" } else { "" }
+            ));
+        }
+        out
+    }
+}
+
 /// Our typed table as a polars DataFrame (numbers as Float64, text as String).
 pub fn to_dataframe(table: &Table) -> PolarsResult<DataFrame> {
     let cols: Vec<polars::prelude::Column> = table
@@ -525,6 +618,14 @@ mod tests {
             assert!(e.to_string().contains("rule 'x'"), "{e}");
             assert_eq!(e.exit_code(), 2);
         }
+    }
+
+    #[test]
+    fn string_literals_unescape_quotes() {
+        assert_eq!(
+            string_literals("a = 'x' OR b IN ('it''s', '') AND c = 'y"),
+            ["x", "it's", "", "y"]
+        );
     }
 
     #[test]

@@ -8,9 +8,10 @@ use mbdrisk::cohort::{load_cohort, load_visits, summarise};
 ///
 /// Example: `mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv`
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Example:\n  mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv"
-)]
+#[command(after_help = "Examples:\n  \
+    mbdrisk check --data data/demo/cohort.csv --visits data/demo/visits.csv\n  \
+    mbdrisk check --data flchain.csv --id id --time futime --event death --time-unit days\n  \
+    mbdrisk check --data cohort.csv --study study.toml")]
 pub struct Args {
     /// Cohort file (CSV or Parquet), one row per patient at the decision point.
     #[arg(long)]
@@ -18,14 +19,17 @@ pub struct Args {
     /// Visits file (CSV or Parquet), one row per patient-visit after the decision point.
     #[arg(long)]
     visits: Option<PathBuf>,
+    #[command(flatten)]
+    study: super::StudyArgs,
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
-    let cohort = load_cohort(&args.data)?;
+    let study = args.study.resolve()?;
+    let cohort = load_cohort(&args.data, &study)?;
     super::print_warnings(&cohort.warnings);
     let visits = match &args.visits {
         Some(p) => {
-            let v = load_visits(p, Some(&cohort))?;
+            let v = load_visits(p, Some(&cohort), &cohort.study)?;
             super::print_warnings(&v.warnings);
             Some(v)
         }

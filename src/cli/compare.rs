@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use mbdrisk::compare::{compare_cohort, read_oracle, CohortCompare, CompareOptions};
 use mbdrisk::model::persist;
 use mbdrisk::rules::Rule;
-use mbdrisk::table::Table;
 use mbdrisk::Error;
 
 /// Compare a model with stopping rules on a discontinuation cohort.
@@ -48,10 +47,18 @@ pub struct Args {
     /// Output folder for comparison.json and decision_curve.csv.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    study: super::StudyArgs,
 }
 
-/// Parse `--rule` values (all built-ins when none are given).
-pub fn parse_rules(args: &[String]) -> mbdrisk::Result<Vec<Rule>> {
+/// Parse `--rule` values (all built-ins when none are given, in the MM profile; the
+/// built-in rules read MM columns, so another study names its own).
+pub fn parse_rules(args: &[String], study: &mbdrisk::study::Study) -> mbdrisk::Result<Vec<Rule>> {
+    if args.is_empty() && !study.is_mm() {
+        return Err(Error::Usage(
+            "name the rules to compare with: --rule 'name=SQL condition' (true = the rule's low-risk call), e.g. --rule 'young=age < 60'; the built-in rules (two-year, imwg-2021, triad) are the MM profile's".into(),
+        ));
+    }
     Rule::parse_list(args)
 }
 
@@ -64,7 +71,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     }
     let model = persist::load(&args.model)?;
     if let Some(visits) = &args.visits {
-        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let (cohort, visits) =
+            super::load_dynamic_inputs(&args.data, visits, &args.study.resolve()?)?;
         let d = mbdrisk::compare::restart::restart_data(&model, &cohort.table, &visits.table)?;
         let c = mbdrisk::compare::restart::compare_restart(
             &d,
@@ -83,9 +91,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.model.display()
         )));
     }
-    let rules = parse_rules(&args.rules)?;
-    // identifiers stay text (`007` is not the number 7) so they match the truth file
-    let table = Table::read_keeping_text(&args.data, &["patient_id"])?;
+    // the study's checks; identifiers stay text (`007` is not the number 7) so they match the
+    // truth file
+    let cohort = mbdrisk::cohort::load_cohort(&args.data, &args.study.resolve()?)?;
+    super::print_warnings(&cohort.warnings);
+    let rules = parse_rules(&args.rules, &cohort.study)?;
+    let table = cohort.table;
     let oracle = args
         .truth
         .as_deref()
@@ -98,6 +109,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ..CompareOptions::default()
     };
     let c = compare_cohort(&model, &table, &CohortCompare { rules, oracle }, &opts)?;
+    for w in &c.warnings {
+        eprintln!("warning: {w}");
+    }
     let files = [
         ("comparison.json", super::json_text("comparison.json", &c)?),
         ("decision_curve.csv", c.decision_curve.to_csv()),

@@ -44,6 +44,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         dynamic_formula: Some(DEMO_DYNAMIC_FORMULA.to_string()),
         show_ids: false,
         out: args.out.clone(),
+        study: super::StudyArgs::default(),
     })?;
     println!(
         "mbdrisk demo: {} (synthetic, 2,000 patients, written there from the binary)\n",

@@ -57,9 +57,29 @@ pub struct Args {
     /// Also write the stacked landmark data set (one row per patient and landmark) here.
     #[arg(long)]
     landmark_data: Option<PathBuf>,
+    /// Patient identifier column (cohort and visits of a dynamic fit) [default: patient_id].
+    #[arg(long, value_name = "COL")]
+    id: Option<String>,
+    /// Study file naming the cohort's columns (see `mbdrisk init`); --id wins over it.
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
     /// Where to write the model file.
     #[arg(long)]
     out: PathBuf,
+}
+
+/// An identifier named by the study is never a predictor (it would put patients in the model).
+fn refuse_id_predictor(formula: &str, id: &str) -> mbdrisk::Result<()> {
+    let f = mbdrisk::formula::parse(formula)?;
+    if f.terms
+        .iter()
+        .any(|t| t.column == id || t.by.as_ref().is_some_and(|b| b.column == id))
+    {
+        return Err(Error::Usage(format!(
+            "--formula uses '{id}', the patient identifier: an identifier is not a predictor (it would identify patients in the model file)"
+        )));
+    }
+    Ok(())
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
@@ -91,8 +111,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     };
     let model = match &args.visits {
         Some(visits) if args.dynamic => {
-            let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+            let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
+            let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits, &study)?;
             let landmark = LandmarkOptions {
+                id: cohort.study.id.clone(),
+                month: cohort.study.visit_time.clone(),
                 landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
                 window: args.window,
                 max_staleness: args.max_staleness,
@@ -118,7 +141,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             ))
         }
         None => {
+            let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
             let table = Table::read(&args.data)?;
+            if let Some(id) = study.id.as_deref() {
+                refuse_id_predictor(&args.formula, id)?;
+            }
             fit_model(&table, &args.formula, &opts, missing)?
         }
     };

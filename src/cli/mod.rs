@@ -5,6 +5,7 @@ mod check;
 mod compare;
 mod demo;
 mod fit;
+mod init;
 mod report;
 mod score;
 mod simulate;
@@ -12,7 +13,8 @@ mod validate;
 
 use clap::{Parser, Subcommand};
 
-/// Relapse-risk models for stopping bone protection in multiple myeloma.
+/// Risk models from cohort files: fit, validate, compare with rules, report. The default
+/// profile is relapse risk after stopping bone protection in multiple myeloma.
 #[derive(Debug, Parser)]
 #[command(name = "mbdrisk", version, about, long_about = None)]
 pub struct Cli {
@@ -30,6 +32,8 @@ enum Command {
     Demo(demo::Args),
     /// Fit a logistic model from a formula and write model.json.
     Fit(fit::Args),
+    /// Write a commented study file (roles and words) from a cohort's header.
+    Init(init::Args),
     /// Fit, validate, compare with the rules and plot: one self-contained report.html.
     Report(report::Args),
     /// Score a data file with a fitted model into scores.csv.
@@ -47,6 +51,7 @@ pub fn run(cli: Cli) -> mbdrisk::Result<()> {
         Command::Compare(a) => compare::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Fit(a) => fit::run(a),
+        Command::Init(a) => init::run(a),
         Command::Report(a) => report::run(a),
         Command::Score(a) => score::run(a),
         Command::Simulate(a) => simulate::run(a),
@@ -54,17 +59,121 @@ pub fn run(cli: Cli) -> mbdrisk::Result<()> {
     }
 }
 
-/// Read a cohort file and its visits file (validated against each other), printing the
-/// non-fatal findings: the inputs of every dynamic-model command.
+/// Read a cohort file and its visits file (validated against each other) under a study,
+/// printing the non-fatal findings: the inputs of every dynamic-model command.
 pub fn load_dynamic_inputs(
     data: &std::path::Path,
     visits: &std::path::Path,
+    study: &mbdrisk::study::StudyFile,
 ) -> mbdrisk::Result<(mbdrisk::cohort::Cohort, mbdrisk::cohort::Visits)> {
-    let cohort = mbdrisk::cohort::load_cohort(data)?;
-    let visits = mbdrisk::cohort::load_visits(visits, Some(&cohort))?;
+    let cohort = mbdrisk::cohort::load_cohort(data, study)?;
+    let visits = mbdrisk::cohort::load_visits(visits, Some(&cohort), &cohort.study)?;
     print_warnings(&cohort.warnings);
     print_warnings(&visits.warnings);
     Ok((cohort, visits))
+}
+
+/// The study description flags, shared by the commands that read a cohort (`check`,
+/// `compare`, `report`): a study file and the flags that override it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StudyArgs {
+    /// Study file (TOML) naming this cohort's columns and words (`mbdrisk init` writes one);
+    /// the flags below win over it. Without one, the MM profile applies when the MM columns
+    /// are present.
+    #[arg(long, value_name = "FILE")]
+    pub study: Option<std::path::PathBuf>,
+    /// Patient identifier column, in the cohort and the visits file [default: patient_id].
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Follow-up time column (time from the decision point to the event or censoring)
+    /// [default: time_months].
+    #[arg(long, value_name = "COL")]
+    pub time: Option<String>,
+    /// Event column (1 = event, 0 = censored) [default: event].
+    #[arg(long, value_name = "COL")]
+    pub event: Option<String>,
+    /// Visit time column of the visits file [default: month].
+    #[arg(long, value_name = "COL")]
+    pub visit_time: Option<String>,
+    /// Unit of the time columns in words [default: months (MM), time units].
+    #[arg(long, value_name = "WORDS")]
+    pub time_unit: Option<String>,
+    /// The event in words, singular, for text and plots ("death") [default: bone event (MM),
+    /// event].
+    #[arg(long, value_name = "WORDS")]
+    pub event_name: Option<String>,
+    /// What a high-risk call leads to, as a verb phrase [default: continue bone protection
+    /// (MM), treat].
+    #[arg(long, value_name = "WORDS")]
+    pub action: Option<String>,
+    /// The horizon of the static model's outcome in words ("5-year") [default: 24-month (MM),
+    /// none].
+    #[arg(long, value_name = "WORDS")]
+    pub horizon_words: Option<String>,
+    /// A column playing an MM role (`ctx_ng_ml=CTX`): it gets that role's checks; repeatable.
+    #[arg(long = "map", value_name = "ROLE=COL")]
+    pub map: Vec<String>,
+    /// Visits after a patient's event or censoring are errors (by default they are left out
+    /// with a warning that counts them).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl StudyArgs {
+    /// The study file (if any) with the flags over it.
+    pub fn resolve(&self) -> mbdrisk::Result<mbdrisk::study::StudyFile> {
+        study_file(self.study.as_deref(), self.flags()?)
+    }
+
+    fn flags(&self) -> mbdrisk::Result<mbdrisk::study::StudyFile> {
+        let mut columns = std::collections::BTreeMap::new();
+        for m in &self.map {
+            let Some((role, col)) = m.split_once('=') else {
+                return Err(mbdrisk::Error::Usage(format!(
+                    "--map '{m}': expected ROLE=COLUMN, e.g. ctx_ng_ml=CTX"
+                )));
+            };
+            columns.insert(role.trim().to_string(), col.trim().to_string());
+        }
+        let flags = mbdrisk::study::StudyFile {
+            id: self.id.clone(),
+            time: self.time.clone(),
+            event: self.event.clone(),
+            visit_time: self.visit_time.clone(),
+            time_unit: self.time_unit.clone(),
+            event_name: self.event_name.clone(),
+            action: self.action.clone(),
+            horizon: self.horizon_words.clone(),
+            strict: self.strict.then_some(true),
+            columns,
+            ..Default::default()
+        };
+        flags.checked("the command line")
+    }
+}
+
+/// The study of a command that takes only `--study` and `--id` (`fit`, `score`, `validate`).
+pub fn study_with_id(
+    path: Option<&std::path::Path>,
+    id: Option<&str>,
+) -> mbdrisk::Result<mbdrisk::study::StudyFile> {
+    let flags = mbdrisk::study::StudyFile {
+        id: id.map(str::to_string),
+        ..Default::default()
+    };
+    study_file(path, flags.checked("the command line")?)
+}
+
+/// The study file at `path` (or none) with `flags` over it.
+pub fn study_file(
+    path: Option<&std::path::Path>,
+    flags: mbdrisk::study::StudyFile,
+) -> mbdrisk::Result<mbdrisk::study::StudyFile> {
+    let base = match path {
+        Some(p) => mbdrisk::study::StudyFile::read(p)?,
+        None => mbdrisk::study::StudyFile::default(),
+    };
+    Ok(base.overlay(flags))
 }
 
 /// `--bootstrap` as typed: a whole number bounded by [`mbdrisk::limits::MAX_BOOTSTRAP`].

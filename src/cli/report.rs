@@ -14,7 +14,7 @@ use mbdrisk::Error;
     --formula \"event_24m ~ log(ctx_ng_ml) + mrd + pet + response + bpa_months + agent\" --out report/"
 )]
 pub struct Args {
-    /// Cohort file (MM schema, CSV or Parquet).
+    /// Cohort file (CSV or Parquet).
     #[arg(long)]
     pub data: PathBuf,
     /// Visits file, summarised in the report.
@@ -26,7 +26,8 @@ pub struct Args {
     /// Penalty: none, ridge=LAMBDA or firth.
     #[arg(long, default_value = "none")]
     pub penalty: String,
-    /// Rules to compare with (built-in name or 'name=SQL'); default: all built-in rules.
+    /// Rules to compare with (built-in name or 'name=SQL'); default: all built-in rules in the
+    /// MM profile, none otherwise.
     #[arg(long = "rule")]
     pub rules: Vec<String>,
     /// Bootstrap replicates (validation and comparison CIs).
@@ -49,6 +50,8 @@ pub struct Args {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub study: super::StudyArgs,
 }
 
 /// Compute and write the report; returns it for callers that print more (demo).
@@ -59,12 +62,18 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         .map_err(|e: mbdrisk::model::logistic::FitError| Error::Usage(format!("--penalty: {e}")))?;
     let settings = ReportSettings {
         data: args.data,
+        study: args.study.resolve()?,
         visits: args.visits,
         formula: args.formula,
         penalty,
         bootstrap: args.bootstrap,
         seed: args.seed,
-        rules: super::compare::parse_rules(&args.rules)?,
+        // none given: the profile's defaults, chosen once the cohort's header is known
+        rules: if args.rules.is_empty() {
+            Vec::new()
+        } else {
+            mbdrisk::rules::Rule::parse_list(&args.rules)?
+        },
         truth: args.truth,
         dynamic_formula: args.dynamic_formula,
         show_ids: args.show_ids,

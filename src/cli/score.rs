@@ -30,6 +30,9 @@ pub struct Args {
     /// --data (a cohort file). Output columns: patient_id, month, linear_predictor, predicted.
     #[arg(long)]
     visits: Option<PathBuf>,
+    /// Study file naming the cohort's columns (see `mbdrisk init`); --id wins over it.
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
     /// Rows read per batch: changes memory use and speed, never the output.
     #[arg(long, default_value_t = DEFAULT_BATCH_ROWS)]
     batch_size: usize,
@@ -48,7 +51,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     }
     let model = persist::load(&args.model)?;
     if let Some(visits) = &args.visits {
-        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
+        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits, &study)?;
         let s = mbdrisk::model::landmark::score_visits(&model, &cohort.table, &visits.table)?;
         mbdrisk::io::write_string_atomic(&args.out, &s.to_csv())?;
         let missing = s.risk.iter().filter(|r| r.is_nan()).count();
@@ -72,8 +76,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ));
     }
     let scorer = model.scorer()?;
+    let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
     let opts = CsvScoreOptions {
-        id_column: args.id,
+        id_column: study.id,
         batch_size: args.batch_size,
     };
     let s = scorer.score_csv(&args.data, &args.out, &opts)?;

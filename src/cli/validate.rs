@@ -48,6 +48,9 @@ pub struct Args {
     /// Identifier column copied into predictions.csv.
     #[arg(long)]
     id: Option<String>,
+    /// Study file naming the cohort's columns (see `mbdrisk init`); --id wins over it.
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
     /// Visits file: validate a dynamic model (fit --dynamic) on --data (its cohort file) and
     /// these visits, per landmark and pooled; --bootstrap resamples patients.
     #[arg(long, requires = "model")]
@@ -101,7 +104,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 ))
             }
         };
-        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits)?;
+        let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
+        let (cohort, visits) = super::load_dynamic_inputs(&args.data, visits, &study)?;
         let v = mbdrisk::validation::dynamic::validate_dynamic(
             &model,
             &cohort.table,
@@ -112,7 +116,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
         return super::write_outputs(&args.out, &inputs, &files, &v.render_table());
     }
-    let keep: Vec<&str> = args.id.as_deref().into_iter().collect();
+    let id = super::study_with_id(args.study.as_deref(), args.id.as_deref())?.id;
+    let keep: Vec<&str> = id.as_deref().into_iter().collect();
     let table = Table::read_keeping_text(&args.data, &keep)?;
     if let (Some(p), Some(t), Some(e), Some(h)) =
         (&args.predicted, &args.time, &args.event, args.horizon)
@@ -127,7 +132,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let table = mbdrisk::validation::censored::render_censored(&m);
         return super::write_outputs(&args.out, &inputs, &files, &table);
     }
-    let id = args.id.as_deref();
+    let id = id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {
         (Some(m), None, _) => {
             let model = persist::load(m)?;

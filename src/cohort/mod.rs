@@ -1,7 +1,11 @@
-//! Cohort and visits files: read, validate against the MM schema, summarise.
+//! Cohort and visits files: read, validate under a [`Study`] (the MM schema in the MM
+//! profile; identifier, time, event and mapped roles otherwise), summarise.
 //!
 //! [`load_cohort`] and [`load_visits`] return typed tables only when the file passes every check;
 //! otherwise the error lists all problems found (file, row, column, value, expectation).
+//!
+//! Visits after a patient's event or censoring are left out with a warning that counts them
+//! (a visit can be recorded after the data were frozen); with [`Study::strict`] they are errors.
 
 pub mod schema;
 pub mod summary;
@@ -11,6 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
+use crate::study::{Study, StudyFile};
 use crate::table::{read_raw, Column, Table};
 pub use summary::{summarise, CohortSummary};
 use validate::check_schema;
@@ -20,6 +25,8 @@ use validate::check_schema;
 pub struct Cohort {
     /// Typed columns.
     pub table: Table,
+    /// The study resolved against this file's header.
+    pub study: Study,
     /// Non-fatal findings (absent optional columns, extra columns).
     pub warnings: Vec<Problem>,
 }
@@ -34,21 +41,27 @@ pub struct Visits {
     pub warnings: Vec<Problem>,
 }
 
-/// Read and validate a cohort file.
+/// Read and validate a cohort file under the study `file` describes (resolved against the
+/// file's header: see [`Study::resolve`]).
 ///
 /// # Errors
 /// [`Error::InvalidInput`] listing every problem: structure (empty, header only, ragged rows,
-/// non-UTF-8), schema (missing/misspelt columns, non-numbers, unknown levels, implausible units,
-/// negative times, event codes other than 0/1, duplicate ids) and consistency of `event_24m`.
-pub fn load_cohort(path: &Path) -> Result<Cohort> {
+/// non-UTF-8), the study's columns (absent, misspelt), schema (non-numbers, unknown levels,
+/// implausible units, negative times, event codes other than 0/1, duplicate ids) and, in the
+/// MM profile, consistency of `event_24m`.
+pub fn load_cohort(path: &Path, file: &StudyFile) -> Result<Cohort> {
     let raw = read_raw(path)?;
-    let mut checked = check_schema(raw, schema::COHORT);
+    let study = Study::resolve(file, &raw.names, &raw.source)?;
+    let mut checked = check_schema(raw, &study.cohort_schema(), study.is_mm());
     let ambiguous = checked.table.ambiguity_warnings();
     checked.warnings.extend(ambiguous);
-    check_event_24m(&checked.table, &mut checked.errors);
+    if study.is_mm() {
+        check_event_24m(&checked.table, &study, &mut checked.errors);
+    }
     if checked.errors.is_empty() {
         Ok(Cohort {
             table: checked.table,
+            study,
             warnings: checked.warnings,
         })
     } else {
@@ -56,10 +69,13 @@ pub fn load_cohort(path: &Path) -> Result<Cohort> {
     }
 }
 
-/// `event_24m` must agree with `time_months` and `event` when both are present.
-fn check_event_24m(t: &Table, errors: &mut Vec<Problem>) {
-    let (Ok(time), Ok(event), Ok(e24)) = (t.num("time_months"), t.num("event"), t.num("event_24m"))
-    else {
+/// `event_24m` must agree with the time and event columns when all are present.
+fn check_event_24m(t: &Table, study: &Study, errors: &mut Vec<Problem>) {
+    let (Some(time_col), Some(event_col)) = (study.time.as_deref(), study.event.as_deref()) else {
+        return;
+    };
+    let e24_col = study.column("event_24m").unwrap_or("event_24m");
+    let (Ok(time), Ok(event), Ok(e24)) = (t.num(time_col), t.num(event_col), t.num(e24_col)) else {
         return;
     };
     for i in 0..t.nrows() {
@@ -76,53 +92,54 @@ fn check_event_24m(t: &Table, errors: &mut Vec<Problem>) {
         if e24[i] != expected {
             let found = e24[i].map_or(String::new(), |v| format!("{v}"));
             let want = match expected {
-                Some(v) => format!("{v} (time_months = {time}, event = {event})"),
+                Some(v) => format!("{v} ({time_col} = {time}, {event_col} = {event})"),
                 None => format!(
                     "an empty cell: censored at {time} months, before 24, so the 24-month outcome is unknown"
                 ),
             };
-            errors.push(Problem::cell(
-                &t.source,
-                t.row(i),
-                "event_24m",
-                &found,
-                want,
-            ));
+            errors.push(Problem::cell(&t.source, t.row(i), e24_col, &found, want));
         }
     }
 }
 
-/// Read and validate a visits file; with a cohort, also check that every visit belongs to a
-/// known patient and lies within that patient's follow-up.
+/// Read and validate a visits file under `study` (the cohort's); with a cohort, also check
+/// that every visit belongs to a known patient. Visits after the patient's event or censoring
+/// are left out with one warning that counts them (errors under [`Study::strict`]).
 ///
 /// Rows out of order are sorted (patient, month): a documented repair reported as a warning.
 /// A patient seen twice in the same month is an error (which value would be right?).
-pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
+pub fn load_visits(path: &Path, cohort: Option<&Cohort>, study: &Study) -> Result<Visits> {
     let raw = read_raw(path)?;
-    let mut checked = check_schema(raw, schema::VISITS);
+    let mut checked = check_schema(raw, &study.visits_schema(), study.is_mm());
     let ambiguous = checked.table.ambiguity_warnings();
     checked.warnings.extend(ambiguous);
     if !checked.errors.is_empty() {
         return Err(Error::InvalidInput(checked.errors));
     }
     let t = &checked.table;
-    let ids = t.text("patient_id")?;
-    let months = t.num("month")?;
-    let follow_up: Option<HashMap<&str, (usize, f64)>> = match cohort {
+    let (id_col, month_col) = (study.id.as_str(), study.visit_time.as_str());
+    let ids = t.text(id_col)?;
+    let months = t.num(month_col)?;
+    let follow_up: Option<HashMap<&str, (usize, Option<f64>)>> = match cohort {
         Some(c) => {
-            let cid = c.table.text("patient_id")?;
-            let time = c.table.num("time_months")?;
+            let cid = c.table.text(id_col)?;
+            let time = match study.time.as_deref() {
+                Some(col) => c.table.num(col)?.to_vec(),
+                None => vec![None; cid.len()],
+            };
             Some(
                 cid.iter()
                     .zip(time)
                     .enumerate()
-                    .filter_map(|(k, (id, t))| Some((id.as_deref()?, (k, (*t)?))))
+                    .filter_map(|(k, (id, t))| Some((id.as_deref()?, (k, t))))
                     .collect(),
             )
         }
         None => None,
     };
+    let time_col = study.time.as_deref().unwrap_or("time");
     let mut errors = Vec::new();
+    let mut after_end: Vec<usize> = Vec::new();
     let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
     for i in 0..t.nrows() {
         let (Some(id), Some(month)) = (ids[i].as_deref(), months[i]) else {
@@ -132,7 +149,7 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
             errors.push(Problem::cell(
                 &t.source,
                 t.row(i),
-                "month",
+                month_col,
                 &format!("{month}"),
                 format!(
                     "one visit per patient and month, but patient {id} already has month {month} in row {}",
@@ -145,19 +162,25 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
                 None => errors.push(Problem::cell(
                     &t.source,
                     t.row(i),
-                    "patient_id",
+                    id_col,
                     id,
-                    "a patient_id of the cohort file (visit for an unknown patient)",
+                    format!("a {id_col} of the cohort file (visit for an unknown patient)"),
                 )),
-                Some(&(_, end)) if month > end + 1e-9 => errors.push(Problem::cell(
-                    &t.source,
-                    t.row(i),
-                    "month",
-                    &format!("{month}"),
-                    format!(
-                        "a month within follow-up: patient {id} has time_months = {end} (event or censoring), so no visit can come after it"
-                    ),
-                )),
+                Some(&(_, Some(end))) if month > end + 1e-9 => {
+                    if study.strict {
+                        errors.push(Problem::cell(
+                            &t.source,
+                            t.row(i),
+                            month_col,
+                            &format!("{month}"),
+                            format!(
+                                "a visit within follow-up: patient {id} has {time_col} = {end} (event or censoring), so no visit can come after it (--strict)"
+                            ),
+                        ));
+                    } else {
+                        after_end.push(i);
+                    }
+                }
                 Some(_) => {}
             }
         }
@@ -165,6 +188,33 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
     if !errors.is_empty() {
         return Err(Error::InvalidInput(errors));
     }
+    if let Some(&first) = after_end.first() {
+        let mut p = Problem::file_level(
+            &t.source,
+            format!(
+                "visits within each patient's follow-up; {} visit{} after the patient's event or censoring ({time_col}) {} left out (first in row {}; --strict makes this an error)",
+                after_end.len(),
+                if after_end.len() == 1 { "" } else { "s" },
+                if after_end.len() == 1 { "is" } else { "are" },
+                t.row(first)
+            ),
+        );
+        p.column = Some(month_col.to_string());
+        checked.warnings.push(p);
+    }
+    let kept: Vec<usize> = {
+        let mut drop = after_end.iter().peekable();
+        (0..t.nrows())
+            .filter(|&i| {
+                if drop.peek() == Some(&&i) {
+                    drop.next();
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect()
+    };
     // Sort by (cohort order or id, month); report the repair.
     let key = |i: usize| -> (usize, String, f64) {
         let id = ids[i].clone().unwrap_or_default();
@@ -174,21 +224,22 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>) -> Result<Visits> {
             .unwrap_or(0);
         (k, id, months[i].unwrap_or(0.0))
     };
-    let mut order: Vec<usize> = (0..t.nrows()).collect();
+    let mut order = kept;
     order.sort_by(|&a, &b| {
         let (ka, kb) = (key(a), key(b));
         ka.0.cmp(&kb.0)
             .then_with(|| ka.1.cmp(&kb.1))
             .then_with(|| ka.2.total_cmp(&kb.2))
     });
-    if order.windows(2).any(|w| w[0] > w[1]) {
-        let first_out = order.windows(2).find(|w| w[0] > w[1]).map_or(0, |w| w[1]);
-        let mut p = Problem::file_level(
-            &t.source,
-            "rows sorted by patient then month; they were sorted on reading (no values changed)",
-        );
-        p.row = Some(t.row(first_out));
-        checked.warnings.push(p);
+    if order.len() < t.nrows() || order.windows(2).any(|w| w[0] > w[1]) {
+        if let Some(w) = order.windows(2).find(|w| w[0] > w[1]) {
+            let mut p = Problem::file_level(
+                &t.source,
+                "rows sorted by patient then visit time; they were sorted on reading (no values changed)",
+            );
+            p.row = Some(t.row(w[1]));
+            checked.warnings.push(p);
+        }
         let table = reorder(t, &order);
         checked.table = table;
     }

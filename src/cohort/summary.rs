@@ -15,15 +15,10 @@ pub struct CohortSummary {
     pub source: String,
     /// Patients.
     pub n: usize,
-    /// Bone events (`event = 1`).
-    pub events: usize,
-    /// Median follow-up in months by the reverse Kaplan-Meier method (censoring as the event);
-    /// `None` when the censoring curve never reaches 0.5.
-    pub median_follow_up_months: Option<f64>,
-    /// Kaplan-Meier event probability by 12 and 24 months (1 - S(t)).
-    pub km_event_12m: f64,
-    /// See `km_event_12m`.
-    pub km_event_24m: f64,
+    /// The study's event in words, plural ("bone events", "deaths").
+    pub events_word: String,
+    /// Follow-up, when the study has time and event columns.
+    pub follow_up: Option<FollowUp>,
     /// Missing cells per column (every column, file order).
     pub missing: Vec<(String, usize)>,
     /// Distribution of each numeric column (file order).
@@ -32,6 +27,21 @@ pub struct CohortSummary {
     pub categories: Vec<(String, Vec<(String, usize)>)>,
     /// Visits file summary, when given.
     pub visits: Option<VisitsSummary>,
+}
+
+/// Events and follow-up of a cohort with time and event columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    /// Events (event = 1).
+    pub events: usize,
+    /// Unit of the time column ("months").
+    pub time_unit: String,
+    /// Median follow-up by the reverse Kaplan-Meier method (censoring as the event); `None`
+    /// when the censoring curve never reaches 0.5.
+    pub median: Option<f64>,
+    /// Kaplan-Meier event probability (1 - S(t)) at each time: 12 and 24 months in the MM
+    /// profile, the median follow-up otherwise.
+    pub km_event: Vec<(f64, f64)>,
 }
 
 /// Summary of a visits file.
@@ -58,17 +68,16 @@ pub struct VisitsSummary {
 /// a cohort built by hand without them).
 pub fn summarise(cohort: &Cohort, visits: Option<&Visits>) -> crate::Result<CohortSummary> {
     let t = &cohort.table;
-    let time = t.num("time_months")?;
-    let event = t.num("event")?;
-    let (tt, ee): (Vec<f64>, Vec<bool>) = time
-        .iter()
-        .zip(event)
-        .filter_map(|(t, e)| Some(((*t)?, (*e)? == 1.0)))
-        .unzip();
-    let km = KaplanMeier::fit(&tt, &ee).map_err(|e| crate::Error::Analysis(e.to_string()))?;
-    let censor: Vec<bool> = ee.iter().map(|e| !e).collect();
-    let reverse =
-        KaplanMeier::fit(&tt, &censor).map_err(|e| crate::Error::Analysis(e.to_string()))?;
+    let study = &cohort.study;
+    let follow_up = match (study.time.as_deref(), study.event.as_deref()) {
+        (Some(time), Some(event)) => Some(follow_up(
+            t.num(time)?,
+            t.num(event)?,
+            study.time_unit.clone(),
+            study.is_mm(),
+        )?),
+        _ => None,
+    };
 
     let mut missing = Vec::new();
     let mut numeric = Vec::new();
@@ -81,7 +90,7 @@ pub fn summarise(cohort: &Cohort, visits: Option<&Visits>) -> crate::Result<Coho
                     numeric.push((name.clone(), d));
                 }
             }
-            Column::Text(v) if name != "patient_id" => {
+            Column::Text(v) if *name != study.id => {
                 categories.push((name.clone(), count_levels(v)));
             }
             Column::Text(_) => {}
@@ -90,15 +99,55 @@ pub fn summarise(cohort: &Cohort, visits: Option<&Visits>) -> crate::Result<Coho
     Ok(CohortSummary {
         source: t.source.clone(),
         n: t.nrows(),
-        events: ee.iter().filter(|e| **e).count(),
-        median_follow_up_months: reverse.median(),
-        km_event_12m: 1.0 - km.survival_at(12.0),
-        km_event_24m: 1.0 - km.survival_at(24.0),
+        events_word: study.events_word(),
+        follow_up,
         missing,
         numeric,
         categories,
-        visits: visits.map(summarise_visits),
+        visits: visits.map(|v| summarise_visits(v, &study.id, &study.visit_time)),
     })
+}
+
+/// Events, median follow-up (reverse Kaplan-Meier) and Kaplan-Meier event probabilities.
+fn follow_up(
+    time: &[Option<f64>],
+    event: &[Option<f64>],
+    time_unit: String,
+    mm: bool,
+) -> crate::Result<FollowUp> {
+    let (tt, ee): (Vec<f64>, Vec<bool>) = time
+        .iter()
+        .zip(event)
+        .filter_map(|(t, e)| Some(((*t)?, (*e)? == 1.0)))
+        .unzip();
+    let km = KaplanMeier::fit(&tt, &ee).map_err(|e| crate::Error::Analysis(e.to_string()))?;
+    let censor: Vec<bool> = ee.iter().map(|e| !e).collect();
+    let reverse =
+        KaplanMeier::fit(&tt, &censor).map_err(|e| crate::Error::Analysis(e.to_string()))?;
+    let median = reverse.median();
+    let times: Vec<f64> = if mm {
+        vec![12.0, 24.0]
+    } else {
+        median.into_iter().collect()
+    };
+    Ok(FollowUp {
+        events: ee.iter().filter(|e| **e).count(),
+        time_unit,
+        median,
+        km_event: times
+            .into_iter()
+            .map(|x| (x, 1.0 - km.survival_at(x)))
+            .collect(),
+    })
+}
+
+/// A time as written in text: whole numbers without decimals.
+fn short(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
 }
 
 fn count_levels(v: &[Option<String>]) -> Vec<(String, usize)> {
@@ -109,10 +158,10 @@ fn count_levels(v: &[Option<String>]) -> Vec<(String, usize)> {
     counts.into_iter().collect()
 }
 
-fn summarise_visits(v: &Visits) -> VisitsSummary {
+fn summarise_visits(v: &Visits, id: &str, visit_time: &str) -> VisitsSummary {
     let t = &v.table;
     let mut per_patient = std::collections::HashMap::new();
-    if let Some(Column::Text(ids)) = t.index("patient_id").map(|j| &t.columns[j]) {
+    if let Some(Column::Text(ids)) = t.index(id).map(|j| &t.columns[j]) {
         for id in ids.iter().flatten() {
             *per_patient.entry(id.as_str()).or_insert(0usize) += 1;
         }
@@ -125,7 +174,7 @@ fn summarise_visits(v: &Visits) -> VisitsSummary {
         crate::stats::quantile_sorted(&counts, 0.5)
     };
     let max_month = t
-        .num("month")
+        .num(visit_time)
         .map(|m| m.iter().flatten().fold(0.0f64, |a, &b| a.max(b)))
         .unwrap_or(0.0);
     VisitsSummary {
@@ -138,7 +187,7 @@ fn summarise_visits(v: &Visits) -> VisitsSummary {
             .names
             .iter()
             .zip(&t.columns)
-            .filter(|(n, _)| *n != "patient_id" && *n != "month")
+            .filter(|(n, _)| *n != id && *n != visit_time)
             .map(|(n, c)| (n.clone(), c.len() - c.n_missing()))
             .collect(),
     }
@@ -147,23 +196,38 @@ fn summarise_visits(v: &Visits) -> VisitsSummary {
 impl std::fmt::Display for CohortSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "Cohort {}", self.source)?;
-        writeln!(
-            f,
-            "  patients {}   bone events {} ({:.1}%)",
-            self.n,
-            self.events,
-            100.0 * self.events as f64 / self.n.max(1) as f64
-        )?;
-        match self.median_follow_up_months {
-            Some(m) => writeln!(f, "  median follow-up {m:.1} months (reverse Kaplan-Meier)")?,
-            None => writeln!(f, "  median follow-up not reached (reverse Kaplan-Meier)")?,
+        match &self.follow_up {
+            Some(fu) => {
+                writeln!(
+                    f,
+                    "  patients {}   {} {} ({:.1}%)",
+                    self.n,
+                    self.events_word,
+                    fu.events,
+                    100.0 * fu.events as f64 / self.n.max(1) as f64
+                )?;
+                let unit = &fu.time_unit;
+                match fu.median {
+                    Some(m) => {
+                        writeln!(f, "  median follow-up {m:.1} {unit} (reverse Kaplan-Meier)")?;
+                    }
+                    None => writeln!(f, "  median follow-up not reached (reverse Kaplan-Meier)")?,
+                }
+                let at: Vec<String> = fu
+                    .km_event
+                    .iter()
+                    .map(|(x, p)| format!("{} {unit} {:.1}%", short(*x), 100.0 * p))
+                    .collect();
+                if !at.is_empty() {
+                    writeln!(f, "  Kaplan-Meier event probability: {}", at.join(", "))?;
+                }
+            }
+            None => writeln!(
+                f,
+                "  patients {}   (no follow-up time and event columns)",
+                self.n
+            )?,
         }
-        writeln!(
-            f,
-            "  Kaplan-Meier event probability: 12 months {:.1}%, 24 months {:.1}%",
-            100.0 * self.km_event_12m,
-            100.0 * self.km_event_24m
-        )?;
         writeln!(f, "\nNumeric columns")?;
         writeln!(
             f,

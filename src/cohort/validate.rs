@@ -18,15 +18,18 @@ pub struct Checked {
     pub warnings: Vec<Problem>,
 }
 
-/// Check every column of `raw` against `schema`.
-pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
+/// Check every column of `raw` against `schema`: (column name in the file, the spec it is
+/// checked by). With `mm`, the schema is the MM profile's: absent optional columns and columns
+/// outside it are reported as warnings; otherwise only the schema's columns are checked and
+/// the rest typed by inference, silently.
+pub fn check_schema(raw: RawTable, schema: &[(String, ColumnSpec)], mm: bool) -> Checked {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let src = raw.source.clone();
-    let schema_names: Vec<String> = schema.iter().map(|s| s.name.to_string()).collect();
+    let schema_names: Vec<String> = schema.iter().map(|(n, _)| n.clone()).collect();
 
-    for spec in schema {
-        if !raw.names.iter().any(|n| n == spec.name) {
+    for (name, spec) in schema {
+        if !raw.names.iter().any(|n| n == name) {
             // Only a column that is not itself in the schema can be a misspelling of this one.
             let extra: Vec<String> = raw
                 .names
@@ -34,27 +37,27 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
                 .filter(|n| !schema_names.contains(n))
                 .cloned()
                 .collect();
-            let near = did_you_mean(spec.name, &extra);
+            let near = did_you_mean(name, &extra).filter(|_| mm || spec.required);
             let mut p = Problem::file_level(
                 &src,
                 match near {
-                    Some(n) => format!("a column '{}' (found '{n}': rename it)", spec.name),
-                    None => format!("a column '{}'", spec.name),
+                    Some(n) => format!("a column '{name}' (found '{n}': rename it)"),
+                    None => format!("a column '{name}'"),
                 },
             );
-            p.column = Some(spec.name.to_string());
+            p.column = Some(name.clone());
             p.row = Some(1);
             if spec.required || near.is_some() {
                 errors.push(p);
-            } else {
+            } else if mm {
                 p.expected
                     .push_str(" (optional: analyses that need it will fail)");
                 warnings.push(p);
             }
         }
     }
-    for name in &raw.names {
-        if schema.iter().all(|s| s.name != name) {
+    for name in raw.names.iter().filter(|_| mm) {
+        if schema.iter().all(|(n, _)| n != name) {
             let mut p = Problem::file_level(&src, "");
             p.row = Some(1);
             p.column = Some(name.clone());
@@ -79,8 +82,8 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
     } = raw;
     let mut typed = Vec::with_capacity(columns.len());
     for (name, cells) in names.iter().zip(columns) {
-        let col = match schema.iter().find(|s| s.name == name) {
-            Some(spec) => type_column(&source, &lines, spec, cells, &mut errors),
+        let col = match schema.iter().find(|(n, _)| n == name) {
+            Some((_, spec)) => type_column(&source, &lines, name, spec, cells, &mut errors),
             None => crate::table::infer_column(cells),
         };
         typed.push(col);
@@ -100,6 +103,7 @@ pub fn check_schema(raw: RawTable, schema: &[ColumnSpec]) -> Checked {
 fn type_column(
     src: &str,
     lines: &[usize],
+    name: &str,
     spec: &ColumnSpec,
     cells: Vec<Option<String>>,
     errors: &mut Vec<Problem>,
@@ -110,7 +114,7 @@ fn type_column(
             errors.push(Problem::cell(
                 src,
                 file_row(i),
-                spec.name,
+                name,
                 "",
                 "a value (this column may not be empty)",
             ));
@@ -127,7 +131,7 @@ fn type_column(
                             errors.push(Problem::cell(
                                 src,
                                 file_row(i),
-                                spec.name,
+                                name,
                                 id,
                                 format!(
                                     "a unique patient id, but it already appears in row {}",
@@ -162,7 +166,7 @@ fn type_column(
                         errors.push(Problem::cell(
                             src,
                             file_row(i),
-                            spec.name,
+                            name,
                             v,
                             format!("one of {}{hint}", levels.join(", ")),
                         ));
@@ -185,9 +189,9 @@ fn type_column(
                     Some(v) => {
                         let expected = match parse_number(v) {
                             Some(x) if x == 0.0 || x == 1.0 => return Some(x),
-                            _ => "0 or 1 (1 = bone event, 0 = censored / no event)",
+                            _ => "0 or 1 (1 = yes / event, 0 = no / censored)",
                         };
-                        errors.push(Problem::cell(src, file_row(i), spec.name, v, expected));
+                        errors.push(Problem::cell(src, file_row(i), name, v, expected));
                         None
                     }
                 })
@@ -215,7 +219,7 @@ fn type_column(
                             errors.push(Problem::cell(
                                 src,
                                 file_row(i),
-                                spec.name,
+                                name,
                                 v,
                                 match crate::table::number_expectation(v).as_str() {
                                     "a number" => format!(
@@ -236,9 +240,16 @@ fn type_column(
                             errors.push(Problem::cell(
                                 src,
                                 file_row(i),
-                                spec.name,
+                                name,
                                 v,
-                                format!("{what} in [{min}, {max}] {unit}{hint}"),
+                                format!(
+                                    "{what} in [{min}, {max}]{}{hint}",
+                                    if unit.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(" {unit}")
+                                    }
+                                ),
                             ));
                             None
                         }

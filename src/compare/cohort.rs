@@ -91,6 +91,12 @@ pub fn compare_cohort(
         .collect();
     let mut c = compare(&score_list, &rule_list, &event, opts)?;
     c.excluded = Some(excluded);
+    c.warnings = setup
+        .rules
+        .iter()
+        .zip(&decisions)
+        .flat_map(|(r, d)| r.warnings(table, d))
+        .collect();
     Ok(c)
 }
 

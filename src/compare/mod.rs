@@ -160,6 +160,10 @@ pub struct Comparison {
     /// compared arrays, not a file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Excluded>,
+    /// Rules whose result looks wrong: true for no patient or for all, or compared with a
+    /// word that is not a level of their column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Why rows of a cohort file are not in a comparison: each row is counted once, under the
@@ -426,5 +430,6 @@ pub fn compare(
             curves,
         },
         excluded: None,
+        warnings: Vec::new(),
     })
 }

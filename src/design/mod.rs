@@ -114,18 +114,27 @@ pub struct TermSpec {
     pub missing_level: bool,
     /// Names of the design columns the term produces (rms naming).
     pub columns: Vec<String>,
-    /// For an interaction `term:by`: the numeric factor multiplying every column of the term.
+    /// For an interaction `term:by`: the second factor. A numeric one multiplies every column
+    /// of the term; a categorical one gives the term's columns once per non-reference level
+    /// (the term's columns vary fastest), zero for the reference level: a spline per group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<ByFactorSpec>,
 }
 
-/// The numeric second factor of an interaction term.
+/// The second factor of an interaction term.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ByFactorSpec {
     /// The data column it reads.
     pub variable: String,
-    /// [`Transform::Linear`], [`Transform::Log`], [`Transform::Log1p`] or [`Transform::Sqrt`].
+    /// [`Transform::Linear`], [`Transform::Log`], [`Transform::Log1p`], [`Transform::Sqrt`] or
+    /// [`Transform::Categorical`].
     pub transform: Transform,
+    /// Levels, reference first, for a categorical factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<String>>,
+    /// How levels are compared, for a categorical factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_kind: Option<LevelKind>,
 }
 
 /// The recipe of a design matrix: the outcome column and the terms, in formula order.
@@ -210,6 +219,7 @@ impl DesignSpec {
         let mut by_ops = Vec::with_capacity(self.terms.len());
         let mut na = Vec::with_capacity(self.terms.len());
         let mut offsets = Vec::with_capacity(self.terms.len() + 1);
+        let mut bases = Vec::with_capacity(self.terms.len());
         let mut width = 0;
         for t in &self.terms {
             let bad = |what: &str| {
@@ -270,20 +280,51 @@ impl DesignSpec {
                     }
                 }
             };
+            let base = w;
+            let by = match &t.by {
+                None => None,
+                Some(b) => Some(match b.transform {
+                    Transform::Categorical => {
+                        let levels = b.levels.clone().ok_or_else(|| {
+                            bad("a categorical interaction factor without levels")
+                        })?;
+                        if levels.len() < 2 {
+                            return Err(bad("a categorical interaction factor needs 2 levels"));
+                        }
+                        let op = match b.level_kind.unwrap_or(LevelKind::Text) {
+                            LevelKind::Text => Op::CatText(levels.clone()),
+                            LevelKind::Numeric => Op::CatNum {
+                                nums: levels
+                                    .iter()
+                                    .map(|l| l.parse::<f64>().ok().filter(|v| v.is_finite()))
+                                    .collect::<Option<Vec<f64>>>()
+                                    .ok_or_else(|| bad("numeric levels that are not numbers"))?,
+                                labels: levels.clone(),
+                            },
+                        };
+                        ByOp {
+                            variable: b.variable.clone(),
+                            op,
+                            width: levels.len() - 1,
+                        }
+                    }
+                    tr => ByOp {
+                        variable: b.variable.clone(),
+                        op: scalar_op(tr).ok_or_else(|| {
+                            bad("an interaction factor that is neither numeric nor categorical")
+                        })?,
+                        width: 1,
+                    },
+                }),
+            };
+            let w = w * by.as_ref().map_or(1, |b| b.width);
             if t.columns.len() != w {
                 return Err(bad(&format!(
                     "{} column names for {w} design columns",
                     t.columns.len()
                 )));
             }
-            let by = match &t.by {
-                None => None,
-                Some(b) => Some((
-                    b.variable.clone(),
-                    scalar_op(b.transform)
-                        .ok_or_else(|| bad("an interaction factor that is not numeric"))?,
-                )),
-            };
+            bases.push(base);
             offsets.push(width);
             width += w;
             ops.push(op);
@@ -299,6 +340,7 @@ impl DesignSpec {
             ops,
             by: by_ops,
             na,
+            bases,
             offsets,
             width,
         })
@@ -377,11 +419,23 @@ enum Op {
 pub struct CompiledSpec {
     variables: Vec<String>,
     ops: Vec<Op>,
-    /// Per term: the interaction factor's variable and transform.
-    by: Vec<Option<(String, Op)>>,
+    /// Per term: the interaction factor.
+    by: Vec<Option<ByOp>>,
     /// Per term: the level index of a missing cell (`addNA` terms).
     na: Vec<Option<usize>>,
+    /// Per term: the width of the term itself (before a categorical factor repeats it).
+    bases: Vec<usize>,
     offsets: Vec<usize>,
+    width: usize,
+}
+
+/// The second factor of an interaction, compiled.
+#[derive(Debug, Clone)]
+struct ByOp {
+    variable: String,
+    /// A scalar op (numeric factor) or a category op (categorical factor).
+    op: Op,
+    /// 1 for a numeric factor, levels - 1 for a categorical one.
     width: usize,
 }
 
@@ -408,7 +462,7 @@ impl CompiledSpec {
 
     /// The variable of term `t`'s interaction factor, if it is an interaction `term:by`.
     pub fn by_variable(&self, t: usize) -> Option<&str> {
-        self.by[t].as_ref().map(|(v, _)| v.as_str())
+        self.by[t].as_ref().map(|b| b.variable.as_str())
     }
 
     /// Whether term `t` expands a missing cell (an `addNA` term with its missing level);
@@ -422,18 +476,46 @@ impl CompiledSpec {
         self.by.iter().any(Option::is_some)
     }
 
-    /// After [`CompiledSpec::expand`] of term `t`, multiply its columns `out` by the
-    /// interaction factor read from `cell` (no-op for a term without one).
+    /// After [`CompiledSpec::expand`] of term `t`, combine its columns (the first of `out`)
+    /// with the interaction factor read from `cell`: multiplied by a numeric factor, or placed
+    /// in the block of the factor's level (zeros elsewhere; all zeros for the reference level).
+    /// A no-op for a term without a factor.
     ///
     /// # Errors
-    /// [`CellError`] when the factor's cell is not a number or outside its transform's domain.
+    /// [`CellError`] when the factor's cell is not a number or outside its transform's domain,
+    /// or is a level not seen in training.
     pub fn expand_by(&self, t: usize, cell: Cell<'_>, out: &mut [f64]) -> Result<(), CellError> {
-        let Some((_, op)) = &self.by[t] else {
+        let Some(by) = &self.by[t] else {
             return Ok(());
         };
-        let f = scalar(op, cell_number(cell)?)?;
-        for o in out.iter_mut() {
-            *o *= f;
+        let base = self.bases[t];
+        match &by.op {
+            Op::CatText(levels) => {
+                let idx = match cell {
+                    Cell::Text(s) => levels.iter().position(|l| l == s),
+                    Cell::Num(v) => {
+                        let s = format_level(v);
+                        levels.iter().position(|l| *l == s)
+                    }
+                    Cell::Missing => None,
+                };
+                place_in_level_block(idx.ok_or(CellError::UnseenLevel)?, base, out);
+            }
+            Op::CatNum { nums, .. } => {
+                let idx = match cell {
+                    Cell::Num(v) => nums.iter().position(|&l| l == v),
+                    Cell::Text(s) => crate::table::parse_number(s)
+                        .and_then(|v| nums.iter().position(|&l| l == v)),
+                    Cell::Missing => None,
+                };
+                place_in_level_block(idx.ok_or(CellError::UnseenLevel)?, base, out);
+            }
+            op => {
+                let f = scalar(op, cell_number(cell)?)?;
+                for o in out.iter_mut() {
+                    *o *= f;
+                }
+            }
         }
         if out.iter().any(|v| !v.is_finite()) {
             return Err(CellError::Overflow);
@@ -456,7 +538,7 @@ impl CompiledSpec {
                 "{} (an interaction factor)",
                 crate::table::number_expectation(&cell.display())
             ),
-            (Some((_, op)), err) => expected_of(op, v, err),
+            (Some(b), err) => expected_of(&b.op, v, err),
             (None, _) => "a valid value".to_string(),
         };
         Problem::cell(file, row, v, &cell.display(), expected)
@@ -484,6 +566,9 @@ impl CompiledSpec {
     /// transform's domain, or is an unseen level; `out` is then unspecified.
     #[inline]
     pub fn expand(&self, t: usize, cell: Cell<'_>, out: &mut [f64]) -> Result<(), CellError> {
+        // an interaction with a categorical factor repeats the term: it fills the first block
+        let base = self.bases[t].min(out.len());
+        let out = &mut out[..base];
         match &self.ops[t] {
             op @ (Op::Linear | Op::Log | Op::Log1p | Op::Sqrt) => {
                 out[0] = scalar(op, cell_number(cell)?)?;
@@ -585,6 +670,21 @@ fn scalar(op: &Op, v: f64) -> Result<f64, CellError> {
 }
 
 #[inline]
+/// `out` holds the term's `base` columns first: move them into the block of level `idx`
+/// (1-based among the non-reference levels) and zero the rest; all zeros for the reference.
+fn place_in_level_block(idx: usize, base: usize, out: &mut [f64]) {
+    if idx > 0 && idx * base <= out.len() {
+        let start = (idx - 1) * base;
+        if start > 0 {
+            out.copy_within(0..base, start);
+            out[..start].fill(0.0);
+        }
+        out[start + base..].fill(0.0);
+    } else {
+        out.fill(0.0);
+    }
+}
+
 fn one_hot(idx: usize, out: &mut [f64]) {
     out.fill(0.0);
     if idx > 0 {
@@ -727,7 +827,8 @@ pub fn learn_on_rows(
     let y_col = table.num(&outcome)?;
     let mut kinds = Vec::with_capacity(formula.terms.len());
     let mut cols = Vec::with_capacity(formula.terms.len());
-    let mut by_cols: Vec<Option<(&Column, Transform)>> = Vec::with_capacity(formula.terms.len());
+    let mut by_cols: Vec<Option<(&Column, Transform, Option<LevelKind>)>> =
+        Vec::with_capacity(formula.terms.len());
     for t in &formula.terms {
         let col = table.column(&t.column)?;
         for c in std::iter::once(&t.column).chain(t.by.as_ref().map(|b| &b.column)) {
@@ -762,9 +863,25 @@ pub fn learn_on_rows(
         let by = match &t.by {
             None => None,
             Some(b) => {
-                table.num(&b.column)?; // the factor must be numeric: names the bad cell
-                let tr = transform_of(b.kind).unwrap_or(Transform::Linear);
-                Some((table.column(&b.column)?, tr))
+                let bcol = table.column(&b.column)?;
+                let numeric = matches!(bcol, Column::Num(_));
+                if b.kind == TermKind::Plain && table.is_mixed(&b.column) {
+                    return Err(with_cat_hint(table.num(&b.column), &b.column));
+                }
+                Some(match (b.kind, numeric) {
+                    (TermKind::Plain, true) => (bcol, Transform::Linear, None),
+                    (TermKind::Plain, false) => {
+                        (bcol, Transform::Categorical, Some(LevelKind::Text))
+                    }
+                    (TermKind::Cat, true) => {
+                        (bcol, Transform::Categorical, Some(LevelKind::Numeric))
+                    }
+                    (TermKind::Cat, false) => (bcol, Transform::Categorical, Some(LevelKind::Text)),
+                    (kind, _) => {
+                        table.num(&b.column)?; // log/sqrt of text: names the bad cell
+                        (bcol, transform_of(kind).unwrap_or(Transform::Linear), None)
+                    }
+                })
             }
         };
         by_cols.push(by);
@@ -777,7 +894,7 @@ pub fn learn_on_rows(
         if t.kind != TermKind::AddNa && !all_cols.iter().any(|(n, _)| *n == t.column) {
             all_cols.push((t.column.as_str(), col));
         }
-        if let (Some(b), Some((bcol, _))) = (&t.by, by) {
+        if let (Some(b), Some((bcol, _, _))) = (&t.by, by) {
             if !all_cols.iter().any(|(n, _)| *n == b.column) {
                 all_cols.push((b.column.as_str(), bcol));
             }
@@ -927,21 +1044,46 @@ pub fn learn_on_rows(
                 by: None,
             },
         };
-        if let (Some(b), Some((_, tr))) = (&t.by, by_cols[terms.len()]) {
-            let label = match tr {
-                Transform::Log => format!("log({})", b.column),
-                Transform::Log1p => format!("log1p({})", b.column),
-                Transform::Sqrt => format!("sqrt({})", b.column),
-                _ => b.column.clone(),
+        if let (Some(b), Some((bcol, tr, level_kind))) = (&t.by, by_cols[terms.len()]) {
+            // rms names: a numeric factor by its variable ("sex=M * kappa" for log(kappa)),
+            // a categorical one by level ("age' * sex=M"), the term's columns varying fastest
+            let (labels, levels) = if tr == Transform::Categorical {
+                let levels = learn_levels(bcol, &used, level_kind.unwrap_or(LevelKind::Text));
+                if let Some(why) = identifier_like(&b.column, levels.len(), used.len()) {
+                    return Err(Error::one(Problem {
+                        file: file.to_string(),
+                        row: None,
+                        column: Some(b.column.clone()),
+                        value: None,
+                        expected: why,
+                    }));
+                }
+                if levels.len() < 2 {
+                    return Err(Error::one(Problem {
+                        file: file.to_string(),
+                        row: None,
+                        column: Some(b.column.clone()),
+                        value: levels.first().cloned(),
+                        expected: "at least 2 different values among the rows used: an interaction with a one-level factor cannot be estimated".to_string(),
+                    }));
+                }
+                let labels: Vec<String> = levels[1..]
+                    .iter()
+                    .map(|l| format!("{}={l}", b.column))
+                    .collect();
+                (labels, Some(levels))
+            } else {
+                (vec![b.column.clone()], None)
             };
-            spec.columns = spec
-                .columns
+            spec.columns = labels
                 .iter()
-                .map(|c| format!("{c} * {label}"))
+                .flat_map(|l| spec.columns.iter().map(move |c| format!("{c} * {l}")))
                 .collect();
             spec.by = Some(ByFactorSpec {
                 variable: b.column.clone(),
                 transform: tr,
+                levels,
+                level_kind,
             });
         }
         terms.push(spec);
@@ -960,7 +1102,7 @@ pub fn learn_on_rows(
             let out = &mut row[compiled.term_range(t)];
             if let Err(e) = compiled.expand(t, cell, out) {
                 problems.push(compiled.problem(file, table.row(i), t, cell, e));
-            } else if let Some((bcol, _)) = by_cols[t] {
+            } else if let Some((bcol, _, _)) = by_cols[t] {
                 let bcell = table_cell(bcol, i);
                 if let Err(e) = compiled.expand_by(t, bcell, out) {
                     problems.push(compiled.by_problem(file, table.row(i), t, bcell, e));

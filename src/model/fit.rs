@@ -58,6 +58,37 @@ pub struct Coefficient {
     pub ci_high: f64,
 }
 
+/// Indexes of the apparent fit, as `print(lrm)` gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitIndexes {
+    /// Harrell's C (the area under the ROC curve).
+    #[serde(with = "nan_as_null")]
+    pub c: f64,
+    /// Somers' Dxy = 2 (C - 0.5).
+    #[serde(with = "nan_as_null")]
+    pub dxy: f64,
+    /// Brier score, mean (p - y)^2.
+    #[serde(with = "nan_as_null")]
+    pub brier: f64,
+    /// Nagelkerke's R2, as rms: `(1 - exp(-LR/n)) / (1 - exp(2 LL0 / n))`, the likelihoods
+    /// unpenalised.
+    #[serde(with = "nan_as_null")]
+    pub r2: f64,
+}
+
+impl FitIndexes {
+    /// The indexes of the apparent predictions `p` against the outcomes `y` (0/1).
+    pub fn of(p: &[f64], y: &[f64]) -> FitIndexes {
+        let c = crate::metrics::auc(p, y).unwrap_or(f64::NAN);
+        FitIndexes {
+            c,
+            dxy: 2.0 * (c - 0.5),
+            brier: crate::metrics::brier(p, y).unwrap_or(f64::NAN),
+            r2: crate::metrics::r2_nagelkerke(p, y).unwrap_or(f64::NAN),
+        }
+    }
+}
+
 /// A fitted logistic model: the design recipe, the coefficients and the fit statistics.
 /// Serialised as `model.json` (DESIGN.md section 4); holds aggregates only, never a row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +128,13 @@ pub struct Model {
     pub df: usize,
     /// Per-column means and quantiles (or level counts) of the rows used.
     pub training_summary: Vec<ColumnSummary>,
+    /// Discrimination and fit indexes of the apparent fit, as `print(lrm)` (static models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexes: Option<FitIndexes>,
+    /// Wald tests per predictor with their non-linear and interaction parts, as
+    /// `anova(lrm)` (static models).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anova: Vec<crate::model::anova::WaldTest>,
     /// For a dynamic (landmark) model: how its rows are built from cohort and visits files,
     /// and its cluster-robust inference. Absent for a static model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,6 +280,29 @@ pub(crate) fn fit_with_design(
         })
         .collect();
     let events = design.y.iter().filter(|&&v| v == 1.0).count();
+    // apparent indexes and Wald tests of an unweighted fit (a weighted one is a landmark
+    // super-model, whose rows are not patients)
+    let (indexes, anova) = if opts.weights.is_none() {
+        let p: Vec<f64> = design
+            .x
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let lp = fit.coefficients[0]
+                    + r.iter()
+                        .zip(&fit.coefficients[1..])
+                        .map(|(x, b)| x * b)
+                        .sum::<f64>();
+                crate::score::logistic(lp)
+            })
+            .collect();
+        (
+            Some(FitIndexes::of(&p, &design.y)),
+            crate::model::anova::wald_tests(&design.spec, &fit.coefficients, &fit.covariance),
+        )
+    } else {
+        (None, Vec::new())
+    };
     let model = Model {
         format_version: FORMAT_VERSION,
         formula: formula.text.clone(),
@@ -259,6 +320,8 @@ pub(crate) fn fit_with_design(
         df: fit.df,
         training_summary: training_summary(table, &design),
         design: design.spec.clone(),
+        indexes,
+        anova,
         dynamic: None,
     };
     Ok((model, fit, design))
@@ -423,6 +486,14 @@ impl fmt::Display for Model {
         for (l, r) in left.iter().zip(right.iter()) {
             writeln!(f, " {l:<28}{r}")?;
         }
+        if let Some(ix) = &self.indexes {
+            writeln!(f)?;
+            writeln!(
+                f,
+                " Discrimination Indexes: R2 {:.3}  Brier {:.3}    Rank Discrim. Indexes: C {:.3}  Dxy {:.3}",
+                ix.r2, ix.brier, ix.c, ix.dxy
+            )?;
+        }
         if !self.missing_by_column.is_empty() {
             writeln!(f)?;
             writeln!(f, " Frequencies of Missing Values Due to Each Variable")?;
@@ -466,6 +537,32 @@ impl fmt::Display for Model {
                 fmt_sig(c.odds_ratio),
                 ci
             )?;
+        }
+        if !self.anova.is_empty() {
+            writeln!(f)?;
+            writeln!(f, " Wald Statistics (as anova(lrm))")?;
+            let tw = self
+                .anova
+                .iter()
+                .map(|t| t.term.chars().count())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            writeln!(
+                f,
+                " {:<tw$} {:>10} {:>5} {:>9}",
+                "Factor", "Chi-Square", "d.f.", "P"
+            )?;
+            for t in &self.anova {
+                writeln!(
+                    f,
+                    " {:<tw$} {:>10.2} {:>5} {:>9}",
+                    t.term,
+                    t.chi2,
+                    t.df,
+                    fmt_p(t.p_value)
+                )?;
+            }
         }
         Ok(())
     }

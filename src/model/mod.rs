@@ -1,5 +1,6 @@
 //! Models: logistic regression engine and model files.
 
+pub mod anova;
 pub mod fit;
 pub mod landmark;
 pub mod logistic;

@@ -89,8 +89,11 @@ pub struct CalibrationPlotData {
     /// Statistics shown in a box beside the plot ("C = 0.78", "Slope = 0.97").
     pub stats_text: Vec<String>,
     /// The prediction horizon in the x-axis title, e.g. "24-month" ("Predicted 24-month risk
-    /// of bone event").
+    /// of bone event"); empty for none ("Predicted risk of death").
     pub horizon: String,
+    /// The event in the axis titles, singular ("bone event", "death").
+    #[serde(default = "super::default_event")]
+    pub event: String,
 }
 
 /// Draw the calibration plot.
@@ -252,10 +255,11 @@ impl Draw for CalibrationPlotData {
         let has_hist = !self.predicted_events.is_empty() || !self.predicted_non_events.is_empty();
 
         let m = self.axis_max();
-        let x_title = format!("Predicted {} risk of bone event", self.horizon);
+        let x_title = super::risk_title(&self.horizon, &self.event);
         let x_title = x_title.as_str();
         let mut xs = AxisSpec::auto(0.0, m, AXIS_TICKS, x_title);
-        let ys = AxisSpec::auto(0.0, m, AXIS_TICKS, "Observed proportion with bone event");
+        let y_title = format!("Observed proportion with {}", self.event);
+        let ys = AxisSpec::auto(0.0, m, AXIS_TICKS, &y_title);
         let mut hist_xs = AxisSpec::auto(0.0, m, AXIS_TICKS, x_title);
         hist_xs.grid = false;
         if has_hist {

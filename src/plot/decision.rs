@@ -57,6 +57,9 @@ pub struct DecisionCurveData {
     /// Largest threshold shown (0..1]; [`DecisionCurveData::DEFAULT_X_MAX`] is usual.
     #[serde(default = "default_x_max")]
     pub x_max: f64,
+    /// The event in the axis title, singular ("bone event", "death").
+    #[serde(default = "super::default_event")]
+    pub event: String,
 }
 
 fn default_x_max() -> f64 {
@@ -194,7 +197,8 @@ impl Draw for DecisionCurveData {
         let top = c.px(style::MARGIN + 10.0);
         let caption = Caption::new(root, c, &self.caption)?;
         let bottom_limit = c.height - caption.height(c);
-        let xs = AxisSpec::auto(0.0, self.x_max, 5, "Threshold probability of bone event");
+        let x_title = format!("Threshold probability of {}", self.event);
+        let xs = AxisSpec::auto(0.0, self.x_max, 5, &x_title);
         let ys = AxisSpec::auto(y0, y1, 5, "Net benefit of continuing therapy");
         let left = c.px(style::MARGIN) + y_axis_width(root, c, &ys)?;
 

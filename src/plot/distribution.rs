@@ -29,6 +29,12 @@ pub struct RiskDistributionData {
     pub thresholds_marked: Vec<(String, f64)>,
     /// Caption under the figure.
     pub caption: String,
+    /// The prediction horizon in the x-axis title ("24-month"); empty for none.
+    #[serde(default = "super::default_horizon")]
+    pub horizon: String,
+    /// The event in the axis title, singular ("bone event", "death").
+    #[serde(default = "super::default_event")]
+    pub event: String,
 }
 
 /// Draw the risk distribution by outcome.
@@ -110,7 +116,8 @@ impl Draw for RiskDistributionData {
 
         let caption = Caption::new(root, c, &self.caption)?;
         let bottom_limit = c.height - caption.height(c);
-        let xs = AxisSpec::auto(0.0, m, 5, "Predicted 24-month risk of bone event");
+        let x_title = super::risk_title(&self.horizon, &self.event);
+        let xs = AxisSpec::auto(0.0, m, 5, &x_title);
         let left = c.px(style::MARGIN) + y_axis_width(root, c, &ys)?;
         let items: Vec<LegendItem> = groups
             .iter()

@@ -46,6 +46,25 @@ use plotters::prelude::*;
 use crate::error::Error;
 use layout::{Canvas, DrawResult};
 
+/// The event a plot names when its data do not say (the MM profile's).
+fn default_event() -> String {
+    "bone event".into()
+}
+
+/// The horizon a plot names when its data do not say (the MM profile's).
+fn default_horizon() -> String {
+    "24-month".into()
+}
+
+/// "Predicted 24-month risk of bone event", or "Predicted risk of death" without a horizon.
+pub(crate) fn risk_title(horizon: &str, event: &str) -> String {
+    if horizon.is_empty() {
+        format!("Predicted risk of {event}")
+    } else {
+        format!("Predicted {horizon} risk of {event}")
+    }
+}
+
 /// A rendered figure: the same drawing as SVG text and as PNG bytes.
 #[derive(Debug, Clone)]
 pub struct Figure {

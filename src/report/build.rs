@@ -17,13 +17,16 @@ use crate::plot::{
     RocCurve, RocPlotData, RulePoint, RulePointRoc, SeriesKind,
 };
 use crate::rules::Rule;
+use crate::study::{Study, StudyFile};
 use crate::validation::{validate_model, ValidateOptions, Validation};
 
 /// Everything the report needs from the user.
 #[derive(Debug, Clone)]
 pub struct ReportSettings {
-    /// Cohort file (MM schema).
+    /// Cohort file.
     pub data: PathBuf,
+    /// The study description (flags over a study file), resolved against the cohort's header.
+    pub study: StudyFile,
     /// Visits file, summarised in the data section when given.
     pub visits: Option<PathBuf>,
     /// Model formula.
@@ -34,7 +37,7 @@ pub struct ReportSettings {
     pub bootstrap: usize,
     /// Seed of every random step.
     pub seed: u64,
-    /// Rules to compare with.
+    /// Rules to compare with; none: the built-in rules in the MM profile, no rule otherwise.
     pub rules: Vec<Rule>,
     /// Simulator truth (oracle comparison), simulated data only.
     pub truth: Option<PathBuf>,
@@ -51,6 +54,8 @@ pub struct ReportSettings {
 pub struct Report {
     /// The settings it was computed with.
     pub settings: ReportSettings,
+    /// The study resolved against the cohort: its columns and words.
+    pub study: Study,
     /// Cohort summary (data and missing-data sections).
     pub summary: CohortSummary,
     /// Non-fatal input findings.
@@ -72,12 +77,18 @@ pub struct Report {
 /// # Errors
 /// Input errors (exit 2) and analysis failures (exit 1) of every stage.
 pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> Result<Report> {
-    let cohort = load_cohort(&settings.data)?;
+    let cohort = load_cohort(&settings.data, &settings.study)?;
     let visits = settings
         .visits
         .as_deref()
-        .map(|p| load_visits(p, Some(&cohort)))
+        .map(|p| load_visits(p, Some(&cohort), &cohort.study))
         .transpose()?;
+    let study = cohort.study.clone();
+    let rules = if settings.rules.is_empty() && study.is_mm() {
+        Rule::parse_list(&[])?
+    } else {
+        settings.rules.clone()
+    };
     let mut warnings: Vec<String> = cohort.warnings.iter().map(|w| w.to_string()).collect();
     if let Some(v) = &visits {
         warnings.extend(v.warnings.iter().map(|w| w.to_string()));
@@ -94,7 +105,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         seed: settings.seed,
         ..ValidateOptions::default()
     };
-    let validation = validate_model(&model, table, Some("patient_id"), &vopts, progress)?;
+    let validation = validate_model(&model, table, Some(&study.id), &vopts, progress)?;
     let oracle = settings
         .truth
         .as_deref()
@@ -106,11 +117,12 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         ..CompareOptions::default()
     };
     let setup = CohortCompare {
-        rules: settings.rules.clone(),
+        rules: rules.clone(),
         oracle,
     };
     let comparison = compare_cohort(&model, table, &setup, &copts)?;
-    let figures = figures(table, &settings.rules, &validation, &comparison)?;
+    warnings.extend(comparison.warnings.iter().cloned());
+    let figures = figures(table, &study, &rules, &validation, &comparison)?;
     let dynamic = match (&settings.dynamic_formula, &visits) {
         (Some(f), Some(v)) => Some(super::dynamic::build_dynamic(
             table,
@@ -119,6 +131,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
             settings.bootstrap,
             settings.seed,
             settings.show_ids,
+            &study,
         )?),
         (Some(_), None) => {
             return Err(Error::Usage(
@@ -129,6 +142,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
     };
     Ok(Report {
         settings: settings.clone(),
+        study,
         summary,
         warnings,
         model,
@@ -143,6 +157,7 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
 /// validated rows).
 fn figures(
     table: &crate::table::Table,
+    study: &Study,
     rules: &[Rule],
     v: &Validation,
     c: &Comparison,
@@ -158,8 +173,13 @@ fn figures(
             .collect()
     };
     let (pe, pn) = (with_outcome(1.0), with_outcome(0.0));
+    let within = if study.horizon.is_empty() {
+        study.event_name.clone()
+    } else {
+        format!("{} by the {} horizon", study.event_name, study.horizon)
+    };
     let caption = format!(
-        "n = {}, events = {} (bone event within 24 months); {} rows dropped for missing values",
+        "n = {}, events = {} ({within}); {} rows dropped for missing values",
         v.n, v.events, v.n_dropped_missing
     );
     // Each rule's stopped patients among the validated rows.
@@ -234,12 +254,17 @@ fn figures(
         rules: rule_points,
         predicted_events: pe.clone(),
         predicted_non_events: pn.clone(),
-        title: "Calibration of the 24-month bone-event risk (apparent)".into(),
+        title: format!(
+            "Calibration of the {} (apparent)",
+            crate::plot::risk_title(&study.horizon, &study.event_name)
+                .trim_start_matches("Predicted ")
+        ),
         caption: format!(
             "{caption}. Curve: lowess (span 2/3) with 95% bootstrap band; points: deciles with Wilson 95% CIs; histogram bars scaled per outcome."
         ),
         stats_text,
-        horizon: "24-month".into(),
+        horizon: study.horizon.clone(),
+        event: study.event_name.clone(),
     };
     let yv: Vec<f64> = y.clone();
     let curves = vec![RocCurve {
@@ -254,7 +279,14 @@ fn figures(
     let roc = RocPlotData {
         curves,
         rules: roc_rules,
-        caption: format!("{caption}. Positive = bone event (needs to continue); a rule 'predicts' continue for the patients it does not stop."),
+        caption: if study.is_mm() {
+            format!("{caption}. Positive = bone event (needs to continue); a rule 'predicts' continue for the patients it does not stop.")
+        } else {
+            format!(
+                "{caption}. Positive = {} (to {}); a rule 'predicts' positive for the patients it does not call low risk.",
+                study.event_name, study.action
+            )
+        },
     };
     let dc = &c.decision_curve;
     let series = dc
@@ -277,10 +309,11 @@ fn figures(
         thresholds: dc.thresholds.clone(),
         series,
         caption: format!(
-            "n = {}, events = {}. Net benefit of continuing bone protection; bands: 95% bootstrap ({} replicates).",
-            c.n, c.events, c.bootstrap
+            "n = {}, events = {}. Net benefit of the decision to {}; bands: 95% bootstrap ({} replicates).",
+            c.n, c.events, study.action, c.bootstrap
         ),
         x_max: DecisionCurveData::DEFAULT_X_MAX,
+        event: study.event_name.clone(),
     };
     let marks: Vec<(String, f64)> = c
         .rules
@@ -288,7 +321,11 @@ fn figures(
         .filter_map(|r| {
             r.scores.first().map(|s| {
                 (
-                    format!("model cut-off at {} stop rate", r.rule),
+                    if study.is_mm() {
+                        format!("model cut-off at {} stop rate", r.rule)
+                    } else {
+                        format!("model cut-off at the low-risk rate of {}", r.rule)
+                    },
                     s.at_rule_stop_rate.risk_cutoff,
                 )
             })
@@ -300,6 +337,8 @@ fn figures(
         predicted_non_events: pn,
         thresholds_marked: marks,
         caption: caption.clone(),
+        horizon: study.horizon.clone(),
+        event: study.event_name.clone(),
     };
     Ok(vec![
         ("calibration", calibration_plot(&calib)?),
@@ -329,7 +368,7 @@ impl Report {
             ("metrics.json", to_json(&self.validation)?),
             (
                 "predictions.csv",
-                self.validation.predictions_csv(Some("patient_id")),
+                self.validation.predictions_csv(Some(&self.study.id)),
             ),
             ("calibration.csv", self.validation.calibration_csv()),
             ("comparison.json", to_json(&self.comparison)?),

@@ -46,14 +46,14 @@ pub fn build_dynamic(
     bootstrap: usize,
     seed: u64,
     show_ids: bool,
+    study: &crate::study::Study,
 ) -> Result<DynamicReport> {
-    let fit = fit_dynamic(
-        cohort,
-        visits,
-        formula,
-        &LandmarkOptions::default(),
-        &FitOptions::default(),
-    )?;
+    let landmark = LandmarkOptions {
+        id: study.id.clone(),
+        month: study.visit_time.clone(),
+        ..LandmarkOptions::default()
+    };
+    let fit = fit_dynamic(cohort, visits, formula, &landmark, &FitOptions::default())?;
     let model = fit.model;
     let validation = validate_dynamic(&model, cohort, visits, bootstrap, seed)?;
     let data = restart_data(&model, cohort, visits)?;
@@ -69,7 +69,7 @@ pub fn build_dynamic(
     let without = data.patients.iter().find(|p| !p.event && scored(p) >= 6);
     let mut figures = vec![(
         "dynamic_calibration",
-        calibration_figure(&validation, &data)?,
+        calibration_figure(&validation, &data, study)?,
     )];
     for (stem, pseudonym, p) in [
         ("trajectory_event", "A", with_event),
@@ -79,7 +79,7 @@ pub fn build_dynamic(
             let name = if show_ids { p.id.as_str() } else { pseudonym };
             figures.push((
                 stem,
-                trajectory_plot(&trajectory(p, visits, window, name)?)?,
+                trajectory_plot(&trajectory(p, visits, window, name, study)?)?,
             ));
         }
     }
@@ -97,6 +97,7 @@ pub fn build_dynamic(
 fn calibration_figure(
     v: &DynamicValidation,
     d: &crate::compare::restart::RestartData,
+    study: &crate::study::Study,
 ) -> Result<Figure> {
     let curve = v
         .calibration
@@ -138,8 +139,9 @@ fn calibration_figure(
         predicted_events: risks(true),
         predicted_non_events: risks(false),
         title: format!(
-            "Calibration of the {}-month risk, all landmarks pooled (IPCW)",
-            v.window
+            "Calibration of the {}-{} risk, all landmarks pooled (IPCW)",
+            v.window,
+            study.time_unit.trim_end_matches('s')
         ),
         caption: format!(
             "{} landmark rows, {} events in the window. Curve: IPCW-weighted logistic regression on a spline of logit(risk); points: tenths of risk, Kaplan-Meier observed; histograms: risks at visits of patients with (up) and without (down) an event.",
@@ -150,14 +152,22 @@ fn calibration_figure(
             format!("slope = {:.2}", p.calibration_slope),
             format!("O/E = {:.2}", p.oe_ratio),
         ],
-        horizon: format!("{}-month", v.window),
+        horizon: format!("{}-{}", v.window, study.time_unit.trim_end_matches('s')),
+        event: study.event_name.clone(),
     })?)
 }
 
 /// One marker's measurements of a patient from the visits file.
-fn marker(visits: &Table, id: &str, column: &str, name: &str, unit: &str) -> Option<MarkerSeries> {
-    let ids = visits.text("patient_id").ok()?;
-    let months = visits.num("month").ok()?;
+fn marker(
+    visits: &Table,
+    study: &crate::study::Study,
+    id: &str,
+    column: &str,
+    name: &str,
+    unit: &str,
+) -> Option<MarkerSeries> {
+    let ids = visits.text(&study.id).ok()?;
+    let months = visits.num(&study.visit_time).ok()?;
     let values = visits.num(column).ok()?;
     let (m, v): (Vec<f64>, Vec<f64>) = (0..visits.nrows())
         .filter(|&i| ids[i].as_deref() == Some(id))
@@ -177,6 +187,7 @@ fn trajectory(
     visits: &Table,
     window: f64,
     name: &str,
+    study: &crate::study::Study,
 ) -> Result<TrajectoryData> {
     let keep: Vec<usize> = (0..p.months.len())
         .filter(|&k| p.risk[k].is_finite())
@@ -205,13 +216,10 @@ fn trajectory(
         .into_iter()
         .filter_map(|(label, month)| month.map(|m| (label, m)))
         .collect();
-    let markers = [
-        marker(visits, &p.id, "ctx_ng_ml", "CTX-I", "ng/mL"),
-        marker(visits, &p.id, "p1np_ng_ml", "P1NP", "ng/mL"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let markers = [("ctx_ng_ml", "CTX-I"), ("p1np_ng_ml", "P1NP")]
+        .iter()
+        .filter_map(|(role, name)| marker(visits, study, &p.id, study.column(role)?, name, "ng/mL"))
+        .collect();
     Ok(TrajectoryData {
         patient_id: name.to_string(),
         months: keep.iter().map(|&k| p.months[k]).collect(),
@@ -221,12 +229,24 @@ fn trajectory(
         event_month: p.event.then_some(p.time),
         threshold: Some(RESTART_THRESHOLD),
         caption: format!(
-            "Risk of a bone event within {window} months after each visit (dynamic model); {}",
+            "Risk of {} {} within {window} {unit} after each visit (dynamic model); {}",
+            article(&study.event_name),
+            study.event_name,
             if p.event {
-                format!("bone event at month {:.1}", p.time)
+                format!("{} at {:.1} {}", study.event_name, p.time, study.time_unit)
             } else {
-                format!("event-free, followed {:.1} months", p.time)
-            }
+                format!("event-free, followed {:.1} {}", p.time, study.time_unit)
+            },
+            unit = study.time_unit
         ),
     })
+}
+
+/// "a" or "an" before `word`.
+pub(crate) fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }

@@ -41,7 +41,9 @@
 //! Failure modes, none of which leaves a partial output file (temporary file + rename):
 //! a needed column absent from the header fails before any row is read; a cell that is not a
 //! number, is outside a transform's domain, or holds a level unseen in training stops the run
-//! at the end of its batch, listing every such cell of that batch (file row, header = row 1).
+//! at the end of its batch, listing every such cell of that batch. Rows in messages are the
+//! physical lines of the file (header = row 1; blank lines and line breaks inside quoted cells
+//! count), found when a batch fails from the byte offsets where its records start.
 
 use std::io::{Read, Seek, Write};
 use std::path::Path;
@@ -534,6 +536,9 @@ struct Batch {
     filled: usize,
     /// Whether this batch came from the careful path.
     careful: bool,
+    /// Byte offset in the file of `bytes[0]` (fast path) or of where the careful reader
+    /// started (its records' positions count from there).
+    base: u64,
     /// An unreadable record or read failure: the run stops here.
     problems: Vec<Problem>,
 }
@@ -544,6 +549,40 @@ impl Batch {
             self.filled
         } else {
             self.lines.len()
+        }
+    }
+
+    /// Byte offset in the file where record `k` of the batch starts.
+    fn start(&self, k: usize) -> Option<u64> {
+        let at = if self.careful {
+            self.records[..self.filled]
+                .get(k)
+                .and_then(csv::ByteRecord::position)
+                .map(csv::Position::byte)
+        } else {
+            self.lines.get(k).map(|l| l.0 as u64)
+        };
+        at.map(|a| self.base + a)
+    }
+
+    /// Renumber `problems` of this batch, whose rows count records from data row `first`
+    /// ([`file_row`]), by the physical line of the file where each record starts, as the
+    /// table reader numbers rows (blank lines and line breaks in quoted cells count).
+    fn to_physical_lines(&self, problems: &mut [Problem], first: usize, input: &Path) {
+        let k_of = |p: &Problem| p.row.and_then(|r| r.checked_sub(file_row(first)));
+        let starts: Vec<u64> = problems
+            .iter()
+            .filter_map(|p| k_of(p).and_then(|k| self.start(k)))
+            .collect();
+        // an unreadable file at this point keeps the record numbers
+        let Ok(lines) = crate::table::read::physical_lines(input, &starts) else {
+            return;
+        };
+        let mut lines = lines.into_iter();
+        for p in problems.iter_mut() {
+            if k_of(p).and_then(|k| self.start(k)).is_some() {
+                p.row = lines.next();
+            }
         }
     }
 }
@@ -723,6 +762,7 @@ impl Source {
 /// file ends, a record is unreadable, or the scorer hangs up.
 fn read_batches(
     mut src: Source,
+    data_start: u64,
     batch_size: usize,
     delimiter: u8,
     source: &str,
@@ -730,12 +770,14 @@ fn read_batches(
     empty: &std::sync::mpsc::Receiver<Batch>,
 ) {
     let mut n_read = 0usize;
+    let mut consumed = data_start;
     loop {
         let mut batch = empty.try_recv().unwrap_or_default();
         batch.bytes.clear();
         batch.lines.clear();
         batch.filled = 0;
         batch.careful = false;
+        batch.base = consumed;
         batch.problems.clear();
         let read_problem = |at: usize, e: &dyn std::fmt::Display| Problem {
             file: source.to_string(),
@@ -773,6 +815,7 @@ fn read_batches(
         }
         let filled = batch.len();
         n_read += filled;
+        consumed += batch.bytes.len() as u64;
         let last = ended || !batch.problems.is_empty();
         if filled == 0 && batch.problems.is_empty() {
             return;
@@ -896,7 +939,9 @@ impl Scorer {
                 let batch_size = opts.batch_size;
                 let src_name = source.as_str();
                 scope.spawn(move || {
-                    read_batches(src, batch_size, delimiter, src_name, &full_tx, &empty_rx)
+                    read_batches(
+                        src, data_start, batch_size, delimiter, src_name, &full_tx, &empty_rx,
+                    )
                 });
                 let ctx = ChunkCtx {
                     cols: &cols,
@@ -931,14 +976,15 @@ impl Scorer {
                             })
                             .collect()
                     };
-                    let _ = empty_tx.send(batch);
-                    let problems: Vec<Problem> = outs
+                    let mut problems: Vec<Problem> = outs
                         .iter()
                         .flat_map(|o| o.problems.iter().cloned())
                         .collect();
                     if !problems.is_empty() {
+                        batch.to_physical_lines(&mut problems, first, input);
                         return Err(Error::InvalidInput(problems));
                     }
+                    let _ = empty_tx.send(batch);
                     for o in &outs {
                         w.write_all(&o.text).map_err(|e| Error::io(output, e))?;
                         summary.n_missing += o.n_missing;
@@ -1637,14 +1683,29 @@ mod tests {
         let body = "a,b,g,id\n1,2,u,P1\nx,2,u,P2\n1,-1,v,P3\n1,2,z,P4\n1,2\n1,2,u,P6\n";
         let quoted_early = body.replace("1,2,u,P1", "\"1\",2,u,P1");
         let quoted_late = body.replace("P6", "\"P6\"");
+        // rows are physical lines: two blank lines, or a line break in a quoted cell, before
+        // the bad cells move them down
         let blank = body.replace("\nx", "\n\n\r\nx");
-        for text in [body.to_string(), quoted_early, quoted_late, blank] {
+        let broken = body.replace("P1", "\"P\r\n1\"").replace("P3", "\"P\n\n3\"");
+        let crlf = body.replace("\nx", "\n\n\nx").replace('\n', "\r\n");
+        let cr = body.replace("\nx", "\n\n\nx").replace('\n', "\r");
+        let cases = [
+            (body.to_string(), [3, 4, 5, 6]),
+            (quoted_early, [3, 4, 5, 6]),
+            (quoted_late, [3, 4, 5, 6]),
+            (blank, [5, 6, 7, 8]),
+            (broken, [4, 5, 8, 9]),
+            (crlf, [5, 6, 7, 8]),
+            (cr, [5, 6, 7, 8]),
+        ];
+        for (text, rows) in cases {
             for batch in [1, 2, 3, 7, crate::limits::MAX_BATCH_ROWS] {
                 let fast = run(text.as_bytes(), "d.csv", batch, false);
                 let careful = run(text.as_bytes(), "d.csv", batch, true);
                 assert_eq!(fast, careful, "{text:?}, batch {batch}");
                 let msg = fast.expect_err("bad input");
-                assert!(msg.contains("row 3, column 'a': found 'x'"), "{msg}");
+                let first = format!("row {}, column 'a': found 'x'", rows[0]);
+                assert!(msg.contains(&first), "{text:?}: {msg}");
             }
             let all = run(
                 text.as_bytes(),
@@ -1653,16 +1714,42 @@ mod tests {
                 false,
             )
             .expect_err("bad");
+            for expected in [
+                format!("row {}, column 'a': found 'x'; expected a number", rows[0]),
+                format!(
+                    "row {}, column 'b': found '-1'; expected a positive number",
+                    rows[1]
+                ),
+                format!("row {}, column 'g': found 'z'", rows[2]),
+            ] {
+                assert!(all.contains(&expected), "{text:?}: {all}");
+            }
             assert!(
-                all.contains("row 3, column 'a': found 'x'; expected a number"),
-                "{all}"
+                all.contains(&format!("row {}", rows[3])) && all.contains("ragged"),
+                "{text:?}: {all}"
             );
+            // the table reader numbers the same lines
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("d.csv");
+            std::fs::write(&path, &text).expect("write");
+            let raw = crate::table::read::read_raw(&path).expect_err("ragged");
             assert!(
-                all.contains("row 4, column 'b': found '-1'; expected a positive number"),
-                "{all}"
+                raw.to_string().contains(&format!("row {}", rows[3])),
+                "{text:?}: {raw}"
             );
-            assert!(all.contains("row 5, column 'g': found 'z'"), "{all}");
-            assert!(all.contains("row 6") && all.contains("ragged"), "{all}");
         }
+    }
+
+    #[test]
+    fn physical_lines_of_offsets() {
+        let text = b"h\n\na\r\nb\rc\n\n\n\"x\ny\"\nd";
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).expect("write");
+        // offsets out of order; 1, 2, 5 and 10 point at line ends before a record; 40 is past
+        // the end
+        let offsets = [18, 0, 1, 2, 5, 8, 10, 12, 40];
+        let lines = crate::table::read::physical_lines(&path, &offsets).expect("lines");
+        assert_eq!(lines, vec![10, 1, 3, 3, 4, 5, 8, 8, 10]);
     }
 }

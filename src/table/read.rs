@@ -257,15 +257,64 @@ impl LineCounter {
             self.byte = 0;
             self.line = 0;
         }
-        for k in self.byte..start {
-            let b = bytes[k];
-            if b == b'\n' || (b == b'\r' && bytes.get(k + 1) != Some(&b'\n')) {
-                self.line += 1;
-            }
-        }
+        let prev = self.byte.checked_sub(1).map(|k| bytes[k]);
+        self.line += count_line_ends(&bytes[self.byte..start], prev);
         self.byte = start;
         self.line + 1
     }
+}
+
+/// The line ends in `bytes`, `prev` being the byte before them: `\n`, `\r\n` and a lone `\r`
+/// each end one line (counted as every `\r` plus every `\n` not right after a `\r`, so that
+/// bytes can be counted in pieces).
+pub(crate) fn count_line_ends(bytes: &[u8], prev: Option<u8>) -> usize {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&k| {
+            bytes[k] == b'\r' || (if k == 0 { prev } else { Some(bytes[k - 1]) }) != Some(b'\r')
+        })
+        .count()
+}
+
+/// The physical line (1-based, the header's first line is 1) of the record starting at each
+/// byte offset of `path`, for readers that stream a file and number its rows only when one
+/// fails. A record starts after the blank lines at its offset, as in [`LineCounter`].
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read.
+pub fn physical_lines(path: &Path, offsets: &[u64]) -> Result<Vec<usize>> {
+    use std::io::BufRead;
+    let io = |e| Error::io(path, e);
+    let mut reader =
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&k| offsets[k]);
+    let mut lines = vec![0; offsets.len()];
+    let (mut pos, mut ends, mut prev) = (0u64, 0usize, None);
+    for k in order {
+        while pos < offsets[k] {
+            let buf = reader.fill_buf().map_err(io)?;
+            if buf.is_empty() {
+                break;
+            }
+            // at least one byte: pos < offset and the buffer is not empty
+            let take = usize::try_from(offsets[k] - pos).map_or(buf.len(), |d| d.min(buf.len()));
+            ends += count_line_ends(&buf[..take], prev);
+            prev = Some(buf[take - 1]);
+            reader.consume(take);
+            pos += take as u64;
+        }
+        while let Some(&b) = reader.fill_buf().map_err(io)?.first() {
+            if b != b'\n' && b != b'\r' {
+                break;
+            }
+            ends += count_line_ends(&[b], prev);
+            prev = Some(b);
+            reader.consume(1);
+            pos += 1;
+        }
+        lines[k] = ends + 1;
+    }
+    Ok(lines)
 }
 
 /// Refuse inputs that are not regular files (`/dev/zero`, a pipe): they can be endless, and

@@ -75,3 +75,6 @@ pub const LANDMARK_COEF_REL: f64 = 1e-6;
 /// Model-based and cluster-robust standard errors vs `vcov(glm)` and
 /// `sandwich::vcovCL(type = "HC0", cadjust = FALSE)` (relative).
 pub const LANDMARK_SE_REL: f64 = 1e-5;
+
+/// Linear predictors of interaction models against `rms::lrm` (predict type "lp").
+pub const INTERACTION_LP_ABS: f64 = 1e-6;

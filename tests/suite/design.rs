@@ -130,10 +130,15 @@ fn rejects_fractional_knot_count() {
 }
 
 #[test]
-fn rejects_interactions_with_caret() {
-    let msg = parse("y ~ age * sex").expect_err("interaction").to_string();
-    assert!(msg.contains("'*' is not supported"), "{msg}");
+fn rejects_unsupported_operators_with_caret() {
+    let msg = parse("y ~ age ^ sex").expect_err("power").to_string();
+    assert!(msg.contains("'^' is not supported"), "{msg}");
     assert_eq!(caret(&msg), (8, 1), "{msg}");
+    let msg = parse("y ~ age * sex * kappa")
+        .expect_err("three-way")
+        .to_string();
+    assert!(msg.contains("two-way"), "{msg}");
+    assert_eq!(caret(&msg), (14, 1), "{msg}");
 }
 
 #[test]

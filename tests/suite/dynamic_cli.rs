@@ -177,10 +177,7 @@ fn dynamic_input_errors_exit_2_and_write_nothing() {
     )
     .expect("write");
     let o = fit_dynamic(FORMULA, &visits, "0:24:3", &out);
-    expect_exit_2(
-        &o,
-        &["row 3", "patient_id", "ZZ999", "row 4", "month", "40"],
-    );
+    expect_exit_2(&o, &["row 3", "patient_id", "ZZ999"]);
     assert!(!out.exists(), "no model written on bad input");
     // A carried-forward value outside log()'s domain is named by patient, month and column.
     std::fs::write(

@@ -206,7 +206,8 @@ fn fuzz_csv_ingest() {
             if let Ok(raw) = mbdrisk::table::read::parse_csv("fuzz.csv", bytes, delim) {
                 let checked = mbdrisk::cohort::validate::check_schema(
                     raw.clone(),
-                    mbdrisk::cohort::schema::COHORT,
+                    &mbdrisk::study::Study::mm().cohort_schema(),
+                    true,
                 );
                 let _ = checked.table.ambiguity_warnings();
                 let t = Table::infer(raw);

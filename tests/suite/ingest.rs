@@ -37,7 +37,7 @@ fn cohort_text(replace: Option<(usize, &str)>) -> String {
 fn cohort_error_with_row(k: usize, row: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "cohort.csv", &cohort_text(Some((k, row))));
-    match load_cohort(&p) {
+    match load_cohort(&p, &Default::default()) {
         Err(e @ Error::InvalidInput(_)) => {
             assert_eq!(e.exit_code(), 2);
             e.to_string()
@@ -66,7 +66,7 @@ fn assert_names(msg: &str, row: usize, column: &str) {
 fn accepts_a_valid_cohort_and_types_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "cohort.csv", &cohort_text(None));
-    let c = load_cohort(&p).expect("valid cohort");
+    let c = load_cohort(&p, &Default::default()).expect("valid cohort");
     assert_eq!(c.table.nrows(), 4);
     let ctx = c.table.num("ctx_ng_ml").expect("numeric");
     assert_eq!(ctx[2], None);
@@ -148,7 +148,9 @@ fn collects_all_problems_in_one_run() {
     let text =
         cohort_text(Some((0, &ROWS[0].replace(",negative,", ",neg,")))).replace(",55,", ",x,");
     let p = write(dir.path(), "cohort.csv", &text);
-    let msg = load_cohort(&p).expect_err("two problems").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("two problems")
+        .to_string();
     assert!(msg.starts_with("2 problems"), "{msg}");
     assert_names(&msg, 2, "mrd");
     assert_names(&msg, 3, "egfr");
@@ -163,7 +165,9 @@ fn rejects_missing_required_column() {
         .collect();
     let text = text.replacen("time_months,x", "time_months,note", 1);
     let p = write(dir.path(), "cohort.csv", &text);
-    let msg = load_cohort(&p).expect_err("no event column").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("no event column")
+        .to_string();
     assert!(msg.contains("column 'event'"), "{msg}");
     assert!(msg.contains("row 1"), "{msg}");
 }
@@ -173,7 +177,9 @@ fn rejects_misspelt_column_with_suggestion() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = cohort_text(None).replacen("ctx_ng_ml", "ctx_ng_mL", 1);
     let p = write(dir.path(), "cohort.csv", &text);
-    let msg = load_cohort(&p).expect_err("misspelt").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("misspelt")
+        .to_string();
     assert!(msg.contains("column 'ctx_ng_mL'"), "{msg}");
     assert!(msg.contains("'ctx_ng_ml'"), "{msg}");
     assert!(msg.contains("row 1"), "{msg}");
@@ -188,7 +194,7 @@ fn warns_about_extra_columns_but_keeps_them() {
         .map(|(i, l)| format!("{l},{}\n", if i == 0 { "ldh" } else { "250" }))
         .collect();
     let p = write(dir.path(), "cohort.csv", &text);
-    let c = load_cohort(&p).expect("extra column is fine");
+    let c = load_cohort(&p, &Default::default()).expect("extra column is fine");
     assert!(c
         .warnings
         .iter()
@@ -200,7 +206,9 @@ fn warns_about_extra_columns_but_keeps_them() {
 fn rejects_empty_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "cohort.csv", "");
-    let msg = load_cohort(&p).expect_err("empty").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("empty")
+        .to_string();
     assert!(msg.contains("cohort.csv") && msg.contains("empty"), "{msg}");
 }
 
@@ -208,7 +216,9 @@ fn rejects_empty_file() {
 fn rejects_header_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "cohort.csv", &format!("{HEADER}\n"));
-    let msg = load_cohort(&p).expect_err("header only").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("header only")
+        .to_string();
     assert!(msg.contains("only a header"), "{msg}");
 }
 
@@ -235,7 +245,9 @@ fn rejects_non_utf8_bytes() {
     bytes[pos] = 0xE9; // Latin-1 e-acute in the id
     let p = dir.path().join("cohort.csv");
     std::fs::write(&p, bytes).expect("write");
-    let msg = load_cohort(&p).expect_err("latin-1").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("latin-1")
+        .to_string();
     assert_names(&msg, 4, "patient_id");
     assert!(msg.contains("\\xE9") && msg.contains("UTF-8"), "{msg}");
 }
@@ -244,7 +256,9 @@ fn rejects_non_utf8_bytes() {
 fn rejects_unsupported_extension() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "cohort.xlsx", "x");
-    let msg = load_cohort(&p).expect_err("xlsx").to_string();
+    let msg = load_cohort(&p, &Default::default())
+        .expect_err("xlsx")
+        .to_string();
     assert!(msg.contains(".csv") && msg.contains(".parquet"), "{msg}");
 }
 
@@ -252,8 +266,8 @@ fn visits_error(cohort: &str, visits: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let c = write(dir.path(), "cohort.csv", cohort);
     let v = write(dir.path(), "visits.csv", visits);
-    let cohort = load_cohort(&c).expect("cohort ok");
-    let e = load_visits(&v, Some(&cohort)).expect_err("bad visits");
+    let cohort = load_cohort(&c, &Default::default()).expect("cohort ok");
+    let e = load_visits(&v, Some(&cohort), &cohort.study).expect_err("bad visits");
     assert_eq!(e.exit_code(), 2);
     e.to_string()
 }
@@ -279,11 +293,29 @@ fn rejects_visit_for_unknown_patient() {
 }
 
 #[test]
-fn rejects_visit_after_event_or_censoring() {
-    let msg = visits_error(
-        &cohort_text(None),
-        &format!("{VISITS_HEADER}\nMM002,3,0.2,30,,,\nMM002,12,0.9,30,positive,,\n"),
+fn visits_after_event_or_censoring_are_left_out_or_refused_under_strict() {
+    let text = format!("{VISITS_HEADER}\nMM002,3,0.2,30,,,\nMM002,12,0.9,30,positive,,\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = write(dir.path(), "cohort.csv", &cohort_text(None));
+    let v = write(dir.path(), "visits.csv", &text);
+    let cohort = load_cohort(&c, &Default::default()).expect("cohort ok");
+    let visits = load_visits(&v, Some(&cohort), &cohort.study).expect("left out");
+    assert_eq!(visits.table.nrows(), 1);
+    let w: Vec<String> = visits.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter().any(
+            |w| w.contains("1 visit after the patient's event or censoring") && w.contains("row 3")
+        ),
+        "{w:?}"
     );
+    let strict = mbdrisk::study::StudyFile {
+        strict: Some(true),
+        ..Default::default()
+    };
+    let cohort = load_cohort(&c, &strict).expect("cohort ok");
+    let msg = load_visits(&v, Some(&cohort), &cohort.study)
+        .expect_err("strict")
+        .to_string();
     assert_names(&msg, 3, "month");
     assert!(msg.contains("time_months = 9.2"), "{msg}");
 }
@@ -307,8 +339,8 @@ fn sorts_unsorted_visits_and_says_so() {
         "visits.csv",
         &format!("{VISITS_HEADER}\nMM001,6,0.25,30,,,\nMM001,3,0.2,30,,,\n"),
     );
-    let cohort = load_cohort(&c).expect("cohort");
-    let visits = load_visits(&v, Some(&cohort)).expect("repairable");
+    let cohort = load_cohort(&c, &Default::default()).expect("cohort");
+    let visits = load_visits(&v, Some(&cohort), &cohort.study).expect("repairable");
     assert_eq!(
         visits.table.num("month").expect("month"),
         &[Some(3.0), Some(6.0)]
@@ -324,7 +356,7 @@ fn reads_parquet_like_csv_and_reports_bad_levels_by_row() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().expect("tempdir");
     let csv_path = write(dir.path(), "cohort.csv", &cohort_text(None));
-    let from_csv = load_cohort(&csv_path).expect("csv");
+    let from_csv = load_cohort(&csv_path, &Default::default()).expect("csv");
     let mut df = df!(
         "patient_id" => ["MM001", "MM002"],
         "time_months" => [30.5, 9.2],
@@ -337,7 +369,9 @@ fn reads_parquet_like_csv_and_reports_bad_levels_by_row() {
     ParquetWriter::new(f)
         .finish(&mut df)
         .expect("write parquet");
-    let msg = load_cohort(&pq).expect_err("bad level").to_string();
+    let msg = load_cohort(&pq, &Default::default())
+        .expect_err("bad level")
+        .to_string();
     assert!(msg.contains("cohort.parquet: row 3, column 'mrd'"), "{msg}");
     // A clean Parquet file types columns the same way as CSV does.
     let mut ok = df!(
@@ -350,7 +384,7 @@ fn reads_parquet_like_csv_and_reports_bad_levels_by_row() {
     ParquetWriter::new(std::fs::File::create(&pq2).expect("create"))
         .finish(&mut ok)
         .expect("write");
-    let c = load_cohort(&pq2).expect("valid parquet");
+    let c = load_cohort(&pq2, &Default::default()).expect("valid parquet");
     assert_eq!(
         c.table.num("time_months").expect("num"),
         &from_csv.table.num("time_months").expect("num")[..2]

@@ -325,8 +325,9 @@ fn demo_fit() -> mbdrisk::model::landmark::DynamicFit {
 
 fn demo_fit_of(formula: &str) -> mbdrisk::model::landmark::DynamicFit {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
-    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    let cohort = load_cohort(&root.join("cohort.csv"), &Default::default()).expect("cohort");
+    let visits =
+        load_visits(&root.join("visits.csv"), Some(&cohort), &cohort.study).expect("visits");
     fit_dynamic(
         &cohort.table,
         &visits.table,
@@ -479,8 +480,9 @@ fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
     use mbdrisk::simulate::{simulate, write_csvs, SimParams};
     use mbdrisk::validation::dynamic::validate_dynamic;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
-    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    let cohort = load_cohort(&root.join("cohort.csv"), &Default::default()).expect("cohort");
+    let visits =
+        load_visits(&root.join("visits.csv"), Some(&cohort), &cohort.study).expect("visits");
     let fit = demo_fit_of(DEMO_FORMULA);
     let v = validate_dynamic(&fit.model, &cohort.table, &visits.table, 0, 1).expect("validate");
     assert_eq!(v.per_landmark.len(), 9);
@@ -526,8 +528,9 @@ fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
     let sim = simulate(8_000, 5, &SimParams::defaults()).expect("simulate");
     let dir = tempfile::tempdir().expect("tempdir");
     write_csvs(&sim, dir.path()).expect("write");
-    let ext = load_cohort(&dir.path().join("cohort.csv")).expect("cohort");
-    let ext_visits = load_visits(&dir.path().join("visits.csv"), Some(&ext)).expect("visits");
+    let ext = load_cohort(&dir.path().join("cohort.csv"), &Default::default()).expect("cohort");
+    let ext_visits =
+        load_visits(&dir.path().join("visits.csv"), Some(&ext), &ext.study).expect("visits");
     beats_every_rule(&ext.table, &ext_visits.table, "independent cohort", true);
 }
 
@@ -536,8 +539,9 @@ fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
 #[test]
 fn landmark_terms_follow_the_number_of_landmarks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    let cohort = load_cohort(&root.join("cohort.csv")).expect("cohort");
-    let visits = load_visits(&root.join("visits.csv"), Some(&cohort)).expect("visits");
+    let cohort = load_cohort(&root.join("cohort.csv"), &Default::default()).expect("cohort");
+    let visits =
+        load_visits(&root.join("visits.csv"), Some(&cohort), &cohort.study).expect("visits");
     let names = |landmarks: Vec<f64>| -> Vec<String> {
         let opts = LandmarkOptions {
             landmarks,

@@ -14,4 +14,5 @@ mod metrics_golden;
 mod plots;
 mod regression;
 mod simulate;
+mod study;
 mod validation_golden;

@@ -144,6 +144,7 @@ fn calibration_data(c: &Cohort) -> CalibrationPlotData {
             "Eavg = 0.012, E90 = 0.021".into(),
         ],
         horizon: "24-month".into(),
+        event: "bone event".into(),
     }
 }
 
@@ -280,6 +281,7 @@ fn decision_data(c: &Cohort) -> DecisionCurveData {
                   (dcurves definition); band: 95% bootstrap."
             .into(),
         x_max: DecisionCurveData::DEFAULT_X_MAX,
+        event: "bone event".into(),
     }
 }
 
@@ -293,6 +295,8 @@ fn distribution_data(c: &Cohort) -> RiskDistributionData {
             ("Model at two-year stop rate".into(), 0.12),
         ],
         caption: "Histograms as percentage of each outcome group.".into(),
+        horizon: "24-month".into(),
+        event: "bone event".into(),
     }
 }
 
@@ -506,6 +510,7 @@ fn rejects_empty_calibration() {
         caption: String::new(),
         stats_text: vec![],
         horizon: "24-month".into(),
+        event: "bone event".into(),
     };
     assert!(matches!(calibration_plot(&d), Err(PlotError::Empty { .. })));
 }
@@ -643,6 +648,7 @@ fn odd_but_valid_input_still_renders() {
         }],
         caption: String::new(),
         x_max: 0.5,
+        event: "bone event".into(),
     };
     decision_curve_plot(&flat).expect("all-zero net benefit");
 }

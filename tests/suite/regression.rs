@@ -708,6 +708,29 @@ fn row_numbers_are_physical_lines() {
     let o = fit(&data, FORMULA, &model, &[]);
     // line 9 of the file as written (the quoted line break adds one line before it)
     refused(&o, &["row 10", "found 'abc'"]);
+    // the streaming scorer numbers the same line, whatever its batch size, CRLF or not
+    let model = demo_model(dir.path(), FORMULA);
+    let crlf = dir.path().join("crlf.csv");
+    let text = std::fs::read_to_string(&data).expect("read");
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).expect("write");
+    for input in [&data, &crlf] {
+        for batch in ["1", "4", "65536"] {
+            let out = dir.path().join("scores.csv");
+            let o = run(&[
+                "score",
+                "--model",
+                p(&model),
+                "--data",
+                p(input),
+                "--batch-size",
+                batch,
+                "--out",
+                p(&out),
+            ]);
+            refused(&o, &["row 10, column 'age': found 'abc'"]);
+            assert!(!out.exists(), "no output after an error");
+        }
+    }
 }
 
 #[test]
@@ -838,12 +861,20 @@ fn embedded_demo_files_are_the_simulators_output() {
 fn report_trajectories_name_patients_by_pseudonym() {
     use mbdrisk::cohort::{load_cohort, load_visits};
     use mbdrisk::report::dynamic::build_dynamic;
-    let cohort = load_cohort(Path::new(DEMO)).expect("cohort");
-    let visits = load_visits(Path::new(VISITS), Some(&cohort)).expect("visits");
+    let cohort = load_cohort(Path::new(DEMO), &Default::default()).expect("cohort");
+    let visits = load_visits(Path::new(VISITS), Some(&cohort), &cohort.study).expect("visits");
     let formula = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_rise_lsc + mrd + mrd_conversion";
     for show_ids in [false, true] {
-        let d = build_dynamic(&cohort.table, &visits.table, formula, 0, 1, show_ids)
-            .expect("dynamic report");
+        let d = build_dynamic(
+            &cohort.table,
+            &visits.table,
+            formula,
+            0,
+            1,
+            show_ids,
+            &cohort.study,
+        )
+        .expect("dynamic report");
         let svgs: Vec<&str> = d
             .figures
             .iter()

@@ -47,6 +47,7 @@ mod firth;
 mod irls;
 mod kernels;
 mod linalg;
+pub(crate) use linalg::Cholesky;
 mod separation;
 mod simd;
 

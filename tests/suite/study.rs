@@ -1,0 +1,472 @@
+//! Study descriptions (issue 12): real public cohorts in their own column names and words
+//! (tests/golden/cohorts, written by make_cohorts.R from R's survival package), the MM profile
+//! as a default, the generic profile's checks, `init`, and the report in the study's words.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::util::{mbdrisk, stderr, stdout};
+
+const FLCHAIN: &str = "tests/golden/cohorts/flchain.csv";
+const PBC: &str = "tests/golden/cohorts/pbc_cohort.csv";
+const PBC_VISITS: &str = "tests/golden/cohorts/pbc_visits.csv";
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[track_caller]
+fn ok(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "stderr:\n{}", stderr(o));
+}
+
+/// Exit 2, never a panic, with every needle in stderr.
+#[track_caller]
+fn refused(o: &Output, needles: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "expected exit 2, stderr:\n{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    for n in needles {
+        assert!(e.contains(n), "stderr lacks {n:?}:\n{e}");
+    }
+}
+
+#[test]
+fn check_runs_on_any_cohort_with_its_own_names() {
+    let o = mbdrisk(&[
+        "check",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--time",
+        "futime",
+        "--event",
+        "death",
+        "--time-unit",
+        "days",
+        "--event-name",
+        "death",
+    ]);
+    ok(&o);
+    let out = stdout(&o);
+    assert!(out.contains("patients 1500"), "{out}");
+    assert!(out.contains("deaths "), "{out}");
+    assert!(out.contains("days (reverse Kaplan-Meier)"), "{out}");
+    assert!(!out.contains("bone"), "{out}");
+    // generic profile: no MM-schema warnings about the cohort's own columns
+    let e = stderr(&o);
+    assert!(!e.contains("MM schema"), "{e}");
+    // the id is excluded from the category counts
+    assert!(!out.contains("F0003"), "{out}");
+    // no time and event: a binary-outcome cohort is fine too
+    let o = mbdrisk(&["check", "--data", FLCHAIN, "--id", "id"]);
+    ok(&o);
+    assert!(stdout(&o).contains("no follow-up time and event columns"));
+}
+
+#[test]
+fn check_names_the_flag_for_a_missing_role() {
+    // the default identifier is not in flchain
+    refused(
+        &mbdrisk(&["check", "--data", FLCHAIN]),
+        &["'patient_id'", "--id COL"],
+    );
+    // a misspelt role column gets the near miss and the flag
+    refused(
+        &mbdrisk(&["check", "--data", FLCHAIN, "--id", "idd"]),
+        &["'idd'", "found 'id'", "--id id"],
+    );
+    // time without event
+    refused(
+        &mbdrisk(&["check", "--data", FLCHAIN, "--id", "id", "--time", "futime"]),
+        &["found only futime", "--event COL"],
+    );
+    // a duplicated identifier in the generic profile
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dup = dir.path().join("dup.csv");
+    let text = std::fs::read_to_string(FLCHAIN).expect("read");
+    std::fs::write(&dup, text.replace("\"F0005\"", "\"F0003\"")).expect("write");
+    refused(
+        &mbdrisk(&["check", "--data", p(&dup), "--id", "id"]),
+        &["row 3", "column 'id'", "a unique patient id"],
+    );
+    // a bad --map
+    refused(
+        &mbdrisk(&["check", "--data", FLCHAIN, "--id", "id", "--map", "ctx"]),
+        &["--map 'ctx'", "ROLE=COLUMN"],
+    );
+    refused(
+        &mbdrisk(&[
+            "check",
+            "--data",
+            FLCHAIN,
+            "--id",
+            "id",
+            "--map",
+            "kappa_x=kappa",
+        ]),
+        &["an MM role", "kappa_x"],
+    );
+}
+
+#[test]
+fn mapped_columns_get_the_mm_checks() {
+    // kappa mapped to CTX-I: values above 5 look like pg/mL
+    let o = mbdrisk(&[
+        "check",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--map",
+        "ctx_ng_ml=kappa",
+    ]);
+    refused(&o, &["column 'kappa'", "looks like pg/mL"]);
+}
+
+#[test]
+fn study_files_and_flags_are_equivalent_and_flags_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study.toml");
+    ok(&mbdrisk(&[
+        "init",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--out",
+        p(&study),
+    ]));
+    let text = std::fs::read_to_string(&study).expect("template");
+    // the guesses: identifier, time, event, visit time
+    for line in [
+        "id = \"patient_id\"",
+        "time = \"time_months\"",
+        "event = \"event\"",
+        "visit_time = \"month\"",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    let from_file = mbdrisk(&[
+        "check",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--study",
+        p(&study),
+    ]);
+    ok(&from_file);
+    let by_flags = mbdrisk(&[
+        "check",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--id",
+        "patient_id",
+        "--time",
+        "time_months",
+        "--event",
+        "event",
+    ]);
+    ok(&by_flags);
+    assert_eq!(stdout(&from_file), stdout(&by_flags));
+    // flags win over the file
+    std::fs::write(&study, "id = \"nope\"\nevent_name = \"death\"\n").expect("write");
+    let o = mbdrisk(&[
+        "check",
+        "--data",
+        PBC,
+        "--study",
+        p(&study),
+        "--id",
+        "patient_id",
+    ]);
+    ok(&o);
+    assert!(stdout(&o).contains("deaths"), "{}", stdout(&o));
+    // a study file with an unknown key, a bad range, or bad TOML
+    for (text, needle) in [
+        ("idd = \"x\"\n", "unknown field"),
+        ("[ranges]\nage = { min = 5, max = 1 }\n", "min <= max"),
+        ("id = \n", "study file"),
+    ] {
+        std::fs::write(&study, text).expect("write");
+        refused(
+            &mbdrisk(&["check", "--data", PBC, "--study", p(&study)]),
+            &["study.toml", needle],
+        );
+    }
+    // a range from the study file is checked
+    std::fs::write(&study, "[ranges]\nage = { min = 40, max = 110 }\n").expect("write");
+    refused(
+        &mbdrisk(&["check", "--data", PBC, "--study", p(&study)]),
+        &["column 'age'", "[40, 110]"],
+    );
+}
+
+#[test]
+fn visits_after_the_end_of_follow_up_are_left_out_with_a_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let visits = dir.path().join("v.csv");
+    let mut text = std::fs::read_to_string(PBC_VISITS).expect("read");
+    // patient 1 died at 13.142 months: two visits after that
+    text.push_str("1,20,1,3,100,10,0\n1,30,1,3,100,10,0\n");
+    std::fs::write(&visits, &text).expect("write");
+    let o = mbdrisk(&["check", "--data", PBC, "--visits", p(&visits)]);
+    ok(&o);
+    let e = stderr(&o);
+    assert!(
+        e.contains("2 visits after the patient's event or censoring"),
+        "{e}"
+    );
+    assert!(stdout(&o).contains("1945 visits"), "{}", stdout(&o));
+    refused(
+        &mbdrisk(&["check", "--data", PBC, "--visits", p(&visits), "--strict"]),
+        &["row 1947", "--strict"],
+    );
+}
+
+#[test]
+fn the_mm_profile_is_the_default_for_mm_columns() {
+    let o = mbdrisk(&["check", "--data", "data/demo/cohort.csv"]);
+    ok(&o);
+    assert!(stdout(&o).contains("bone events"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("12 months"), "{}", stdout(&o));
+}
+
+#[test]
+fn fit_and_compare_use_the_study() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let formula = "death5 ~ rcs(age, 4) + sex + log(kappa) + log(lambda)";
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--formula",
+        formula,
+        "--out",
+        p(&model),
+    ]));
+    // the study's identifier is never a predictor, whatever its name
+    let renamed = dir.path().join("r.csv");
+    let text = std::fs::read_to_string(FLCHAIN).expect("read");
+    std::fs::write(&renamed, text.replacen("\"id\"", "\"subject\"", 1)).expect("write");
+    refused(
+        &mbdrisk(&[
+            "fit",
+            "--data",
+            p(&renamed),
+            "--id",
+            "subject",
+            "--formula",
+            "death5 ~ age + subject",
+            "--out",
+            p(&model),
+        ]),
+        &["'subject'", "identifier"],
+    );
+    // compare: a generic study names its rules
+    let out = dir.path().join("cmp");
+    refused(
+        &mbdrisk(&[
+            "compare",
+            "--model",
+            p(&model),
+            "--data",
+            FLCHAIN,
+            "--id",
+            "id",
+            "--out",
+            p(&out),
+        ]),
+        &["--rule 'name=SQL condition'"],
+    );
+    let o = mbdrisk(&[
+        "compare",
+        "--model",
+        p(&model),
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--rule",
+        "young=age < 60 AND mgus = 0",
+        "--bootstrap",
+        "20",
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    assert!(out.join("comparison.json").exists());
+    // rules that cannot tell patients apart, or compare with a word that is not a level
+    let o = mbdrisk(&[
+        "compare",
+        "--model",
+        p(&model),
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--rule",
+        "men=sex = 'm'",
+        "--rule",
+        "ancient=age > 200",
+        "--bootstrap",
+        "0",
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    let e = stderr(&o);
+    assert!(e.contains("'m', which is not a value of sex: F, M"), "{e}");
+    assert!(e.contains("the case differs"), "{e}");
+    assert!(
+        e.contains("rule 'ancient' (age > 200) is true for none"),
+        "{e}"
+    );
+    let json = std::fs::read_to_string(out.join("comparison.json")).expect("json");
+    assert!(json.contains("\"warnings\""), "{json}");
+}
+
+#[test]
+fn the_report_speaks_the_studys_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    let o = mbdrisk(&[
+        "report",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--time",
+        "futime",
+        "--event",
+        "death",
+        "--time-unit",
+        "days",
+        "--event-name",
+        "death",
+        "--horizon-words",
+        "5-year",
+        "--formula",
+        "death5 ~ rcs(age, 4) + sex + log(kappa) + log(lambda)",
+        "--rule",
+        "young=age < 60",
+        "--bootstrap",
+        "20",
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("risk of death"), "title");
+    assert!(html.contains("5-year"), "horizon");
+    for stem in ["calibration", "roc", "decision_curve", "risk_distribution"] {
+        assert!(out.join(format!("{stem}.png")).exists(), "{stem}");
+    }
+    // the text of the page, without its embedded images (base64 can spell anything)
+    let mut lower = String::new();
+    let mut rest = html.as_str();
+    while let Some(k) = rest.find("base64,") {
+        lower.push_str(&rest[..k]);
+        rest = &rest[k..];
+        rest = &rest[rest.find('"').unwrap_or(rest.len())..];
+    }
+    lower.push_str(rest);
+    let lower = lower.to_lowercase();
+    for word in [
+        "myeloma",
+        "bone",
+        "ctx",
+        "2-year",
+        "two-year",
+        "bone protection",
+    ] {
+        assert!(!lower.contains(word), "the report says {word:?}");
+    }
+    for svg in ["calibration", "roc", "decision_curve", "risk_distribution"] {
+        let text = std::fs::read_to_string(out.join(format!("{svg}.svg"))).expect("svg");
+        assert!(!text.to_lowercase().contains("bone"), "{svg}.svg says bone");
+    }
+    assert!(lower.contains("death"));
+    // the dynamic limitation only with a dynamic model, the rules' only with rules
+    assert!(!lower.contains("landmark"), "no dynamic model was fitted");
+    let predictions = std::fs::read_to_string(out.join("predictions.csv")).expect("csv");
+    assert!(predictions.starts_with("row,id,"), "{}", &predictions[..40]);
+}
+
+/// Interaction formulas (`a*b`, either order, a spline per group, factor first) give the
+/// linear predictors and coefficient names of `rms::lrm` (make_interaction_goldens.R).
+#[test]
+fn interaction_models_predict_as_rms_lrm() {
+    use crate::tolerances::INTERACTION_LP_ABS;
+    let dir = "tests/golden/cohorts";
+    let table =
+        mbdrisk::table::Table::read_keeping_text(Path::new(FLCHAIN), &["id"]).expect("flchain");
+    let golden = std::fs::read_to_string(format!("{dir}/interaction_golden.csv")).expect("golden");
+    let mut lines = golden.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let formulas =
+        std::fs::read_to_string(format!("{dir}/interaction_formulas.txt")).expect("formulas");
+    let coefs = std::fs::read_to_string(format!("{dir}/interaction_coefs.csv")).expect("coefs");
+    let ids = table.text("id").expect("ids");
+    for (k, formula) in formulas.lines().enumerate() {
+        let name = header[k + 1];
+        let model = mbdrisk::model::fit::fit_model(
+            &table,
+            formula,
+            &Default::default(),
+            mbdrisk::design::MissingPolicy::Drop,
+        )
+        .unwrap_or_else(|e| panic!("{formula}: {e}"));
+        // names and order as rms prints them
+        let want: Vec<String> = coefs
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("\"{name}\"")))
+            .map(|l| {
+                l.split(',')
+                    .nth(1)
+                    .expect("name")
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .collect();
+        let got: Vec<String> = model.coefficients.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(got, want, "{formula}");
+        let scores = model
+            .scorer()
+            .expect("scorer")
+            .score_table(&table)
+            .expect("score");
+        let mut compared = 0;
+        for r in &rows {
+            let i = ids
+                .iter()
+                .position(|id| id.as_deref() == Some(r[0]))
+                .expect("golden id in the file");
+            if r[k + 1] == "NA" {
+                // a missing predictor: no score, as R gives none
+                assert!(scores.linear_predictor[i].is_nan(), "{formula}, {}", r[0]);
+                continue;
+            }
+            let want: f64 = r[k + 1].parse().expect("number");
+            let got = scores.linear_predictor[i];
+            assert!(
+                (got - want).abs() <= INTERACTION_LP_ABS,
+                "{formula}, {}: {got} vs rms {want}",
+                r[0]
+            );
+            compared += 1;
+        }
+        let expected = rows.iter().filter(|r| r[k + 1] != "NA").count();
+        assert_eq!(compared, expected, "{formula}");
+        assert!(compared > 1000, "{formula}: {compared} rows compared");
+    }
+}
