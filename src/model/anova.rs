@@ -6,9 +6,12 @@
 //! - per predictor (a main-effect term): all its coefficients, those of the interactions it is
 //!   in included (then named "x (Factor+Higher Order Factors)", with an " All Interactions"
 //!   row), and " Nonlinear" (the spline's non-linear coefficients, in the interactions too);
-//! - per interaction term: its coefficients, and " Nonlinear" for a spline's;
-//! - `TOTAL NONLINEAR`, `TOTAL INTERACTION`, `TOTAL NONLINEAR + INTERACTION` (when the model
-//!   has them) and `TOTAL`.
+//! - per interaction term: its coefficients, and for a spline's its non-linear ones (twice,
+//!   as rms: " Nonlinear" and " Nonlinear Interaction : f(A,B) vs. AB");
+//! - `TOTAL NONLINEAR`, `TOTAL INTERACTION` (with two interactions or more),
+//!   `TOTAL NONLINEAR + INTERACTION` (when the model has both) and `TOTAL`.
+//!
+//! Checked against `rms::anova` on flchain (tests/golden/cohorts).
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -99,7 +102,7 @@ pub fn wald_tests(spec: &DesignSpec, beta: &[f64], cov: &[Vec<f64>]) -> Vec<Wald
             push(&mut out, " All Interactions".into(), &inter);
         }
         if !nonlinear.is_empty() {
-            let name = if with.iter().any(|&j| !cols[j].1.is_empty()) {
+            let name = if !with.is_empty() {
                 " Nonlinear (Factor+Higher Order Factors)"
             } else {
                 " Nonlinear"
@@ -111,11 +114,19 @@ pub fn wald_tests(spec: &DesignSpec, beta: &[f64], cov: &[Vec<f64>]) -> Vec<Wald
         let Some(b) = &t.by else { continue };
         push(
             &mut out,
-            format!("{} * {}", t.variable, b.variable),
+            format!(
+                "{} * {} (Factor+Higher Order Factors)",
+                t.variable, b.variable
+            ),
             &cols[k].0,
         );
         if !cols[k].1.is_empty() {
             push(&mut out, " Nonlinear".into(), &cols[k].1);
+            push(
+                &mut out,
+                " Nonlinear Interaction : f(A,B) vs. AB".into(),
+                &cols[k].1,
+            );
         }
     }
     let nonlinear: Vec<usize> = cols.iter().flat_map(|c| c.1.iter().copied()).collect();
@@ -126,7 +137,8 @@ pub fn wald_tests(spec: &DesignSpec, beta: &[f64], cov: &[Vec<f64>]) -> Vec<Wald
     if !nonlinear.is_empty() {
         push(&mut out, "TOTAL NONLINEAR".into(), &nonlinear);
     }
-    if !interaction.is_empty() {
+    let n_interactions = (0..spec.terms.len()).filter(|&k| is_interaction(k)).count();
+    if n_interactions > 1 {
         push(&mut out, "TOTAL INTERACTION".into(), &interaction);
     }
     if !nonlinear.is_empty() && !interaction.is_empty() {

@@ -78,3 +78,10 @@ pub const LANDMARK_SE_REL: f64 = 1e-5;
 
 /// Linear predictors of interaction models against `rms::lrm` (predict type "lp").
 pub const INTERACTION_LP_ABS: f64 = 1e-6;
+
+/// Wald chi-squares of `anova(lrm)` (relative).
+pub const ANOVA_CHI2_REL: f64 = 1e-6;
+
+/// Brier and R2 of `print(lrm)`, C and Dxy of `Hmisc::somers2` on the fitted probabilities
+/// (lrm's own C counts concordance on binned probabilities and differs by up to ~2e-5).
+pub const FIT_INDEX_ABS: f64 = 1e-9;

@@ -465,6 +465,57 @@ fn interaction_models_predict_as_rms_lrm() {
             );
             compared += 1;
         }
+        // anova(lrm) and the print(lrm) indexes
+        let anova =
+            std::fs::read_to_string(format!("{dir}/interaction_anova.csv")).expect("anova golden");
+        let want: Vec<(String, f64, usize)> = anova
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("\"{name}\"")))
+            .map(|l| {
+                let f: Vec<&str> = l.split("\",\"").collect();
+                let last: Vec<&str> = f[2].split("\",").collect();
+                (
+                    f[1].to_string(),
+                    last[0].parse().expect("chi2"),
+                    last[1].trim().parse().expect("df"),
+                )
+            })
+            .collect();
+        let got: Vec<(String, f64, usize)> = model
+            .anova
+            .iter()
+            .map(|t| (t.term.trim().to_string(), t.chi2, t.df))
+            .collect();
+        assert_eq!(got.len(), want.len(), "{formula}: {got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((&g.0, g.2), (&w.0, w.2), "{formula}");
+            assert!(
+                (g.1 - w.1).abs() <= crate::tolerances::ANOVA_CHI2_REL * w.1,
+                "{formula}, {}: {} vs rms {}",
+                g.0,
+                g.1,
+                w.1
+            );
+        }
+        let indexes = std::fs::read_to_string(format!("{dir}/interaction_indexes.csv"))
+            .expect("indexes golden");
+        let line = indexes
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{name}\"")))
+            .expect("indexes row");
+        let v: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .map(|x| x.trim_matches('"').parse().expect("number"))
+            .collect();
+        let ix = model.indexes.expect("indexes");
+        for (g, w) in [ix.c, ix.dxy, ix.brier, ix.r2].iter().zip(&v) {
+            assert!(
+                (g - w).abs() <= crate::tolerances::FIT_INDEX_ABS,
+                "{formula}: {g} vs R {w}"
+            );
+        }
         let expected = rows.iter().filter(|r| r[k + 1] != "NA").count();
         assert_eq!(compared, expected, "{formula}");
         assert!(compared > 1000, "{formula}: {compared} rows compared");

@@ -30,3 +30,22 @@ write.csv(out, "interaction_golden.csv", row.names = FALSE, quote = FALSE)
 write.csv(do.call(rbind, coefs), "interaction_coefs.csv", row.names = FALSE)
 writeLines(formulas, "interaction_formulas.txt")
 writeLines(c(R.version.string, paste("rms", packageVersion("rms"))), "versions.txt")
+
+# anova(lrm) and the print(lrm) indexes of each formula
+an <- list()
+ix <- list()
+for (k in names(formulas)) {
+  f <- lrm(as.formula(formulas[k]), data = d)
+  a <- anova(f)
+  an[[k]] <- data.frame(formula = k, term = trimws(gsub("  +", " ", rownames(a))),
+                        chi2 = sprintf("%.12g", a[, "Chi-Square"]), df = a[, "d.f."])
+  s <- f$stats
+  # lrm's own C counts concordance on binned probabilities; Hmisc::somers2 counts it exactly
+  fx <- lrm(as.formula(formulas[k]), data = d, x = TRUE, y = TRUE)
+  sm <- somers2(plogis(fx$linear.predictors), fx$y)
+  ix[[k]] <- data.frame(formula = k, c = sprintf("%.12g", sm["C"]),
+                        dxy = sprintf("%.12g", sm["Dxy"]), brier = sprintf("%.12g", s["Brier"]),
+                        r2 = sprintf("%.12g", s["R2"]), lrm_c = sprintf("%.12g", s["C"]))
+}
+write.csv(do.call(rbind, an), "interaction_anova.csv", row.names = FALSE)
+write.csv(do.call(rbind, ix), "interaction_indexes.csv", row.names = FALSE)
