@@ -28,6 +28,29 @@ pub struct Rule {
 /// Names of the built-in rules, in the order they are reported.
 pub const BUILTIN: &[&str] = &["two-year", "imwg-2021", "triad"];
 
+/// The MM profile's restart triggers (name, SQL over the visit rows and their landmark
+/// features), in the order they are reported:
+///
+/// - `mrd_conversion`: MRD positive after a negative result;
+/// - `ctx_rise_lsc`: CTX-I up by more than the LSC (56%) since the previous measurement;
+/// - `ctx_above_nadir_lsc`: CTX-I more than the LSC above the patient's nadir so far;
+/// - `mrd_conversion_and_ctx_rise`: both: a CTX rise since the previous measurement in a
+///   patient whose MRD has converted;
+/// - `mrd_conversion_or_ctx_rise`: either of the first two (the article lists both triggers).
+pub const MM_TRIGGERS: [(&str, &str); 5] = [
+    ("mrd_conversion", "mrd_conversion = 1"),
+    ("ctx_rise_lsc", "ctx_rise_lsc = 1"),
+    ("ctx_above_nadir_lsc", "ctx_above_lsc = 1"),
+    (
+        "mrd_conversion_and_ctx_rise",
+        "mrd_conversion = 1 AND ctx_rise_lsc = 1",
+    ),
+    (
+        "mrd_conversion_or_ctx_rise",
+        "mrd_conversion = 1 OR ctx_rise_lsc = 1",
+    ),
+];
+
 impl Rule {
     /// A built-in rule by name (`two-year`, `imwg-2021`, `triad`), or `None`.
     pub fn builtin(name: &str) -> Option<Rule> {
@@ -80,6 +103,66 @@ impl Rule {
                 BUILTIN.join(", ")
             ))),
         }
+    }
+
+    /// The MM profile's restart triggers ([`MM_TRIGGERS`]).
+    pub fn mm_triggers() -> Vec<Rule> {
+        MM_TRIGGERS
+            .iter()
+            .map(|(name, sql)| Rule {
+                name: (*name).to_string(),
+                sql: (*sql).to_string(),
+            })
+            .collect()
+    }
+
+    /// Parse `--trigger` arguments: an MM trigger by name, or `name=SQL condition` over the
+    /// visit rows and their landmark features (true = alarm); a name given twice is refused.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming the argument.
+    pub fn parse_triggers(args: &[String]) -> Result<Vec<Rule>> {
+        let mm = Rule::mm_triggers();
+        let mut out: Vec<Rule> = Vec::with_capacity(args.len());
+        for arg in args {
+            let t = match mm.iter().find(|t| t.name == arg.trim()) {
+                Some(t) => t.clone(),
+                None => match arg.split_once('=') {
+                    Some((name, sql))
+                        if !name.trim().is_empty()
+                            && !sql.trim().is_empty()
+                            && !name.contains(|c: char| {
+                                c.is_whitespace() || "<>!'\"()".contains(c)
+                            }) =>
+                    {
+                        if is_reserved_name(name.trim()) {
+                            return Err(Error::Usage(format!(
+                                "--trigger '{arg}': the name '{}' is taken by a policy; choose another name",
+                                name.trim()
+                            )));
+                        }
+                        Rule {
+                            name: name.trim().to_string(),
+                            sql: sql.trim().to_string(),
+                        }
+                    }
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--trigger '{arg}': expected an MM trigger ({}) or 'name=SQL condition' over the visit rows and their features, e.g. 'bili_rise=bili_change_prev_pct > 30'",
+                            MM_TRIGGERS.map(|t| t.0).join(", ")
+                        )))
+                    }
+                },
+            };
+            if out.iter().any(|o| o.name == t.name) {
+                return Err(Error::Usage(format!(
+                    "--trigger: the name '{}' is given twice; give each trigger its own name",
+                    t.name
+                )));
+            }
+            out.push(t);
+        }
+        Ok(out)
     }
 
     /// Parse every `--rule` argument (all built-in rules when there are none); a name given

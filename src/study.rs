@@ -383,6 +383,10 @@ impl Study {
                 title.into()
             }
         });
+        let time_unit = file
+            .time_unit
+            .clone()
+            .unwrap_or_else(|| time_unit_of(profile, time.as_deref()));
         Ok(Study {
             profile,
             id,
@@ -393,13 +397,7 @@ impl Study {
                 .clone()
                 .or_else(|| file.columns.get("month").cloned())
                 .unwrap_or_else(|| "month".into()),
-            time_unit: file.time_unit.clone().unwrap_or_else(|| {
-                match profile {
-                    Profile::Mm => "months",
-                    Profile::Generic => "time units",
-                }
-                .into()
-            }),
+            time_unit,
             event_name,
             action: file.action.clone().unwrap_or_else(|| action.into()),
             horizon: file.horizon.clone().unwrap_or_else(|| {
@@ -495,6 +493,26 @@ impl Study {
         }
         out
     }
+}
+
+/// The unit of the time columns when the study does not say: months in the MM profile; else
+/// the unit the time column's name gives (`time_months`, `days`, ...), or "time units".
+fn time_unit_of(profile: Profile, time: Option<&str>) -> String {
+    if profile == Profile::Mm {
+        return "months".into();
+    }
+    let name = time.unwrap_or_default().to_ascii_lowercase();
+    ["month", "day", "week", "year"]
+        .iter()
+        .find(|u| name.contains(*u))
+        .map_or_else(|| "time units".to_string(), |u| format!("{u}s"))
+}
+
+/// `text` with its first letter upper case ("Death", "Time units").
+pub fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
 /// `word` in the plural: an "s" added unless it already ends in one.

@@ -44,6 +44,11 @@ pub struct Args {
     /// restart.json.
     #[arg(long, conflicts_with_all = ["rules", "truth"])]
     visits: Option<PathBuf>,
+    /// Restart trigger for --visits: an MM trigger's name or 'name=SQL condition' over the
+    /// visit rows and their landmark features (repeatable); default: the MM triggers in the
+    /// MM profile.
+    #[arg(long = "trigger", value_name = "NAME=SQL", requires = "visits")]
+    triggers: Vec<String>,
     /// Output folder for comparison.json and decision_curve.csv.
     #[arg(long)]
     out: PathBuf,
@@ -73,7 +78,21 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     if let Some(visits) = &args.visits {
         let (cohort, visits) =
             super::load_dynamic_inputs(&args.data, visits, &args.study.resolve()?)?;
-        let d = mbdrisk::compare::restart::restart_data(&model, &cohort.table, &visits.table)?;
+        let mut triggers = mbdrisk::rules::Rule::parse_triggers(&args.triggers)?;
+        if triggers.is_empty() {
+            if !cohort.study.is_mm() {
+                return Err(Error::Usage(
+                    "name the restart triggers to compare with the model: --trigger 'name=SQL condition' over the visit rows and their features, e.g. 'bili_rise=bili_change_prev_pct > 30' (the built-in triggers are the MM profile's)".into(),
+                ));
+            }
+            triggers = mbdrisk::rules::Rule::mm_triggers();
+        }
+        let d = mbdrisk::compare::restart::restart_data(
+            &model,
+            &cohort.table,
+            &visits.table,
+            &triggers,
+        )?;
         let c = mbdrisk::compare::restart::compare_restart(
             &d,
             args.threshold,

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let report = super::report::produce(super::report::Args {
         data: dir.join("cohort.csv"),
         visits: Some(dir.join("visits.csv")),
-        formula: DEMO_FORMULA.to_string(),
+        formula: Some(DEMO_FORMULA.to_string()),
         penalty: "none".into(),
         rules: Vec::new(),
         bootstrap: args.bootstrap,
@@ -45,15 +45,19 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         show_ids: false,
         out: args.out.clone(),
         study: super::StudyArgs::default(),
+        triggers: Vec::new(),
+        landmark: super::LandmarkArgs::default(),
     })?;
     println!(
         "mbdrisk demo: {} (synthetic, 2,000 patients, written there from the binary)\n",
         dir.display()
     );
     println!("Model: {DEMO_FORMULA}");
-    print!("{}", report.validation.render_table());
-    println!();
-    print!("{}", report.comparison.render_table());
+    if let Some(sr) = &report.static_part {
+        print!("{}", sr.validation.render_table());
+        println!();
+        print!("{}", sr.comparison.render_table());
+    }
     if let Some(d) = &report.dynamic {
         println!("\nDynamic model: {DEMO_DYNAMIC_FORMULA}");
         print!("{}", d.validation.render_table());

@@ -41,19 +41,8 @@ pub struct Args {
     /// Visits file (patient_id, month, markers) for --dynamic.
     #[arg(long)]
     visits: Option<PathBuf>,
-    /// Prediction window in months: the model predicts an event within (s, s + window].
-    #[arg(long, default_value_t = 6.0)]
-    window: f64,
-    /// Landmark times in months as start:end:step.
-    #[arg(long, default_value = "0:24:3")]
-    landmarks: String,
-    /// Months after which a measurement is no longer carried forward (then missing).
-    #[arg(long, default_value_t = 12.0)]
-    max_staleness: f64,
-    /// A column's own staleness limit as COLUMN=MONTHS, e.g. pet=24 (repeatable; overrides
-    /// --max-staleness for that column).
-    #[arg(long = "staleness", value_name = "COLUMN=MONTHS")]
-    staleness: Vec<String>,
+    #[command(flatten)]
+    landmark: super::LandmarkArgs,
     /// Also write the stacked landmark data set (one row per patient and landmark) here.
     #[arg(long)]
     landmark_data: Option<PathBuf>,
@@ -116,11 +105,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             let landmark = LandmarkOptions {
                 id: cohort.study.id.clone(),
                 month: cohort.study.visit_time.clone(),
-                landmarks: LandmarkOptions::parse_landmarks(&args.landmarks)?,
-                window: args.window,
-                max_staleness: args.max_staleness,
-                staleness: LandmarkOptions::parse_staleness_list(&args.staleness)?,
-                ..LandmarkOptions::default()
+                ..args.landmark.options()?
             };
             let fit = fit_dynamic(
                 &cohort.table,

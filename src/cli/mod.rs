@@ -152,6 +152,64 @@ impl StudyArgs {
     }
 }
 
+/// How a dynamic model's landmark rows are built: the flags of `fit --dynamic` and `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LandmarkArgs {
+    /// Prediction window in months: the model predicts an event within (s, s + window].
+    #[arg(long, default_value_t = 6.0)]
+    pub window: f64,
+    /// Landmark times in months as start:end:step.
+    #[arg(long, default_value = "0:24:3")]
+    pub landmarks: String,
+    /// Months after which a measurement is no longer carried forward (then missing).
+    #[arg(long, default_value_t = 12.0)]
+    pub max_staleness: f64,
+    /// A column's own staleness limit as COLUMN=MONTHS, e.g. pet=24 (repeatable; overrides
+    /// --max-staleness for that column).
+    #[arg(long = "staleness", value_name = "COLUMN=MONTHS")]
+    pub staleness: Vec<String>,
+    /// Least significant change of a numeric visit column in percent, e.g. bili=30: adds its
+    /// features X_above_lsc and X_rise_lsc (repeatable; ctx_ng_ml=56 is the MM default).
+    #[arg(long = "lsc", value_name = "COLUMN=PERCENT")]
+    pub lsc: Vec<String>,
+    /// The level a two-level visit column converts to, e.g. ascites=1: adds X_conversion
+    /// (repeatable; mrd and ctdna have theirs in the MM profile).
+    #[arg(long = "positive", value_name = "COLUMN=LEVEL")]
+    pub positive: Vec<String>,
+}
+
+impl Default for LandmarkArgs {
+    fn default() -> Self {
+        LandmarkArgs {
+            window: 6.0,
+            landmarks: "0:24:3".into(),
+            max_staleness: 12.0,
+            staleness: Vec::new(),
+            lsc: Vec::new(),
+            positive: Vec::new(),
+        }
+    }
+}
+
+impl LandmarkArgs {
+    /// The landmark options these flags give (identifier and visit time: the defaults).
+    pub fn options(&self) -> mbdrisk::Result<mbdrisk::model::landmark::LandmarkOptions> {
+        use mbdrisk::model::landmark::LandmarkOptions;
+        let (ctx_lsc, lsc) = LandmarkOptions::parse_lsc_list(&self.lsc)?;
+        let d = LandmarkOptions::default();
+        Ok(LandmarkOptions {
+            landmarks: LandmarkOptions::parse_landmarks(&self.landmarks)?,
+            window: self.window,
+            max_staleness: self.max_staleness,
+            staleness: LandmarkOptions::parse_staleness_list(&self.staleness)?,
+            ctx_lsc: ctx_lsc.unwrap_or(d.ctx_lsc),
+            lsc,
+            positive: LandmarkOptions::parse_positive_list(&self.positive)?,
+            ..d
+        })
+    }
+}
+
 /// The study of a command that takes only `--study` and `--id` (`fit`, `score`, `validate`).
 pub fn study_with_id(
     path: Option<&std::path::Path>,

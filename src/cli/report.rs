@@ -20,9 +20,10 @@ pub struct Args {
     /// Visits file, summarised in the report.
     #[arg(long)]
     pub visits: Option<PathBuf>,
-    /// Model formula.
-    #[arg(long)]
-    pub formula: String,
+    /// Static model formula with a 0/1 outcome (e.g. event_24m ~ ...); a report needs it,
+    /// --dynamic-formula, or both.
+    #[arg(long, required_unless_present = "dynamic_formula")]
+    pub formula: Option<String>,
     /// Penalty: none, ridge=LAMBDA or firth.
     #[arg(long, default_value = "none")]
     pub penalty: String,
@@ -50,6 +51,17 @@ pub struct Args {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Restart trigger compared with the dynamic model: an MM trigger's name or
+    /// 'name=SQL condition' over the visit rows and their features (repeatable); default: the
+    /// MM triggers in the MM profile, none otherwise.
+    #[arg(
+        long = "trigger",
+        value_name = "NAME=SQL",
+        requires = "dynamic_formula"
+    )]
+    pub triggers: Vec<String>,
+    #[command(flatten)]
+    pub landmark: super::LandmarkArgs,
     #[command(flatten)]
     pub study: super::StudyArgs,
 }
@@ -76,6 +88,8 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         },
         truth: args.truth,
         dynamic_formula: args.dynamic_formula,
+        landmark: args.landmark.options()?,
+        triggers: mbdrisk::rules::Rule::parse_triggers(&args.triggers)?,
         show_ids: args.show_ids,
     };
     let bar = super::progress_bar(args.bootstrap as u64, "bootstrap validation");

@@ -142,7 +142,7 @@ fn follow_up(
 }
 
 /// A time as written in text: whole numbers without decimals.
-fn short(x: f64) -> String {
+pub(crate) fn short(x: f64) -> String {
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {

@@ -281,10 +281,8 @@ pub fn compare(
             "comparison needs both events and non-events among patients with a known outcome (n = {n}, events = {events})"
         )));
     }
-    if scores.is_empty() || rules.is_empty() {
-        return Err(Error::Usage(
-            "comparison needs a score and at least one rule".into(),
-        ));
+    if scores.is_empty() {
+        return Err(Error::Usage("comparison needs a score".into()));
     }
     for s in scores {
         if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {

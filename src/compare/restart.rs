@@ -1,6 +1,7 @@
-//! Restart policies after bone protection stops: the article's triggers (MRD conversion, a CTX
-//! rise above the least significant change, both, either) against the dynamic model at a risk
-//! threshold, evaluated visit by visit. The CTX rise is read two ways: against the previous
+//! Restart policies: triggers (SQL conditions over the visit rows and their landmark features;
+//! in the MM profile the article's: MRD conversion, a CTX rise above the least significant
+//! change, both, either) against the dynamic model at a risk threshold, evaluated visit by
+//! visit. The CTX rise is read two ways: against the previous
 //! measurement (the serial change the LSC is defined for) and against the nadir so far.
 //!
 //! Monitoring after the decision point: every visit (month > 0) at which a policy's condition
@@ -35,12 +36,8 @@ pub struct PatientVisits {
     pub months: Vec<f64>,
     /// Model risk at each visit (NaN when a predictor is missing).
     pub risk: Vec<f64>,
-    /// MRD converted negative -> positive by the visit.
-    pub mrd_conversion: Vec<bool>,
-    /// CTX above its nadir by more than the LSC at the visit.
-    pub ctx_above_lsc: Vec<bool>,
-    /// CTX up by more than the LSC since the previous measurement at the visit.
-    pub ctx_rise_lsc: Vec<bool>,
+    /// Per trigger of [`RestartData::triggers`], whether it fires at each visit.
+    pub fires: Vec<Vec<bool>>,
 }
 
 /// Visit-level data of a cohort for the restart comparison.
@@ -48,6 +45,8 @@ pub struct PatientVisits {
 pub struct RestartData {
     /// Prediction window of the model (months).
     pub window: f64,
+    /// The triggers compared with the model, in order.
+    pub triggers: Vec<crate::rules::Rule>,
     /// One entry per patient with at least one visit after month 0.
     pub patients: Vec<PatientVisits>,
 }
@@ -143,37 +142,20 @@ pub struct RestartComparison {
     pub bootstrap: usize,
 }
 
-/// The trigger rules, by name.
-///
-/// - `mrd_conversion`: MRD positive after a negative result;
-/// - `ctx_rise_lsc`: CTX-I up by more than the LSC (56%) since the previous measurement;
-/// - `ctx_above_nadir_lsc`: CTX-I more than the LSC above the patient's nadir so far;
-/// - `mrd_conversion_and_ctx_rise`: both: a CTX rise since the previous measurement in a
-///   patient whose MRD has converted;
-/// - `mrd_conversion_or_ctx_rise`: either of the first two (the article lists both triggers).
-pub const RULES: [&str; 5] = [
-    "mrd_conversion",
-    "ctx_rise_lsc",
-    "ctx_above_nadir_lsc",
-    "mrd_conversion_and_ctx_rise",
-    "mrd_conversion_or_ctx_rise",
-];
-
-fn rule_fires(rule: &str, p: &PatientVisits, k: usize) -> bool {
-    match rule {
-        "mrd_conversion" => p.mrd_conversion[k],
-        "ctx_rise_lsc" => p.ctx_rise_lsc[k],
-        "ctx_above_nadir_lsc" => p.ctx_above_lsc[k],
-        "mrd_conversion_and_ctx_rise" => p.mrd_conversion[k] && p.ctx_rise_lsc[k],
-        _ => p.mrd_conversion[k] || p.ctx_rise_lsc[k],
-    }
-}
-
-/// Score every visit of `cohort` + `visits` with the dynamic `model`.
+/// Score every visit of `cohort` + `visits` with the dynamic `model`, and evaluate each of
+/// `triggers` (SQL over the visit rows and their landmark features: the columns of
+/// [`crate::model::landmark::rows_at`]) at every visit. A trigger whose condition is unknown
+/// (NULL: a measurement missing) does not fire.
 ///
 /// # Errors
-/// A static model, bad input, predictors missing from the files.
-pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<RestartData> {
+/// A static model, bad input, predictors missing from the files, a trigger that is not a
+/// per-visit condition or reads a column the visit rows lack (with the nearest name).
+pub fn restart_data(
+    model: &Model,
+    cohort: &Table,
+    visits: &Table,
+    triggers: &[crate::rules::Rule],
+) -> Result<RestartData> {
     let spec = model.dynamic.as_ref().ok_or_else(|| {
         Error::Usage("restart policies need a dynamic model (mbdrisk fit --dynamic)".into())
     })?;
@@ -188,22 +170,17 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
         .score_table(&st.table)
         .map_err(|e| st.locate(e))?
         .predicted;
-    let flag = |name: &str| -> Result<Vec<bool>> {
-        Ok(st
-            .table
-            .num(name)
-            .map_err(|_| {
-                Error::Usage(format!(
-                    "the restart triggers need the column behind '{name}' (visits with mrd and ctx_ng_ml)"
-                ))
-            })?
-            .iter()
-            .map(|v| *v == Some(1.0))
-            .collect())
-    };
-    let mrd = flag("mrd_conversion")?;
-    let ctx = flag("ctx_above_lsc")?;
-    let rise = flag("ctx_rise_lsc")?;
+    let flags: Vec<Vec<bool>> = triggers
+        .iter()
+        .map(|t| {
+            t.evaluate(&st.table).map_err(|e| match e {
+                Error::Usage(m) => Error::Usage(format!(
+                    "trigger {m} (the columns of a visit row are the visits file's, carried forward, and their features: see `mbdrisk fit --help`)"
+                )),
+                e => e,
+            })
+        })
+        .collect::<Result<_>>()?;
     let time = cohort.num(&spec.time)?;
     let event = cohort.num(&spec.event)?;
     let ids = cohort.text(&opts.id)?;
@@ -220,21 +197,20 @@ pub fn restart_data(model: &Model, cohort: &Table, visits: &Table) -> Result<Res
                 event: e == 1.0,
                 months: Vec::new(),
                 risk: Vec::new(),
-                mrd_conversion: Vec::new(),
-                ctx_above_lsc: Vec::new(),
-                ctx_rise_lsc: Vec::new(),
+                fires: vec![Vec::new(); flags.len()],
             });
         }
         if let Some(p) = patients.last_mut() {
             p.months.push(m);
             p.risk.push(risk[r]);
-            p.mrd_conversion.push(mrd[r]);
-            p.ctx_above_lsc.push(ctx[r]);
-            p.ctx_rise_lsc.push(rise[r]);
+            for (f, flag) in p.fires.iter_mut().zip(&flags) {
+                f.push(flag[r]);
+            }
         }
     }
     Ok(RestartData {
         window: opts.window,
+        triggers: triggers.to_vec(),
         patients,
     })
 }
@@ -356,9 +332,15 @@ fn evaluate(
     }
 }
 
-/// Whether trigger `rule` (one of [`RULES`]) fires at visit `k` of a patient.
-pub fn rule_alarm(rule: &str) -> impl Fn(&PatientVisits, usize) -> bool + '_ {
-    move |p, k| rule_fires(rule, p, k)
+/// Whether trigger `t` (an index into [`RestartData::triggers`]) fires at visit `k`.
+pub fn rule_alarm(t: usize) -> impl Fn(&PatientVisits, usize) -> bool {
+    move |p, k| {
+        p.fires
+            .get(t)
+            .and_then(|f| f.get(k))
+            .copied()
+            .unwrap_or(false)
+    }
 }
 
 /// Whether the model alarms at visit `k`: risk at or above `t`.
@@ -414,8 +396,8 @@ pub fn compare_restart(
         ));
     }
     let all: Vec<usize> = (0..n).collect();
-    let diff_on = |sample: &[usize], rule: &str| -> (PolicyResult, PolicyResult) {
-        let r = evaluate(rule, None, d, sample, &rule_alarm(rule));
+    let diff_on = |sample: &[usize], t: usize| -> (PolicyResult, PolicyResult) {
+        let r = evaluate(&d.triggers[t].name, None, d, sample, &rule_alarm(t));
         let t = matched_threshold(d, sample, r.alarms);
         let m = evaluate("model", Some(t), d, sample, &model_alarm(t));
         (r, m)
@@ -433,12 +415,11 @@ pub fn compare_restart(
         }
         p
     };
-    let matched = RULES
-        .iter()
-        .map(|rule| {
-            let (r, m) = diff_on(&all, rule);
+    let matched = (0..d.triggers.len())
+        .map(|t| {
+            let (r, m) = diff_on(&all, t);
             let reps: Vec<(PolicyResult, PolicyResult)> =
-                draws.par_iter().map(|s| diff_on(s, rule)).collect();
+                draws.par_iter().map(|s| diff_on(s, t)).collect();
             let ci = interval95(
                 reps.iter()
                     .map(|(r, m)| m.caught_fraction - r.caught_fraction)
@@ -521,9 +502,22 @@ mod tests {
             event,
             months: months.to_vec(),
             risk: risk.to_vec(),
-            mrd_conversion: flags[0].to_vec(),
-            ctx_above_lsc: flags[1].to_vec(),
-            ctx_rise_lsc: flags[2].to_vec(),
+            // the MM triggers, in order: mrd, rise, above nadir, both, either
+            fires: vec![
+                flags[0].to_vec(),
+                flags[2].to_vec(),
+                flags[1].to_vec(),
+                flags[0]
+                    .iter()
+                    .zip(flags[2])
+                    .map(|(a, b)| *a && *b)
+                    .collect(),
+                flags[0]
+                    .iter()
+                    .zip(flags[2])
+                    .map(|(a, b)| *a || *b)
+                    .collect(),
+            ],
         }
     }
 
@@ -533,6 +527,7 @@ mod tests {
         let (t, f) = (true, false);
         RestartData {
             window: 6.0,
+            triggers: crate::rules::Rule::mm_triggers(),
             patients: vec![
                 patient(
                     "P1",

@@ -48,6 +48,20 @@ pub struct TrajectoryData {
     pub threshold: Option<f64>,
     /// Caption under the figure.
     pub caption: String,
+    /// Label of the event mark ("Bone event", "Death").
+    #[serde(default = "default_event_label")]
+    pub event_label: String,
+    /// Title of the time axis ("Months since decision point").
+    #[serde(default = "default_time_title")]
+    pub time_title: String,
+}
+
+fn default_event_label() -> String {
+    "Bone event".into()
+}
+
+fn default_time_title() -> String {
+    "Months since decision point".into()
 }
 
 /// Draw one patient's trajectory.
@@ -109,7 +123,7 @@ impl TrajectoryData {
             .map(|(label, month)| (label.clone(), *month, style::INK))
             .collect();
         if let Some(month) = self.event_month {
-            flags.push(("Bone event".to_string(), month, style::EVENTS));
+            flags.push((self.event_label.clone(), month, style::EVENTS));
         }
         flags
     }
@@ -138,7 +152,7 @@ impl Draw for TrajectoryData {
             ticks: ticks.clone(),
             decimals: 0,
             title: if labels {
-                "Months since decision point".into()
+                self.time_title.clone()
             } else {
                 String::new()
             },

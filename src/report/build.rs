@@ -29,8 +29,8 @@ pub struct ReportSettings {
     pub study: StudyFile,
     /// Visits file, summarised in the data section when given.
     pub visits: Option<PathBuf>,
-    /// Model formula.
-    pub formula: String,
+    /// Static model formula (a 0/1 outcome); none for a report of the dynamic model only.
+    pub formula: Option<String>,
     /// Penalty of the fit.
     pub penalty: Penalty,
     /// Bootstrap replicates for validation and comparison CIs.
@@ -44,6 +44,11 @@ pub struct ReportSettings {
     /// Formula of the dynamic landmark model (`Surv(time, event) ~ ...`); with `visits`, adds
     /// the dynamic section.
     pub dynamic_formula: Option<String>,
+    /// How the dynamic model's landmark rows are built (identifier and visit time: the
+    /// study's).
+    pub landmark: crate::model::landmark::LandmarkOptions,
+    /// Restart triggers; none: the MM triggers in the MM profile, no trigger otherwise.
+    pub triggers: Vec<Rule>,
     /// Show patients' own identifiers in the report (trajectory titles); by default they are
     /// pseudonyms (`patient A`, `patient B`), so a shared report names no one.
     pub show_ids: bool,
@@ -60,6 +65,15 @@ pub struct Report {
     pub summary: CohortSummary,
     /// Non-fatal input findings.
     pub warnings: Vec<String>,
+    /// The static model's part, when a static formula was given.
+    pub static_part: Option<StaticReport>,
+    /// The dynamic section, when visits and a dynamic formula were given.
+    pub dynamic: Option<super::dynamic::DynamicReport>,
+}
+
+/// The static model's part of a report.
+#[derive(Debug)]
+pub struct StaticReport {
     /// The fitted model.
     pub model: Model,
     /// Apparent and optimism-corrected performance.
@@ -68,8 +82,6 @@ pub struct Report {
     pub comparison: Comparison,
     /// Figures by file stem.
     pub figures: Vec<(&'static str, Figure)>,
-    /// The dynamic section, when visits and a dynamic formula were given.
-    pub dynamic: Option<super::dynamic::DynamicReport>,
 }
 
 /// Compute the whole report.
@@ -95,11 +107,68 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
     }
     let summary = summarise(&cohort, visits.as_ref())?;
     let table = &cohort.table;
+    let static_part = match &settings.formula {
+        Some(formula) => {
+            let part = static_report(settings, &study, table, formula, &rules, progress)?;
+            warnings.extend(part.comparison.warnings.iter().cloned());
+            Some(part)
+        }
+        None if settings.dynamic_formula.is_none() => {
+            return Err(Error::Usage(
+                "a report needs a model: give --formula (a 0/1 outcome), --dynamic-formula with --visits, or both".into(),
+            ))
+        }
+        None => None,
+    };
+    let dynamic = match (&settings.dynamic_formula, &visits) {
+        (Some(f), Some(v)) => Some(super::dynamic::build_dynamic(
+            table,
+            &v.table,
+            f,
+            &super::dynamic::DynamicOptions {
+                landmark: settings.landmark.clone(),
+                triggers: if settings.triggers.is_empty() && study.is_mm() {
+                    Rule::mm_triggers()
+                } else {
+                    settings.triggers.clone()
+                },
+                bootstrap: settings.bootstrap,
+                seed: settings.seed,
+                show_ids: settings.show_ids,
+            },
+            &study,
+        )?),
+        (Some(_), None) => {
+            return Err(Error::Usage(
+                "a dynamic formula needs the visits file (--visits)".into(),
+            ))
+        }
+        _ => None,
+    };
+    Ok(Report {
+        settings: settings.clone(),
+        study,
+        summary,
+        warnings,
+        static_part,
+        dynamic,
+    })
+}
+
+/// Fit, validate and compare the static model of `formula`, and draw its plots.
+fn static_report(
+    settings: &ReportSettings,
+    study: &Study,
+    table: &crate::table::Table,
+    formula: &str,
+    rules: &[Rule],
+    progress: &(dyn Fn() + Sync),
+) -> Result<StaticReport> {
     let fit_opts = FitOptions {
         penalty: settings.penalty.clone(),
         ..FitOptions::default()
     };
-    let model = fit_model(table, &settings.formula, &fit_opts, MissingPolicy::Drop)?;
+    let model = fit_model(table, formula, &fit_opts, MissingPolicy::Drop)?;
     let vopts = ValidateOptions {
         bootstrap: settings.bootstrap,
         seed: settings.seed,
@@ -117,39 +186,16 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         ..CompareOptions::default()
     };
     let setup = CohortCompare {
-        rules: rules.clone(),
+        rules: rules.to_vec(),
         oracle,
     };
     let comparison = compare_cohort(&model, table, &setup, &copts)?;
-    warnings.extend(comparison.warnings.iter().cloned());
-    let figures = figures(table, &study, &rules, &validation, &comparison)?;
-    let dynamic = match (&settings.dynamic_formula, &visits) {
-        (Some(f), Some(v)) => Some(super::dynamic::build_dynamic(
-            table,
-            &v.table,
-            f,
-            settings.bootstrap,
-            settings.seed,
-            settings.show_ids,
-            &study,
-        )?),
-        (Some(_), None) => {
-            return Err(Error::Usage(
-                "a dynamic formula needs the visits file (--visits)".into(),
-            ))
-        }
-        _ => None,
-    };
-    Ok(Report {
-        settings: settings.clone(),
-        study,
-        summary,
-        warnings,
+    let figures = figures(table, study, rules, &validation, &comparison)?;
+    Ok(StaticReport {
         model,
         validation,
         comparison,
         figures,
-        dynamic,
     })
 }
 
@@ -363,25 +409,24 @@ impl Report {
     /// [`Error::Usage`] when an output is an input; [`Error::Io`] when writing fails.
     pub fn write_protecting(&self, dir: &Path, inputs: &[&Path]) -> Result<()> {
         let mut set = crate::io::OutputSet::begin(dir)?;
-        set.write_str("model.json", &persist::to_json(&self.model)?)?;
-        let files = [
-            ("metrics.json", to_json(&self.validation)?),
-            (
-                "predictions.csv",
-                self.validation.predictions_csv(Some(&self.study.id)),
-            ),
-            ("calibration.csv", self.validation.calibration_csv()),
-            ("comparison.json", to_json(&self.comparison)?),
-            (
-                "decision_curve.csv",
-                self.comparison.decision_curve.to_csv(),
-            ),
-        ];
-        for (name, text) in &files {
-            set.write_str(name, text)?;
-        }
-        for (stem, fig) in &self.figures {
-            fig.stage(&mut set, stem)?;
+        if let Some(sr) = &self.static_part {
+            set.write_str("model.json", &persist::to_json(&sr.model)?)?;
+            let files = [
+                ("metrics.json", to_json(&sr.validation)?),
+                (
+                    "predictions.csv",
+                    sr.validation.predictions_csv(Some(&self.study.id)),
+                ),
+                ("calibration.csv", sr.validation.calibration_csv()),
+                ("comparison.json", to_json(&sr.comparison)?),
+                ("decision_curve.csv", sr.comparison.decision_curve.to_csv()),
+            ];
+            for (name, text) in &files {
+                set.write_str(name, text)?;
+            }
+            for (stem, fig) in &sr.figures {
+                fig.stage(&mut set, stem)?;
+            }
         }
         if let Some(d) = &self.dynamic {
             set.write_str("dynamic_model.json", &persist::to_json(&d.model)?)?;

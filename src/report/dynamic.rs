@@ -35,6 +35,21 @@ pub struct DynamicReport {
     pub figures: Vec<(&'static str, Figure)>,
 }
 
+/// How the dynamic section is computed.
+#[derive(Debug, Clone)]
+pub struct DynamicOptions {
+    /// How the landmark rows are built (its `id` and `month` are replaced by the study's).
+    pub landmark: LandmarkOptions,
+    /// Restart triggers compared with the model.
+    pub triggers: Vec<crate::rules::Rule>,
+    /// Bootstrap replicates (validation and restart intervals).
+    pub bootstrap: usize,
+    /// Seed of every random step.
+    pub seed: u64,
+    /// Name patients by their identifiers in trajectory titles.
+    pub show_ids: bool,
+}
+
 /// Fit, validate and compare the dynamic model of `formula` on `cohort` and `visits`.
 ///
 /// # Errors
@@ -43,20 +58,19 @@ pub fn build_dynamic(
     cohort: &Table,
     visits: &Table,
     formula: &str,
-    bootstrap: usize,
-    seed: u64,
-    show_ids: bool,
+    opts: &DynamicOptions,
     study: &crate::study::Study,
 ) -> Result<DynamicReport> {
+    let (bootstrap, seed, show_ids) = (opts.bootstrap, opts.seed, opts.show_ids);
     let landmark = LandmarkOptions {
         id: study.id.clone(),
         month: study.visit_time.clone(),
-        ..LandmarkOptions::default()
+        ..opts.landmark.clone()
     };
     let fit = fit_dynamic(cohort, visits, formula, &landmark, &FitOptions::default())?;
     let model = fit.model;
     let validation = validate_dynamic(&model, cohort, visits, bootstrap, seed)?;
-    let data = restart_data(&model, cohort, visits)?;
+    let data = restart_data(&model, cohort, visits, &opts.triggers)?;
     let restart = compare_restart(&data, RESTART_THRESHOLD, bootstrap, seed)?;
     let window = data.window;
     // Two example patients: the first with an event caught by the model's alarm (at least 4
@@ -79,7 +93,7 @@ pub fn build_dynamic(
             let name = if show_ids { p.id.as_str() } else { pseudonym };
             figures.push((
                 stem,
-                trajectory_plot(&trajectory(p, visits, window, name, study)?)?,
+                trajectory_plot(&trajectory(p, &data, visits, window, name, study, &model)?)?,
             ));
         }
     }
@@ -182,12 +196,15 @@ fn marker(
 }
 
 /// The trajectory of patient `p`, titled with `name` (a pseudonym unless ids are shown).
+#[allow(clippy::too_many_arguments)]
 fn trajectory(
     p: &PatientVisits,
+    data: &crate::compare::restart::RestartData,
     visits: &Table,
     window: f64,
     name: &str,
     study: &crate::study::Study,
+    model: &Model,
 ) -> Result<TrajectoryData> {
     let keep: Vec<usize> = (0..p.months.len())
         .filter(|&k| p.risk[k].is_finite())
@@ -198,27 +215,45 @@ fn trajectory(
             p.id
         )));
     }
-    let firsts = [
-        (
-            "MRD conversion".to_string(),
-            p.first_alarm(rule_alarm("mrd_conversion")),
-        ),
-        (
-            "CTX rise > LSC".to_string(),
-            p.first_alarm(rule_alarm("ctx_rise_lsc")),
-        ),
-        (
-            format!("model risk >= {RESTART_THRESHOLD}"),
-            p.first_alarm(model_alarm(RESTART_THRESHOLD)),
-        ),
-    ];
+    // the first two triggers (the MM ones under their clinical names) and the model
+    let label = |name: &str| match name {
+        "mrd_conversion" => "MRD conversion".to_string(),
+        "ctx_rise_lsc" => "CTX rise > LSC".to_string(),
+        n => n.to_string(),
+    };
+    let mut firsts: Vec<(String, Option<f64>)> = data
+        .triggers
+        .iter()
+        .enumerate()
+        .take(2)
+        .map(|(t, r)| (label(&r.name), p.first_alarm(rule_alarm(t))))
+        .collect();
+    firsts.push((
+        format!("model risk >= {RESTART_THRESHOLD}"),
+        p.first_alarm(model_alarm(RESTART_THRESHOLD)),
+    ));
     let triggers = firsts
         .into_iter()
         .filter_map(|(label, month)| month.map(|m| (label, m)))
         .collect();
-    let markers = [("ctx_ng_ml", "CTX-I"), ("p1np_ng_ml", "P1NP")]
+    // the bone-turnover markers (MM), or the numeric visit columns the model reads
+    let mm: Vec<(String, String, String)> = [("ctx_ng_ml", "CTX-I"), ("p1np_ng_ml", "P1NP")]
         .iter()
-        .filter_map(|(role, name)| marker(visits, study, &p.id, study.column(role)?, name, "ng/mL"))
+        .filter_map(|(role, name)| {
+            let c = study.column(role)?;
+            visits
+                .index(c)
+                .map(|_| (c.to_string(), name.to_string(), "ng/mL".to_string()))
+        })
+        .collect();
+    let shown = if mm.is_empty() {
+        model_visit_columns(model, visits, study)
+    } else {
+        mm
+    };
+    let markers = shown
+        .iter()
+        .filter_map(|(c, name, unit)| marker(visits, study, &p.id, c, name, unit))
         .collect();
     Ok(TrajectoryData {
         patient_id: name.to_string(),
@@ -228,6 +263,15 @@ fn trajectory(
         triggers,
         event_month: p.event.then_some(p.time),
         threshold: Some(RESTART_THRESHOLD),
+        event_label: crate::study::capitalized(&study.event_name),
+        time_title: if study.is_mm() {
+            "Months since decision point".into()
+        } else {
+            format!(
+                "{} since the start of follow-up",
+                crate::study::capitalized(&study.time_unit)
+            )
+        },
         caption: format!(
             "Risk of {} {} within {window} {unit} after each visit (dynamic model); {}",
             article(&study.event_name),
@@ -240,6 +284,32 @@ fn trajectory(
             unit = study.time_unit
         ),
     })
+}
+
+/// Up to two numeric visit columns the dynamic model's formula reads: (column, name, unit).
+fn model_visit_columns(
+    model: &Model,
+    visits: &Table,
+    study: &crate::study::Study,
+) -> Vec<(String, String, String)> {
+    let Some(f) = model
+        .dynamic
+        .as_ref()
+        .and_then(|d| crate::formula::parse(&d.formula).ok())
+    else {
+        return Vec::new();
+    };
+    let mut cols: Vec<(String, String, String)> = Vec::new();
+    for c in f.columns() {
+        let numeric = visits
+            .index(c)
+            .is_some_and(|j| matches!(visits.columns[j], crate::table::Column::Num(_)));
+        if numeric && c != study.visit_time && !cols.iter().any(|x| x.0 == c) {
+            cols.push((c.to_string(), c.to_string(), String::new()));
+        }
+    }
+    cols.truncate(2);
+    cols
 }
 
 /// "a" or "an" before `word`.

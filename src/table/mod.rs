@@ -216,7 +216,8 @@ impl Table {
                     }
                 }
             }
-            if numbers == 0 || numbers < others.len() {
+            // all numbers: a column read as text on purpose (an identifier such as 007)
+            if numbers == 0 || others.is_empty() || numbers < others.len() {
                 continue;
             }
             let shown: Vec<String> = others

@@ -476,7 +476,7 @@ fn compare_supermodel(
 /// bootstrap seeds (-0.2 to +5.5 with the seed of `mbdrisk demo`).
 #[test]
 fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
-    use mbdrisk::compare::restart::{compare_restart, restart_data, RULES};
+    use mbdrisk::compare::restart::{compare_restart, restart_data};
     use mbdrisk::simulate::{simulate, write_csvs, SimParams};
     use mbdrisk::validation::dynamic::validate_dynamic;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
@@ -496,9 +496,10 @@ fn demo_dynamic_model_is_calibrated_per_landmark_and_beats_every_trigger() {
         assert!(p.auc > 0.6, "landmark {:?}: AUC {}", p.landmark, p.auc);
     }
     let beats_every_rule = |cohort: &Table, visits: &Table, label: &str, ci_above_0: bool| {
-        let d = restart_data(&fit.model, cohort, visits).expect("visits scored");
+        let triggers = mbdrisk::rules::Rule::mm_triggers();
+        let d = restart_data(&fit.model, cohort, visits, &triggers).expect("visits scored");
         let c = compare_restart(&d, 0.10, 200, 7).expect("restart");
-        assert_eq!(c.matched.len(), RULES.len());
+        assert_eq!(c.matched.len(), triggers.len());
         for m in &c.matched {
             let (lo, hi) = m.ci.expect("bootstrap CI");
             eprintln!(
@@ -570,4 +571,86 @@ fn landmark_terms_follow_the_number_of_landmarks() {
     assert!(!one.iter().any(|n| n.starts_with("landmark")), "{one:?}");
     let all = names(vec![0.0, 6.0, 12.0]);
     assert!(all.contains(&"landmark_2".to_string()), "{all:?}");
+}
+
+/// The landmark features of any visit column (issue 12): a numeric `bili` with an LSC and a
+/// 0/1 `ascites` with a level to convert to, by hand.
+#[test]
+fn generic_visit_columns_get_landmark_features() {
+    let cohort = Table {
+        source: "cohort".into(),
+        names: ["id", "bili", "ascites", "futime", "status"]
+            .map(String::from)
+            .to_vec(),
+        columns: vec![
+            text(&["A", "B"]),
+            num(&[Some(2.0), Some(1.0)]),
+            num(&[Some(0.0), Some(1.0)]),
+            num(&[Some(30.0), Some(30.0)]),
+            num(&[Some(1.0), Some(0.0)]),
+        ],
+        lines: Vec::new(),
+    };
+    // A: bili 2 (month 0) -> 1 (6) -> 1.5 (12); ascites 0 -> 1 at 12.
+    // B: bili 1 (0) -> 0.9 (6); ascites 1 throughout.
+    let visits = Table {
+        source: "visits".into(),
+        names: ["id", "day", "bili", "ascites"].map(String::from).to_vec(),
+        columns: vec![
+            text(&["A", "A", "B"]),
+            num(&[Some(6.0), Some(12.0), Some(6.0)]),
+            num(&[Some(1.0), Some(1.5), Some(0.9)]),
+            num(&[Some(0.0), Some(1.0), Some(1.0)]),
+        ],
+        lines: Vec::new(),
+    };
+    let opts = LandmarkOptions {
+        landmarks: vec![0.0, 6.0, 12.0],
+        window: 12.0,
+        id: "id".into(),
+        month: "day".into(),
+        lsc: [("bili".to_string(), 0.3)].into_iter().collect(),
+        positive: [("ascites".to_string(), "1".to_string())]
+            .into_iter()
+            .collect(),
+        ..LandmarkOptions::default()
+    };
+    let st = stack(
+        &cohort,
+        &visits,
+        FollowUp {
+            time: "futime",
+            event: "status",
+        },
+        &opts,
+    )
+    .expect("stack");
+    let t = &st.table;
+    let row = |p: &str, s: f64| {
+        (0..t.nrows())
+            .find(|&r| label(t, "id", r).as_deref() == Some(p) && st.landmark[r] == s)
+            .expect("row")
+    };
+    let a12 = row("A", 12.0);
+    assert_eq!(get(t, "bili", a12), Some(1.5));
+    assert_eq!(get(t, "bili_nadir", a12), Some(1.0));
+    assert!((get(t, "bili_change_pct", a12).expect("change") - 50.0).abs() < 1e-12);
+    assert!((get(t, "bili_change_prev_pct", a12).expect("prev") - 50.0).abs() < 1e-12);
+    assert_eq!(get(t, "bili_above_lsc", a12), Some(1.0));
+    assert_eq!(get(t, "bili_rise_lsc", a12), Some(1.0));
+    assert_eq!(get(t, "months_since_bili", a12), Some(0.0));
+    assert_eq!(get(t, "ascites_conversion", a12), Some(1.0));
+    let a6 = row("A", 6.0);
+    assert_eq!(get(t, "bili_change_pct", a6), Some(0.0));
+    assert!((get(t, "bili_change_prev_pct", a6).expect("prev") + 50.0).abs() < 1e-12);
+    assert_eq!(get(t, "bili_rise_lsc", a6), Some(0.0));
+    assert_eq!(get(t, "ascites_conversion", a6), Some(0.0));
+    // a single measurement: no previous one, no rise
+    let b0 = row("B", 0.0);
+    assert_eq!(get(t, "bili_change_prev_pct", b0), None);
+    assert_eq!(get(t, "bili_rise_lsc", b0), Some(0.0));
+    // always 1: never converts
+    assert_eq!(get(t, "ascites_conversion", row("B", 6.0)), Some(0.0));
+    // no MM features without MM columns
+    assert!(t.index("ctx_nadir_ng_ml").is_none());
 }

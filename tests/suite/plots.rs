@@ -342,6 +342,8 @@ fn trajectory_data(seed: u64) -> TrajectoryData {
         threshold: Some(0.2),
         caption: "Risk re-estimated at each visit by the landmark model; dotted lines: triggers."
             .into(),
+        event_label: "Bone event".into(),
+        time_title: "Months since decision point".into(),
     }
 }
 
@@ -619,6 +621,8 @@ fn odd_but_valid_input_still_renders() {
         event_month: None,
         threshold: None,
         caption: String::new(),
+        event_label: "Bone event".into(),
+        time_title: "Months since decision point".into(),
     };
     trajectory_plot(&d).expect("single visit");
     // Extreme but finite numbers: no panic, no tick explosion.

@@ -865,16 +865,15 @@ fn report_trajectories_name_patients_by_pseudonym() {
     let visits = load_visits(Path::new(VISITS), Some(&cohort), &cohort.study).expect("visits");
     let formula = "Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_rise_lsc + mrd + mrd_conversion";
     for show_ids in [false, true] {
-        let d = build_dynamic(
-            &cohort.table,
-            &visits.table,
-            formula,
-            0,
-            1,
+        let opts = mbdrisk::report::dynamic::DynamicOptions {
+            landmark: Default::default(),
+            triggers: mbdrisk::rules::Rule::mm_triggers(),
+            bootstrap: 0,
+            seed: 1,
             show_ids,
-            &cohort.study,
-        )
-        .expect("dynamic report");
+        };
+        let d = build_dynamic(&cohort.table, &visits.table, formula, &opts, &cohort.study)
+            .expect("dynamic report");
         let svgs: Vec<&str> = d
             .figures
             .iter()

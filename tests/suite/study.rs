@@ -521,3 +521,132 @@ fn interaction_models_predict_as_rms_lrm() {
         assert!(compared > 1000, "{formula}: {compared} rows compared");
     }
 }
+
+/// The PBC acceptance case: a dynamic model on a real longitudinal cohort with its own
+/// names, a user-defined trigger next to the model at equal alarms, in the study's words.
+#[test]
+fn dynamic_report_on_a_real_longitudinal_cohort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    let o = mbdrisk(&[
+        "report",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--id",
+        "patient_id",
+        "--dynamic-formula",
+        "Surv(time_months, event) ~ log(bili) + albumin",
+        "--window",
+        "24",
+        "--landmarks",
+        "0:60:12",
+        "--trigger",
+        "bili_rise=bili_change_prev_pct > 30",
+        "--event-name",
+        "death",
+        "--bootstrap",
+        "10",
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    let mut text = String::new();
+    let mut rest = html.as_str();
+    while let Some(k) = rest.find("base64,") {
+        text.push_str(&rest[..k]);
+        rest = &rest[k..];
+        rest = &rest[rest.find('"').unwrap_or(rest.len())..];
+    }
+    text.push_str(rest);
+    assert!(
+        text.contains("model at the alarms of bili_rise"),
+        "trigger row"
+    );
+    assert!(text.contains("Versus bili_rise: model minus rule at equal alarms"));
+    assert!(text.contains("death within 24 months of the landmark"));
+    let lower = text.to_lowercase();
+    for word in ["myeloma", "bone", "ctx", "mrd", "two-year"] {
+        assert!(!lower.contains(word), "the report says {word:?}");
+    }
+    for stem in [
+        "dynamic_calibration",
+        "trajectory_event",
+        "trajectory_no_event",
+    ] {
+        let svg = std::fs::read_to_string(out.join(format!("{stem}.svg"))).expect("svg");
+        assert!(!svg.to_lowercase().contains("bone"), "{stem}.svg says bone");
+    }
+    let restart = std::fs::read_to_string(out.join("restart.json")).expect("restart");
+    assert!(restart.contains("bili_rise"));
+    // without a static formula there is no static model output
+    assert!(!out.join("model.json").exists());
+    // compare --visits on a generic study names its triggers
+    let model = dir.path().join("dyn.json");
+    ok(&mbdrisk(&[
+        "fit",
+        "--dynamic",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--formula",
+        "Surv(time_months, event) ~ log(bili) + albumin",
+        "--window",
+        "24",
+        "--landmarks",
+        "0:60:12",
+        "--out",
+        p(&model),
+    ]));
+    let cmp = dir.path().join("cmp");
+    refused(
+        &mbdrisk(&[
+            "compare",
+            "--model",
+            p(&model),
+            "--data",
+            PBC,
+            "--visits",
+            PBC_VISITS,
+            "--out",
+            p(&cmp),
+        ]),
+        &["--trigger 'name=SQL condition'"],
+    );
+    refused(
+        &mbdrisk(&[
+            "compare",
+            "--model",
+            p(&model),
+            "--data",
+            PBC,
+            "--visits",
+            PBC_VISITS,
+            "--trigger",
+            "rise=bili_chnge_prev_pct > 30",
+            "--out",
+            p(&cmp),
+        ]),
+        &["bili_change_prev_pct"],
+    );
+    let o = mbdrisk(&[
+        "compare",
+        "--model",
+        p(&model),
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--trigger",
+        "bili_rise=bili_change_prev_pct > 30",
+        "--bootstrap",
+        "10",
+        "--out",
+        p(&cmp),
+    ]);
+    ok(&o);
+    assert!(stdout(&o).contains("bili_rise"), "{}", stdout(&o));
+}

@@ -68,6 +68,14 @@ pub struct LandmarkOptions {
     pub staleness: BTreeMap<String, f64>,
     /// CTX-I least significant change as a fraction (0.56 = 56%).
     pub ctx_lsc: f64,
+    /// Least significant change (fraction) of other numeric visit columns, for their
+    /// `X_above_lsc` and `X_rise_lsc` features (`--lsc X=PCT`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lsc: BTreeMap<String, f64>,
+    /// The level a two-level visit column converts to, for its `X_conversion` feature
+    /// (`--positive X=LEVEL`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub positive: BTreeMap<String, String>,
     /// Patient identifier column (cohort and visits).
     pub id: String,
     /// Month column of the visits file.
@@ -82,6 +90,8 @@ impl Default for LandmarkOptions {
             max_staleness: 12.0,
             staleness: BTreeMap::new(),
             ctx_lsc: CTX_LSC,
+            lsc: BTreeMap::new(),
+            positive: BTreeMap::new(),
             id: "patient_id".into(),
             month: "month".into(),
         }
@@ -206,6 +216,68 @@ impl LandmarkOptions {
                 )))
             }
         }
+    }
+
+    /// The `--lsc` values from their `COLUMN=PERCENT` specs, as fractions; `ctx_ng_ml` sets
+    /// [`LandmarkOptions::ctx_lsc`] (returned separately), the rest go to
+    /// [`LandmarkOptions::lsc`].
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a bad spec, a percentage that is not > 0, or a column given twice.
+    pub fn parse_lsc_list(specs: &[String]) -> Result<(Option<f64>, BTreeMap<String, f64>)> {
+        let mut out = BTreeMap::new();
+        let mut ctx = None;
+        for spec in specs {
+            let bad = || {
+                Error::Usage(format!(
+                    "--lsc '{spec}': expected COLUMN=PERCENT, e.g. bili=30 (the least significant change, > 0)"
+                ))
+            };
+            let (c, v) = spec.split_once('=').ok_or_else(bad)?;
+            let v: f64 = v.trim().trim_end_matches('%').parse().map_err(|_| bad())?;
+            let c = c.trim();
+            if c.is_empty() || !(v.is_finite() && v > 0.0 && v <= 1e6) {
+                return Err(bad());
+            }
+            let twice = if c == "ctx_ng_ml" {
+                ctx.replace(v / 100.0).is_some()
+            } else {
+                out.insert(c.to_string(), v / 100.0).is_some()
+            };
+            if twice {
+                return Err(Error::Usage(format!(
+                    "--lsc {c}: given twice; give each column once"
+                )));
+            }
+        }
+        Ok((ctx, out))
+    }
+
+    /// The `--positive` levels from their `COLUMN=LEVEL` specs.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a bad spec or a column given twice.
+    pub fn parse_positive_list(specs: &[String]) -> Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        for spec in specs {
+            let (c, v) = spec
+                .split_once('=')
+                .filter(|(c, v)| !c.trim().is_empty() && !v.trim().is_empty())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--positive '{spec}': expected COLUMN=LEVEL, e.g. ascites=1 (the level a conversion goes to)"
+                    ))
+                })?;
+            if out
+                .insert(c.trim().to_string(), v.trim().to_string())
+                .is_some()
+            {
+                return Err(Error::Usage(format!(
+                    "--positive {c}: given twice; give each column once"
+                )));
+            }
+        }
+        Ok(out)
     }
 
     /// The `--staleness` overrides from their `COLUMN=MONTHS` specs.
@@ -602,7 +674,28 @@ fn build(
             Column::Text(text)
         });
     }
+    let visit_only: Vec<(String, bool)> = visits
+        .names
+        .iter()
+        .filter(|c| is_visit_col(c) && !MM_MARKERS.contains(&c.as_str()))
+        .map(|c| {
+            let numeric = names
+                .iter()
+                .position(|n| n == c)
+                .is_some_and(|j| matches!(columns[j], Column::Num(_)));
+            (c.clone(), numeric)
+        })
+        .collect();
     derived(&mut names, &mut columns, points, opts, &at, &fresh);
+    generic_features(
+        &mut names,
+        &mut columns,
+        points,
+        opts,
+        &visit_only,
+        &at,
+        &fresh,
+    );
     Ok(Stacked {
         table: Table {
             source: format!("landmark data of {} and {}", cohort.source, visits.source),
@@ -614,6 +707,123 @@ fn build(
         landmark: points.iter().map(|&(_, s)| s).collect(),
         skipped: Vec::new(),
     })
+}
+
+/// Visit columns with the MM profile's own features (their generic ones are not made).
+const MM_MARKERS: [&str; 5] = ["ctx_ng_ml", "p1np_ng_ml", "mrd", "ctdna", "pet"];
+
+/// The landmark features of any visit column `X` (other than the MM markers): for a numeric
+/// one `X_nadir`, `X_change_pct` (current against the nadir, when the nadir is > 0),
+/// `X_change_prev_pct` (the two latest measurements), with an LSC (`--lsc X=PCT`)
+/// `X_above_lsc` and `X_rise_lsc`; for any `months_since_X` (since the latest measurement,
+/// stale or not); for one with a `--positive X=LEVEL`, `X_conversion` (1 when that level
+/// follows another one). A name the data already have is not made again.
+#[allow(clippy::too_many_arguments)]
+fn generic_features<'a, A, F>(
+    names: &mut Vec<String>,
+    columns: &mut Vec<Column>,
+    points: &[(usize, f64)],
+    opts: &LandmarkOptions,
+    visit_cols: &[(String, bool)],
+    at: &A,
+    fresh: &F,
+) where
+    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)>,
+    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize>,
+{
+    let mut push = |name: String, f: &dyn Fn(usize, f64) -> Option<f64>| {
+        if names.contains(&name) {
+            return;
+        }
+        let v: Vec<Option<f64>> = points.iter().map(|&(i, s)| f(i, s)).collect();
+        names.push(name);
+        columns.push(Column::Num(v));
+    };
+    for (x, numeric) in visit_cols {
+        let x = x.as_str();
+        if *numeric {
+            let current = |i: usize, s: f64| -> Option<f64> {
+                let h = at(x, i, s);
+                fresh(x, &h, s).and_then(|k| num_of(&h[k].1))
+            };
+            let nadir = |i: usize, s: f64| -> Option<f64> {
+                at(x, i, s)
+                    .iter()
+                    .filter_map(|(_, v)| num_of(v))
+                    .min_by(f64::total_cmp)
+            };
+            let change = |i: usize, s: f64| -> Option<f64> {
+                let (c, m) = (current(i, s)?, nadir(i, s)?);
+                (m > 0.0).then(|| 100.0 * (c / m - 1.0))
+            };
+            let change_prev = |i: usize, s: f64| -> Option<f64> {
+                let h = at(x, i, s);
+                let k = fresh(x, &h, s)?;
+                let cur = num_of(&h[k].1)?;
+                let prev = h[..k].iter().rev().find_map(|(_, v)| num_of(v))?;
+                (prev > 0.0).then(|| 100.0 * (cur / prev - 1.0))
+            };
+            push(format!("{x}_nadir"), &nadir);
+            push(format!("{x}_change_pct"), &change);
+            push(format!("{x}_change_prev_pct"), &change_prev);
+            if let Some(&lsc) = opts.lsc.get(x) {
+                let lsc = 100.0 * lsc;
+                push(format!("{x}_above_lsc"), &|i, s| {
+                    change(i, s).map(|c| f64::from(c > lsc))
+                });
+                push(format!("{x}_rise_lsc"), &|i, s| {
+                    let h = at(x, i, s);
+                    fresh(x, &h, s)?;
+                    Some(change_prev(i, s).map_or(0.0, |c| f64::from(c > lsc)))
+                });
+            }
+        } else if let Some(to) = opts.positive.get(x) {
+            push(format!("{x}_conversion"), &|i, s| {
+                let h = at(x, i, s);
+                if h.is_empty() {
+                    return None;
+                }
+                let mut other = false;
+                for (_, v) in &h {
+                    let t = match v {
+                        Value::Text(t) => (*t).to_string(),
+                        Value::Num(n) => format!("{n}"),
+                    };
+                    if t != *to {
+                        other = true;
+                    } else if other {
+                        return Some(1.0);
+                    }
+                }
+                Some(0.0)
+            });
+        }
+        if *numeric {
+            if let Some(to) = opts.positive.get(x) {
+                // a 0/1 column read as numbers: converting to the level given
+                let to: Option<f64> = to.parse().ok();
+                push(format!("{x}_conversion"), &|i, s| {
+                    let h = at(x, i, s);
+                    let to = to?;
+                    if h.is_empty() {
+                        return None;
+                    }
+                    let mut other = false;
+                    for (_, v) in &h {
+                        match num_of(v) {
+                            Some(n) if n == to && other => return Some(1.0),
+                            Some(n) if n != to => other = true,
+                            _ => {}
+                        }
+                    }
+                    Some(0.0)
+                });
+            }
+        }
+        push(format!("months_since_{x}"), &|i, s| {
+            at(x, i, s).last().map(|(m, _)| s - m)
+        });
+    }
 }
 
 fn num_of(v: &Value<'_>) -> Option<f64> {
