@@ -22,10 +22,15 @@ pub struct Args {
     data: PathBuf,
     /// Model formula: `outcome ~ term + ...`; terms are columns, log(x), log1p(x), sqrt(x),
     /// rcs(x, k) with k = 3..7 knots, cat(x), addNA(x) (categorical, missing = level NA). Text
-    /// columns are categorical. With --dynamic
-    /// the outcome is `Surv(time, event)` and terms may also use the landmark features
-    /// (ctx_nadir_ng_ml, ctx_change_pct, ctx_above_lsc, ctx_change_prev_pct, ctx_rise_lsc,
-    /// mrd_conversion, ctdna_conversion, months_since_pet, p1np_ctx_ratio, landmark).
+    /// columns are categorical (factor(x) = cat(x)); interactions a:b and a*b (= a + b + a:b),
+    /// a spline or a number by a category (a curve per group) or by a number. With --dynamic
+    /// the outcome is `Surv(time, event)` and terms may also use the landmark features: for
+    /// every numeric visit column X, X_nadir, X_change_pct, X_change_prev_pct, months_since_X
+    /// (X_above_lsc and X_rise_lsc with --lsc X=PCT), X_conversion with --positive X=LEVEL; the
+    /// MM markers' own (ctx_nadir_ng_ml, ctx_change_pct, ctx_above_lsc, ctx_change_prev_pct,
+    /// ctx_rise_lsc, mrd_conversion, ctdna_conversion, months_since_pet, p1np_ctx_ratio); and
+    /// the landmark-time terms it adds itself: landmark, landmark_1 (s / last landmark) and
+    /// landmark_2 (its square).
     #[arg(long)]
     formula: String,
     /// Penalty: none, ridge=LAMBDA (on standardised columns), or firth.
