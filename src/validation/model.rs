@@ -76,7 +76,12 @@ pub struct CvSummary {
     pub used: usize,
     /// Mean held-out metrics.
     pub metrics: Metrics,
+    /// How the indices were computed.
+    pub method: &'static str,
 }
+
+/// [`CvSummary::method`]: which indices average folds and which use pooled predictions.
+pub const CV_METHOD: &str = "eavg, e90 and emax: on each repeat's pooled out-of-fold predictions (one smoothed calibration curve per repeat over all rows), averaged over repeats; every other index: on each held-out fold, averaged over all folds";
 
 /// Everything `validate` reports (the `metrics.json` contract plus the curves).
 #[derive(Debug, Clone, Serialize)]
@@ -467,13 +472,38 @@ pub fn validate_model(
             },
             fit,
             measure,
+            |pred: &Vec<f64>, idx: &[usize]| idx.iter().map(|&k| pred[k]).collect(),
             progress,
         )?;
+        // Calibration errors of a smoothed curve are biased upward on small folds (each
+        // fold's own noisy curve): judge them on the pooled out-of-fold predictions.
+        let mut metrics = Metrics::from_values(to_array(&cv.mean));
+        let pooled: Vec<Metrics> = cv
+            .pooled
+            .iter()
+            .filter_map(|pred| {
+                let (p, y): (Vec<f64>, Vec<f64>) = pred
+                    .iter()
+                    .zip(yy)
+                    .filter(|(p, _)| p.is_finite())
+                    .map(|(p, y)| (*p, *y))
+                    .unzip();
+                evaluate_point(&p, &y).ok()
+            })
+            .collect();
+        if !pooled.is_empty() {
+            let mean =
+                |f: fn(&Metrics) -> f64| pooled.iter().map(f).sum::<f64>() / pooled.len() as f64;
+            metrics.eavg = mean(|m| m.eavg);
+            metrics.e90 = mean(|m| m.e90);
+            metrics.emax = mean(|m| m.emax);
+        }
         v.cross_validated = Some(CvSummary {
             folds,
             repeats,
             used: cv.used,
-            metrics: Metrics::from_values(to_array(&cv.mean)),
+            metrics,
+            method: CV_METHOD,
         });
     }
     Ok(v)

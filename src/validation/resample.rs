@@ -43,6 +43,9 @@ pub struct CrossValidated {
     pub repeats: usize,
     /// Folds whose fit succeeded.
     pub used: usize,
+    /// Per repeat, the out-of-fold prediction of every row (NaN where its fold's fit
+    /// failed): the pooled predictions that calibration is judged on.
+    pub pooled: Vec<Vec<f64>>,
 }
 
 /// Bootstrap optimism correction.
@@ -218,18 +221,21 @@ pub struct CvPlan {
 ///
 /// # Errors
 /// When `k < 2`, there are fewer rows of a class than folds, or no fold could be fitted.
-pub fn cross_validate<T, F, M>(
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate<T, F, M, P>(
     y: &[bool],
     names: &[&str],
     plan: CvPlan,
     fit: F,
     measure: M,
+    predict: P,
     progress: &(dyn Fn() + Sync),
 ) -> Result<CrossValidated>
 where
     T: Send,
     F: Fn(&[usize]) -> Result<T> + Sync,
     M: Fn(&T, &[usize]) -> Result<Vec<f64>> + Sync,
+    P: Fn(&T, &[usize]) -> Vec<f64> + Sync,
 {
     let CvPlan {
         folds,
@@ -257,18 +263,31 @@ where
             stratified_folds(y, folds, &mut rng)
         })
         .collect();
-    let results: Vec<Option<Vec<f64>>> = jobs
+    type FoldResult = Option<(Vec<f64>, Vec<usize>, Vec<f64>)>;
+    let results: Vec<FoldResult> = jobs
         .par_iter()
         .map(|&(r, f)| {
             let a = &assignments[r];
             let train: Vec<usize> = (0..y.len()).filter(|&i| a[i] != f).collect();
             let test: Vec<usize> = (0..y.len()).filter(|&i| a[i] == f).collect();
-            let out = fit(&train).ok().and_then(|m| measure(&m, &test).ok());
+            let out = fit(&train).ok().and_then(|m| {
+                let metrics = measure(&m, &test).ok()?;
+                let held_out = predict(&m, &test);
+                Some((metrics, test, held_out))
+            });
             progress();
             out
         })
         .collect();
-    let ok: Vec<&Vec<f64>> = results.iter().flatten().collect();
+    let mut pooled = vec![vec![f64::NAN; y.len()]; repeats];
+    for (&(r, _), res) in jobs.iter().zip(&results) {
+        if let Some((_, test, p)) = res {
+            for (&i, &v) in test.iter().zip(p) {
+                pooled[r][i] = v;
+            }
+        }
+    }
+    let ok: Vec<&Vec<f64>> = results.iter().flatten().map(|(m, _, _)| m).collect();
     if ok.is_empty() {
         return Err(Error::Analysis(
             "cross-validation: no fold could be fitted".into(),
@@ -284,6 +303,7 @@ where
         folds,
         repeats,
         used: ok.len(),
+        pooled,
     })
 }
 
@@ -364,6 +384,44 @@ mod tests {
     }
 
     #[test]
+    fn pooled_predictions_come_from_each_rows_own_held_out_fold() {
+        let y: Vec<bool> = (0..40).map(|i| i % 4 == 0).collect();
+        // the "model" is its training rows; it predicts, for a held-out row, how many
+        // training rows share its parity: a value only the right fold's model gives
+        let cv = cross_validate(
+            &y,
+            &["x"],
+            CvPlan {
+                folds: 5,
+                repeats: 2,
+                seed: 3,
+            },
+            |train: &[usize]| -> Result<Vec<usize>> { Ok(train.to_vec()) },
+            |_m: &Vec<usize>, _r: &[usize]| -> Result<Vec<f64>> { Ok(vec![0.0]) },
+            |m: &Vec<usize>, test: &[usize]| {
+                test.iter()
+                    .map(|&i| {
+                        assert!(
+                            !m.contains(&i),
+                            "row {i} predicted by a model trained on it"
+                        );
+                        m.iter().filter(|&&j| j % 2 == i % 2).count() as f64
+                    })
+                    .collect()
+            },
+            &|| {},
+        )
+        .expect("cv");
+        assert_eq!(cv.pooled.len(), 2);
+        for pooled in &cv.pooled {
+            assert!(
+                pooled.iter().all(|p| p.is_finite() && *p > 0.0),
+                "{pooled:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_too_many_folds() {
         let y = [true, false, false, false];
         let e = cross_validate(
@@ -376,6 +434,7 @@ mod tests {
             },
             |_r: &[usize]| -> Result<()> { Ok(()) },
             |_m: &(), _r: &[usize]| -> Result<Vec<f64>> { Ok(vec![0.0]) },
+            |_m: &(), r: &[usize]| vec![0.0; r.len()],
             &|| {},
         )
         .expect_err("one event for two folds");

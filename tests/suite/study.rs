@@ -650,3 +650,58 @@ fn dynamic_report_on_a_real_longitudinal_cohort() {
     ok(&o);
     assert!(stdout(&o).contains("bili_rise"), "{}", stdout(&o));
 }
+
+/// Cross-validated calibration errors come from the pooled out-of-fold predictions, so they
+/// are of the size of the bootstrap's (each fold's own noisy curve made them ~5x larger), and
+/// metrics.json says how they were computed (issue 12, item 8).
+#[test]
+fn cross_validated_calibration_errors_use_pooled_predictions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--formula",
+        "death5 ~ rcs(age, 4) + sex + log(kappa) + log(lambda)",
+        "--out",
+        p(&model),
+    ]));
+    let out = dir.path().join("val");
+    ok(&mbdrisk(&[
+        "validate",
+        "--model",
+        p(&model),
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--cv",
+        "10x2",
+        "--bootstrap",
+        "40",
+        "--out",
+        p(&out),
+    ]));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("json"))
+            .expect("metrics.json");
+    let cv = &m["cross_validated"];
+    assert!(
+        cv["method"]
+            .as_str()
+            .expect("method")
+            .contains("pooled out-of-fold"),
+        "{cv}"
+    );
+    let cv_eavg = cv["metrics"]["eavg"].as_f64().expect("cv eavg");
+    let boot_eavg = m["optimism_corrected"]["eavg"]
+        .as_f64()
+        .expect("corrected eavg");
+    assert!(
+        cv_eavg < 2.5 * boot_eavg.max(0.005),
+        "cv eavg {cv_eavg} vs bootstrap-corrected {boot_eavg}"
+    );
+}

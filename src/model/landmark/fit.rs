@@ -1,7 +1,8 @@
 //! The landmark super-model: one logistic regression over the stacked landmark rows,
 //! `logit P(event in (s, s + w] | at risk at s) = b0 + x'b + g1 s/s_max + g2 (s/s_max)^2`,
 //! weighted by IPCW, with standard errors robust to the repeated rows of each patient
-//! (cluster sandwich, `sandwich::vcovCL(type = "HC0", cadjust = FALSE)`).
+//! (cluster sandwich with `sandwich::vcovCL`'s default small-sample factor G / (G - 1), G the
+//! number of patients: `vcovCL(type = "HC0")`, `cadjust = TRUE`).
 
 use serde::{Deserialize, Serialize};
 
@@ -148,7 +149,13 @@ pub fn fit_dynamic(
             }
         }
     }
-    let robust = matmul(&matmul(&fit.covariance, &meat), &fit.covariance);
+    // vcovCL's default cluster adjustment G / (G - 1)
+    let g = per_patient.len() as f64;
+    let adjust = if g > 1.0 { g / (g - 1.0) } else { 1.0 };
+    let robust: Vec<Vec<f64>> = matmul(&matmul(&fit.covariance, &meat), &fit.covariance)
+        .into_iter()
+        .map(|row| row.into_iter().map(|v| v * adjust).collect())
+        .collect();
     // The engine's Wald inference, with the robust covariance in place of the model-based one.
     let robust_fit = LogisticFit {
         std_errors: (0..q).map(|j| robust[j][j].max(0.0).sqrt()).collect(),

@@ -11,7 +11,7 @@
 #    Written to ipcw.csv: patient_id, landmark, ipcw (one row per stacked row).
 # 3. glm(landmark_event ~ ..., family = binomial, weights = ipcw) on rows with ipcw > 0 and
 #    complete formula columns (R's default level order = mbdrisk's), with
-#    sandwich::vcovCL(cluster = ~ patient_id, type = "HC0", cadjust = FALSE): the
+#    sandwich::vcovCL(cluster = ~ patient_id, type = "HC0"): the
 #    cluster-robust covariance mbdrisk reports. Written to supermodel.csv:
 #    term, estimate, se_model, se_robust (sprintf %.17g).
 # 4. A super-model with rcs(landmark, 3) + markers + marker:landmark interactions (the
@@ -23,6 +23,9 @@ suppressMessages({
   library(prodlim)
 })
 f17 <- function(x) sprintf("%.17g", x)
+# The clusters of a fit: the patients of its rows. A factor's unused levels would count as
+# clusters in vcovCL's G / (G - 1), so they are dropped.
+clusters <- function(fit, data) droplevels(factor(data[rownames(model.frame(fit)), "patient_id"]))
 bin <- Sys.getenv("MBDRISK_BIN", "mbdrisk")
 formula_surv <- paste("Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd +",
                       "mrd_conversion + ctdna + pet + months_since_pet")
@@ -64,7 +67,7 @@ fit <- suppressWarnings(glm(landmark_event ~ log(ctx_ng_ml) + ctx_above_lsc + mr
                               landmark_2, family = binomial, weights = ipcw, data = m,
                             control = glm.control(epsilon = 1e-14, maxit = 100)))
 stopifnot(fit$converged)
-V <- vcovCL(fit, cluster = ~ patient_id, type = "HC0", cadjust = FALSE)
+V <- vcovCL(fit, cluster = clusters(fit, m), type = "HC0")
 out <- data.frame(term = names(coef(fit)), estimate = f17(coef(fit)),
                   se_model = f17(sqrt(diag(vcov(fit)))), se_robust = f17(sqrt(diag(V))))
 write.csv(out, "supermodel.csv", row.names = FALSE, quote = FALSE)
@@ -84,7 +87,7 @@ fit2 <- suppressWarnings(glm(landmark_event ~ rcs(landmark, 3) + log(ctx_ng_ml) 
                              family = binomial, weights = ipcw, data = d[d$ipcw > 0, ],
                              control = glm.control(epsilon = 1e-14, maxit = 100)))
 stopifnot(fit2$converged)
-V2 <- vcovCL(fit2, cluster = ~ patient_id, type = "HC0", cadjust = FALSE)
+V2 <- vcovCL(fit2, cluster = clusters(fit2, d), type = "HC0")
 out2 <- data.frame(term = gsub(",", ";", names(coef(fit2))), estimate = f17(coef(fit2)),
                    se_model = f17(sqrt(diag(vcov(fit2)))), se_robust = f17(sqrt(diag(V2))))
 write.csv(out2, "supermodel_interactions.csv", row.names = FALSE, quote = FALSE)
@@ -103,7 +106,7 @@ fit3 <- suppressWarnings(glm(landmark_event ~ rcs(landmark, 3) + log(ctx_ng_ml) 
                              family = binomial, weights = ipcw, data = d[d$ipcw > 0, ],
                              control = glm.control(epsilon = 1e-14, maxit = 100)))
 stopifnot(fit3$converged, !anyNA(coef(fit3)))
-V3 <- vcovCL(fit3, cluster = ~ patient_id, type = "HC0", cadjust = FALSE)
+V3 <- vcovCL(fit3, cluster = clusters(fit3, d), type = "HC0")
 out3 <- data.frame(term = gsub(",", ";", names(coef(fit3))), estimate = f17(coef(fit3)),
                    se_model = f17(sqrt(diag(vcov(fit3)))), se_robust = f17(sqrt(diag(V3))))
 write.csv(out3, "supermodel_addna.csv", row.names = FALSE, quote = FALSE)
