@@ -414,6 +414,20 @@ impl Study {
         })
     }
 
+    /// [`Study::resolve`], or, for a file that need not have the study's columns (a file of
+    /// predictions to validate), the words of `file` under the profile the header suggests.
+    pub fn resolve_words(file: &StudyFile, names: &[String], source: &str) -> Study {
+        Study::resolve(file, names, source).unwrap_or_else(|_| {
+            let lenient = StudyFile {
+                id: names.first().cloned(),
+                time: None,
+                event: None,
+                ..file.clone()
+            };
+            Study::resolve(&lenient, names, source).unwrap_or_else(|_| Study::mm())
+        })
+    }
+
     /// The event in words, plural ("bone events", "deaths").
     pub fn events_word(&self) -> String {
         plural(&self.event_name)

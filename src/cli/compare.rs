@@ -49,7 +49,7 @@ pub struct Args {
     /// MM profile.
     #[arg(long = "trigger", value_name = "NAME=SQL", requires = "visits")]
     triggers: Vec<String>,
-    /// Output folder for comparison.json and decision_curve.csv.
+    /// Output folder for comparison.json, decision_curve.csv and decision_curve.svg/.png.
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let files = [("restart.json", super::json_text("restart.json", &c)?)];
         let mut inputs = vec![args.model.as_path(), args.data.as_path()];
         inputs.extend(args.visits.as_deref());
-        return super::write_outputs(&args.out, &inputs, &files, &c.render_table());
+        return super::write_outputs(&args.out, &inputs, &files, &[], &c.render_table());
     }
     if model.dynamic.is_some() {
         return Err(Error::Usage(format!(
@@ -115,6 +115,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let cohort = mbdrisk::cohort::load_cohort(&args.data, &args.study.resolve()?)?;
     super::print_warnings(&cohort.warnings);
     let rules = parse_rules(&args.rules, &cohort.study)?;
+    let study = cohort.study;
     let table = cohort.table;
     let oracle = args
         .truth
@@ -127,7 +128,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         reference_threshold: args.threshold,
         ..CompareOptions::default()
     };
-    let c = compare_cohort(&model, &table, &CohortCompare { rules, oracle }, &opts)?;
+    let setup = CohortCompare {
+        rules: rules.clone(),
+        oracle,
+    };
+    let c = compare_cohort(&model, &table, &setup, &opts)?;
     for w in &c.warnings {
         eprintln!("warning: {w}");
     }
@@ -137,5 +142,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     ];
     let mut inputs = vec![args.model.as_path(), args.data.as_path()];
     inputs.extend(args.truth.as_deref());
-    super::write_outputs(&args.out, &inputs, &files, &c.render_table())
+    let figures = [(
+        "decision_curve",
+        mbdrisk::report::decision_figure(&study, &rules, &c)?,
+    )];
+    super::write_outputs(&args.out, &inputs, &files, &figures, &c.render_table())
 }

@@ -276,16 +276,21 @@ pub fn write_outputs(
     dir: &std::path::Path,
     inputs: &[&std::path::Path],
     files: &[(&str, String)],
+    figures: &[(&str, mbdrisk::plot::Figure)],
     table: &str,
 ) -> mbdrisk::Result<()> {
     let mut set = mbdrisk::io::OutputSet::begin(dir)?;
     for (name, text) in files {
         set.write_str(name, text)?;
     }
+    for (stem, figure) in figures {
+        figure.stage(&mut set, stem)?;
+    }
     mbdrisk::io::refuse_overwriting_inputs(&set.paths(), inputs)?;
     set.commit()?;
     print!("{table}");
-    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+    names.extend(figures.iter().map(|(s, _)| format!("{s}.svg/.png")));
     eprintln!("wrote {} to {}", names.join(", "), dir.display());
     Ok(())
 }

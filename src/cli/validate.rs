@@ -55,7 +55,8 @@ pub struct Args {
     /// these visits, per landmark and pooled; --bootstrap resamples patients.
     #[arg(long, requires = "model")]
     visits: Option<PathBuf>,
-    /// Output folder for metrics.json, predictions.csv, calibration.csv.
+    /// Output folder for metrics.json, predictions.csv, calibration.csv and the plots
+    /// (calibration, roc, risk_distribution as SVG and PNG).
     #[arg(long)]
     out: PathBuf,
 }
@@ -114,9 +115,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             args.seed,
         )?;
         let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
-        return super::write_outputs(&args.out, &inputs, &files, &v.render_table());
+        return super::write_outputs(&args.out, &inputs, &files, &[], &v.render_table());
     }
-    let id = super::study_with_id(args.study.as_deref(), args.id.as_deref())?.id;
+    let study_file = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
+    let id = study_file.id.clone();
     let keep: Vec<&str> = id.as_deref().into_iter().collect();
     let table = Table::read_keeping_text(&args.data, &keep)?;
     if let (Some(p), Some(t), Some(e), Some(h)) =
@@ -130,7 +132,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let m = mbdrisk::validation::censored::validate_censored_score(&table, p, t, e, h)?;
         let files = [("metrics.json", super::json_text("metrics.json", &m)?)];
         let table = mbdrisk::validation::censored::render_censored(&m);
-        return super::write_outputs(&args.out, &inputs, &files, &table);
+        return super::write_outputs(&args.out, &inputs, &files, &[], &table);
     }
     let id = id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {
@@ -169,5 +171,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ("predictions.csv", v.predictions_csv(id)),
         ("calibration.csv", v.calibration_csv()),
     ];
-    super::write_outputs(&args.out, &inputs, &files, &v.render_table())
+    // the plots, in the study's words (the file need not have the study's columns)
+    let study = mbdrisk::study::Study::resolve_words(&study_file, &table.names, &table.source);
+    let figures = mbdrisk::report::static_figures(&table, &study, &[], &v, None)?;
+    super::write_outputs(&args.out, &inputs, &files, &figures, &v.render_table())
 }

@@ -190,7 +190,7 @@ fn static_report(
         oracle,
     };
     let comparison = compare_cohort(&model, table, &setup, &copts)?;
-    let figures = figures(table, study, rules, &validation, &comparison)?;
+    let figures = static_figures(table, study, rules, &validation, Some(&comparison))?;
     Ok(StaticReport {
         model,
         validation,
@@ -199,14 +199,19 @@ fn static_report(
     })
 }
 
-/// The plots, from result structs (and, for rule points, the rule decisions on the
-/// validated rows).
-fn figures(
+/// The plots of a static model, from result structs (and, for rule points, the rule
+/// decisions on the validated rows): calibration, ROC and risk distribution from the
+/// validation, the decision curve when a comparison is given. Used by `report`, `validate`
+/// and `compare`.
+///
+/// # Errors
+/// A rule that cannot be evaluated on `table`; plotting failures.
+pub fn static_figures(
     table: &crate::table::Table,
     study: &Study,
     rules: &[Rule],
     v: &Validation,
-    c: &Comparison,
+    c: Option<&Comparison>,
 ) -> Result<Vec<(&'static str, Figure)>> {
     let p: Vec<f64> = v.predictions.iter().map(|x| x.predicted).collect();
     let y: Vec<f64> = v.predictions.iter().map(|x| x.observed).collect();
@@ -334,6 +339,48 @@ fn figures(
             )
         },
     };
+    let marks: Vec<(String, f64)> = c
+        .into_iter()
+        .flat_map(|c| c.rules.iter())
+        .filter_map(|r| {
+            r.scores.first().map(|s| {
+                (
+                    if study.is_mm() {
+                        format!("model cut-off at {} stop rate", r.rule)
+                    } else {
+                        format!("model cut-off at the low-risk rate of {}", r.rule)
+                    },
+                    s.at_rule_stop_rate.risk_cutoff,
+                )
+            })
+        })
+        .take(1)
+        .collect();
+    let dist = RiskDistributionData {
+        predicted_events: pe,
+        predicted_non_events: pn,
+        thresholds_marked: marks,
+        caption: caption.clone(),
+        horizon: study.horizon.clone(),
+        event: study.event_name.clone(),
+    };
+    let mut out = vec![
+        ("calibration", calibration_plot(&calib)?),
+        ("roc", roc_plot(&roc)?),
+    ];
+    if let Some(c) = c {
+        out.push(("decision_curve", decision_figure(study, rules, c)?));
+    }
+    out.push(("risk_distribution", risk_distribution_plot(&dist)?));
+    Ok(out)
+}
+
+/// The decision curve of a comparison: net benefit of the model, the rules, and acting on
+/// everyone or no one.
+///
+/// # Errors
+/// Plotting failures.
+pub fn decision_figure(study: &Study, rules: &[Rule], c: &Comparison) -> Result<Figure> {
     let dc = &c.decision_curve;
     let series = dc
         .curves
@@ -361,37 +408,7 @@ fn figures(
         x_max: DecisionCurveData::DEFAULT_X_MAX,
         event: study.event_name.clone(),
     };
-    let marks: Vec<(String, f64)> = c
-        .rules
-        .iter()
-        .filter_map(|r| {
-            r.scores.first().map(|s| {
-                (
-                    if study.is_mm() {
-                        format!("model cut-off at {} stop rate", r.rule)
-                    } else {
-                        format!("model cut-off at the low-risk rate of {}", r.rule)
-                    },
-                    s.at_rule_stop_rate.risk_cutoff,
-                )
-            })
-        })
-        .take(1)
-        .collect();
-    let dist = RiskDistributionData {
-        predicted_events: pe,
-        predicted_non_events: pn,
-        thresholds_marked: marks,
-        caption: caption.clone(),
-        horizon: study.horizon.clone(),
-        event: study.event_name.clone(),
-    };
-    Ok(vec![
-        ("calibration", calibration_plot(&calib)?),
-        ("roc", roc_plot(&roc)?),
-        ("decision_curve", decision_curve_plot(&decision)?),
-        ("risk_distribution", risk_distribution_plot(&dist)?),
-    ])
+    Ok(decision_curve_plot(&decision)?)
 }
 
 impl Report {

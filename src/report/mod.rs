@@ -6,7 +6,9 @@ mod build;
 pub mod dynamic;
 pub mod html;
 
-pub use build::{build_report, Report, ReportSettings, StaticReport};
+pub use build::{
+    build_report, decision_figure, static_figures, Report, ReportSettings, StaticReport,
+};
 use html::Html;
 
 fn f3(x: f64) -> String {

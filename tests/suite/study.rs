@@ -303,6 +303,8 @@ fn fit_and_compare_use_the_study() {
     ]);
     ok(&o);
     assert!(out.join("comparison.json").exists());
+    assert!(out.join("decision_curve.png").exists());
+    assert!(out.join("decision_curve.svg").exists());
     // rules that cannot tell patients apart, or compare with a word that is not a level
     let o = mbdrisk(&[
         "compare",
@@ -688,6 +690,12 @@ fn cross_validated_calibration_errors_use_pooled_predictions() {
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("json"))
             .expect("metrics.json");
+    // validate writes its plots, in the study's words
+    for stem in ["calibration", "roc", "risk_distribution"] {
+        assert!(out.join(format!("{stem}.png")).exists(), "{stem}.png");
+        let svg = std::fs::read_to_string(out.join(format!("{stem}.svg"))).expect("svg");
+        assert!(!svg.contains("bone"), "{stem}.svg says bone");
+    }
     let cv = &m["cross_validated"];
     assert!(
         cv["method"]
