@@ -384,8 +384,8 @@ pub struct CurvePoint {
     pub predicted: f64,
     /// Smoothed observed event rate at `predicted`.
     pub observed: f64,
-    /// Lower limit of the bootstrap percentile band; NaN without a band or when fewer than
-    /// two resamples cover this grid point.
+    /// Lower limit of the bootstrap percentile band, within [0, 1]; NaN without a band or
+    /// when fewer than two resamples cover this grid point.
     pub ci_low: f64,
     /// Upper limit of the band.
     pub ci_high: f64,
@@ -439,10 +439,11 @@ pub fn calibration_curve(
         .map(|(k, &g)| {
             let mut values: Vec<f64> = replicates.iter().filter_map(|r| r[k]).collect();
             values.sort_by(f64::total_cmp);
+            // limits of a probability: a smooth of 0/1 outcomes can stray past [0, 1]
             let (ci_low, ci_high) = if values.len() >= 2 {
                 (
-                    quantile_sorted(&values, tail),
-                    quantile_sorted(&values, 1.0 - tail),
+                    quantile_sorted(&values, tail).clamp(0.0, 1.0),
+                    quantile_sorted(&values, 1.0 - tail).clamp(0.0, 1.0),
                 )
             } else {
                 (f64::NAN, f64::NAN)

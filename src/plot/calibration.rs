@@ -94,6 +94,11 @@ pub struct CalibrationPlotData {
     /// The event in the axis titles, singular ("bone event", "death").
     #[serde(default = "super::default_event")]
     pub event: String,
+    /// What the histograms count, when not patients: the labels of the upper and lower
+    /// histogram (e.g. visits of patients with and without an event); default
+    /// "Events (n)" and "No event (n)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram_labels: Option<(String, String)>,
 }
 
 /// Draw the calibration plot.
@@ -191,22 +196,20 @@ impl CalibrationPlotData {
             "Ideal",
         )];
         if !self.curve.is_empty() {
-            items.push(LegendItem::new(
-                Key::LineBand {
-                    color: style::model_color(0),
-                    width: style::LINE_MAIN,
-                    dash: Dash::Solid,
-                },
-                if self
-                    .curve
-                    .iter()
-                    .any(|c| c.ci_low < c.observed || c.ci_high > c.observed)
-                {
-                    "Smoothed calibration, 95% band"
-                } else {
-                    "Smoothed calibration"
-                },
-            ));
+            // the key shows what is drawn: a band only when the curve has one
+            let band = self
+                .curve
+                .iter()
+                .any(|c| c.ci_low < c.observed || c.ci_high > c.observed);
+            let (color, width, dash) = (style::model_color(0), style::LINE_MAIN, Dash::Solid);
+            items.push(if band {
+                LegendItem::new(
+                    Key::LineBand { color, width, dash },
+                    "Smoothed calibration, 95% band",
+                )
+            } else {
+                LegendItem::new(Key::Line { color, width, dash }, "Smoothed calibration")
+            });
         }
         if !self.groups.is_empty() {
             let with_ci = self
@@ -219,14 +222,20 @@ impl CalibrationPlotData {
                 (false, true) => "Risk groups, 95% CI",
                 (false, false) => "Risk groups",
             };
-            items.push(LegendItem::new(
+            // error bars in the key only when the points have them
+            let key = if with_ci {
                 Key::MarkerBar {
                     shape: Shape::Circle,
                     color: style::BLACK,
                     radius: style::GROUP_RADIUS,
-                },
-                label,
-            ));
+                }
+            } else {
+                Key::Marker {
+                    shape: Shape::Circle,
+                    color: style::BLACK,
+                }
+            };
+            items.push(LegendItem::new(key, label));
         }
         for (i, r) in self.rules.iter().enumerate().filter(|(_, r)| r.n > 0) {
             let (color, shape, _) = style::rule_style(i);
@@ -471,7 +480,10 @@ impl CalibrationPlotData {
         super::layout::text(
             root,
             c,
-            &format!("Events ({})", self.predicted_events.len()),
+            &self.histogram_labels.as_ref().map_or_else(
+                || format!("Events ({})", self.predicted_events.len()),
+                |l| l.0.clone(),
+            ),
             (label_x, ax.top + q),
             style::FONT_CAPTION,
             style::EVENTS,
@@ -484,7 +496,10 @@ impl CalibrationPlotData {
         super::layout::text(
             root,
             c,
-            &format!("No event ({})", self.predicted_non_events.len()),
+            &self.histogram_labels.as_ref().map_or_else(
+                || format!("No event ({})", self.predicted_non_events.len()),
+                |l| l.1.clone(),
+            ),
             (label_x, ax.bottom - q),
             style::FONT_CAPTION,
             style::NON_EVENTS,

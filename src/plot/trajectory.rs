@@ -36,7 +36,8 @@ pub struct TrajectoryData {
     pub patient_id: String,
     /// Months since the decision point of each visit.
     pub months: Vec<f64>,
-    /// Model risk at each visit (probability of a bone event by the horizon, 0..1).
+    /// Model risk at each visit (probability of the event by the horizon, 0..1); NaN where
+    /// the model gave none (the line breaks there, no point is drawn).
     pub risk: Vec<f64>,
     /// Biomarker panels under the risk panel, in this order (may be empty).
     pub markers: Vec<MarkerSeries>,
@@ -80,7 +81,13 @@ fn validate(d: &TrajectoryData) -> Result<(), PlotError> {
     check::non_empty(PLOT, "months", d.months.len())?;
     check::same_len(PLOT, "risk", d.risk.len(), d.months.len(), "month")?;
     check::finite(PLOT, "months", d.months.iter().copied())?;
-    check::probability(PLOT, "risk", d.risk.iter().copied())?;
+    // NaN: the model gave no risk at that visit (a predictor missing): the line breaks there
+    check::probability(PLOT, "risk", d.risk.iter().copied().filter(|r| !r.is_nan()))?;
+    check::non_empty(
+        PLOT,
+        "risk (visits with a risk)",
+        d.risk.iter().filter(|r| !r.is_nan()).count(),
+    )?;
     for m in &d.markers {
         let name = &m.name;
         check::same_len(
@@ -333,7 +340,13 @@ where
 {
     let mut pts: Vec<(f64, f64)> = months.iter().copied().zip(values.iter().copied()).collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    ax.line(root, c, &pts, color, style::LINE_RULE, Dash::Solid)?;
+    // one line per run of values: no line through a visit without one
+    for run in pts.split(|p| !p.1.is_finite()) {
+        if !run.is_empty() {
+            ax.line(root, c, run, color, style::LINE_RULE, Dash::Solid)?;
+        }
+    }
+    pts.retain(|p| p.1.is_finite());
     for p in &pts {
         if ax.b.x0 <= p.0 && p.0 <= ax.b.x1 && ax.b.y0 <= p.1 && p.1 <= ax.b.y1 {
             super::layout::marker(

@@ -316,6 +316,7 @@ pub fn static_figures(
         stats_text,
         horizon: study.horizon.clone(),
         event: study.event_name.clone(),
+        histogram_labels: None,
     };
     let yv: Vec<f64> = y.clone();
     let curves = vec![RocCurve {

@@ -146,12 +146,18 @@ fn calibration_figure(
             .collect()
     };
     let p = &v.pooled;
+    let (up, down) = (risks(true), risks(false));
+    // the histograms count visits, not the landmark rows' events of the caption
+    let histogram_labels = Some((
+        format!("With event: {} visits", up.len()),
+        format!("Without: {} visits", down.len()),
+    ));
     Ok(calibration_plot(&CalibrationPlotData {
         curve,
         groups,
         rules: Vec::new(),
-        predicted_events: risks(true),
-        predicted_non_events: risks(false),
+        predicted_events: up,
+        predicted_non_events: down,
         title: format!(
             "Calibration of the {}-{} risk, all landmarks pooled (IPCW)",
             v.window,
@@ -168,6 +174,7 @@ fn calibration_figure(
         ],
         horizon: format!("{}-{}", v.window, study.time_unit.trim_end_matches('s')),
         event: study.event_name.clone(),
+        histogram_labels,
     })?)
 }
 
@@ -257,8 +264,9 @@ fn trajectory(
         .collect();
     Ok(TrajectoryData {
         patient_id: name.to_string(),
-        months: keep.iter().map(|&k| p.months[k]).collect(),
-        risk: keep.iter().map(|&k| p.risk[k]).collect(),
+        // every visit: the line breaks where the model gave no risk
+        months: p.months.clone(),
+        risk: p.risk.clone(),
         markers,
         triggers,
         event_month: p.event.then_some(p.time),

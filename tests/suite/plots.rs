@@ -145,6 +145,7 @@ fn calibration_data(c: &Cohort) -> CalibrationPlotData {
         ],
         horizon: "24-month".into(),
         event: "bone event".into(),
+        histogram_labels: None,
     }
 }
 
@@ -513,6 +514,7 @@ fn rejects_empty_calibration() {
         stats_text: vec![],
         horizon: "24-month".into(),
         event: "bone event".into(),
+        histogram_labels: None,
     };
     assert!(matches!(calibration_plot(&d), Err(PlotError::Empty { .. })));
 }
@@ -655,4 +657,24 @@ fn odd_but_valid_input_still_renders() {
         event: "bone event".into(),
     };
     decision_curve_plot(&flat).expect("all-zero net benefit");
+}
+
+/// A visit without a model risk (NaN) breaks the risk line instead of joining its
+/// neighbours (issue 12, item 9), and a trajectory of such visits only is refused.
+#[test]
+fn trajectory_lines_break_at_visits_without_a_risk() {
+    let polylines = |d: &TrajectoryData| {
+        trajectory_plot(d)
+            .expect("renders")
+            .svg
+            .matches("<polyline")
+            .count()
+    };
+    let mut d = trajectory_data(5);
+    d.markers.clear();
+    let whole = polylines(&d);
+    d.risk[3] = f64::NAN;
+    assert_eq!(polylines(&d), whole + 1, "one more line piece");
+    d.risk.iter_mut().for_each(|r| *r = f64::NAN);
+    assert!(trajectory_plot(&d).is_err());
 }
