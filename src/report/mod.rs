@@ -514,6 +514,10 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport, st: &crate::study::
         ],
         &rows,
     );
+    let notes = d.validation.notes();
+    if !notes.is_empty() {
+        h.list(&notes);
+    }
     let rs = &d.restart;
     let prow = |p: &crate::compare::restart::PolicyResult| {
         vec![

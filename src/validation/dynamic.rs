@@ -49,6 +49,48 @@ pub struct LandmarkPerformance {
     pub calibration_intercept: f64,
     /// Its slope (1 is ideal, < 1 overfitting).
     pub calibration_slope: f64,
+    /// Why these numbers need care: fewer than [`MIN_EVENTS_IN_WINDOW`] events in the window,
+    /// more than half the patients censored in it, and the reason of every NaN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+}
+
+/// Events in the window below which a landmark's metrics are flagged as unstable.
+pub const MIN_EVENTS_IN_WINDOW: usize = 10;
+
+/// The flags of a landmark's metrics (see [`LandmarkPerformance::flags`]).
+fn flags_of(p: &LandmarkPerformance) -> Vec<String> {
+    let mut out = Vec::new();
+    if p.events_in_window < MIN_EVENTS_IN_WINDOW {
+        out.push(format!(
+            "{} events in the window (fewer than {MIN_EVENTS_IN_WINDOW}): the metrics are unstable",
+            p.events_in_window
+        ));
+    }
+    if 2 * p.censored_in_window > p.n {
+        out.push(format!(
+            "{} of {} patients censored in the window (more than half): IPCW rests on few patients",
+            p.censored_in_window, p.n
+        ));
+    }
+    let nan = |v: f64| !v.is_finite();
+    if nan(p.auc) {
+        out.push("AUC: NaN, the window has no event or no one followed beyond it".into());
+    }
+    if nan(p.oe_ratio) {
+        out.push(
+            "O/E: NaN, the mean predicted risk is 0 or the Kaplan-Meier risk is undefined".into(),
+        );
+    }
+    if nan(p.scaled_brier) {
+        out.push("scaled Brier: NaN, the null model's Brier score is 0".into());
+    }
+    if nan(p.calibration_slope) || nan(p.calibration_intercept) {
+        out.push(
+            "calibration intercept/slope: NaN, the recalibration fit needs events and non-events with risks strictly between 0 and 1".into(),
+        );
+    }
+    out
 }
 
 impl LandmarkPerformance {
@@ -121,8 +163,20 @@ pub struct DynamicValidation {
     pub pooled: LandmarkPerformance,
     /// Calibration curve and groups of the pooled rows.
     pub calibration: DynamicCalibration,
+    /// Landmarks of the model that are not in `per_landmark`, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOut>,
     /// Bootstrap optimism by patients, when asked.
     pub optimism: Option<DynamicOptimism>,
+}
+
+/// A landmark of the model without validation metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeftOut {
+    /// Landmark time.
+    pub landmark: f64,
+    /// Why it has no metrics.
+    pub reason: String,
 }
 
 /// Rows (indices into the stacked table) with a prediction, grouped by landmark.
@@ -173,6 +227,11 @@ fn measure(
             oe_ratio: m.oe_ratio,
             calibration_intercept: a,
             calibration_slope: b,
+            flags: Vec::new(),
+        };
+        let perf = LandmarkPerformance {
+            flags: flags_of(&perf),
+            ..perf
         };
         Ok((perf, m.calibration))
     };
@@ -371,11 +430,42 @@ pub fn validate_dynamic(
     } else {
         None
     };
+    let ev = st.table.num(crate::model::landmark::stack::OUTCOME)?;
+    let left_out = spec
+        .landmark
+        .landmarks
+        .iter()
+        .filter(|s| !sc.landmarks.contains(s))
+        .map(|&s| {
+            let sel: Vec<usize> = sc
+                .rows
+                .iter()
+                .copied()
+                .filter(|&r| st.landmark[r] == s)
+                .collect();
+            let events = sel.iter().filter(|&&r| ev[r] == Some(1.0)).count();
+            let reason = if sel.is_empty() {
+                "no patient at risk with a prediction".to_string()
+            } else if events == 0 {
+                format!("{} patients at risk, no event in the window", sel.len())
+            } else {
+                format!(
+                    "{} patients at risk, none followed beyond the window",
+                    sel.len()
+                )
+            };
+            LeftOut {
+                landmark: s,
+                reason,
+            }
+        })
+        .collect();
     Ok(DynamicValidation {
         window,
         per_landmark: perf,
         pooled,
         calibration,
+        left_out,
         optimism,
     })
 }
@@ -486,6 +576,30 @@ fn patient_bootstrap(
 }
 
 impl DynamicValidation {
+    /// One line per flagged or left-out landmark: what the table's numbers need.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .per_landmark
+            .iter()
+            .chain(std::iter::once(&self.pooled))
+            .filter(|p| !p.flags.is_empty())
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    p.landmark
+                        .map_or("pooled".to_string(), |s| format!("landmark {s}")),
+                    p.flags.join("; ")
+                )
+            })
+            .collect();
+        out.extend(
+            self.left_out
+                .iter()
+                .map(|l| format!("landmark {}: not validated, {}", l.landmark, l.reason)),
+        );
+        out
+    }
+
     /// A plain-text table for the terminal.
     pub fn render_table(&self) -> String {
         let mut s = format!(
@@ -513,6 +627,9 @@ impl DynamicValidation {
                 p.oe_ratio,
                 p.calibration_slope
             ));
+        }
+        for note in self.notes() {
+            s.push_str(&format!("  note: {note}\n"));
         }
         if let Some(o) = &self.optimism {
             s.push_str(&format!(

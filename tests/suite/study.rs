@@ -713,3 +713,57 @@ fn cross_validated_calibration_errors_use_pooled_predictions() {
         "cv eavg {cv_eavg} vs bootstrap-corrected {boot_eavg}"
     );
 }
+
+/// Landmarks with few events or mostly censored windows are flagged in the table and in
+/// metrics.json (issue 12, item 8).
+#[test]
+fn thin_landmarks_are_flagged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("dyn.json");
+    ok(&mbdrisk(&[
+        "fit",
+        "--dynamic",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--formula",
+        "Surv(time_months, event) ~ log(bili) + albumin",
+        "--window",
+        "24",
+        "--landmarks",
+        "0:144:24",
+        "--out",
+        p(&model),
+    ]));
+    let out = dir.path().join("val");
+    let o = mbdrisk(&[
+        "validate",
+        "--model",
+        p(&model),
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    let text = stdout(&o);
+    assert!(
+        text.contains("note: landmark 144: 1 events in the window (fewer than 10)"),
+        "{text}"
+    );
+    assert!(text.contains("more than half"), "{text}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("json"))
+            .expect("metrics.json");
+    let last = m["per_landmark"]
+        .as_array()
+        .and_then(|a| a.last())
+        .expect("landmarks");
+    assert_eq!(last["landmark"].as_f64(), Some(144.0));
+    assert_eq!(last["flags"].as_array().map(Vec::len), Some(2), "{last}");
+    // a well-populated landmark has no flags
+    assert!(m["per_landmark"][0].get("flags").is_none());
+}
