@@ -160,20 +160,53 @@ impl Error {
     }
 }
 
+/// Every problem, except that problems differing only in their row (the same value in the
+/// same column, for the same reason) are shown once, with the other rows counted: a file with
+/// 'F' for 'f' in 2,000 rows says so once.
 fn render_problems(problems: &[Problem]) -> String {
     let mut s = format!(
         "{} problem{} in the input:",
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );
-    for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+    // (first problem, the other rows), in order of first appearance
+    let mut groups: Vec<(&Problem, Vec<usize>)> = Vec::new();
+    type Key<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str);
+    let mut index: std::collections::HashMap<Key<'_>, usize> = Default::default();
+    for p in problems {
+        let key = (
+            p.file.as_str(),
+            p.column.as_deref(),
+            p.value.as_deref(),
+            p.expected.as_str(),
+        );
+        match (p.row, index.get(&key)) {
+            (Some(row), Some(&g)) => groups[g].1.push(row),
+            (Some(_), None) => {
+                index.insert(key, groups.len());
+                groups.push((p, Vec::new()));
+            }
+            (None, _) => groups.push((p, Vec::new())),
+        }
+    }
+    for (p, rows) in groups.iter().take(MAX_PROBLEMS_SHOWN) {
         s.push_str("\n  ");
         s.push_str(&p.to_string());
+        if !rows.is_empty() {
+            let shown: Vec<String> = rows.iter().take(5).map(ToString::to_string).collect();
+            s.push_str(&format!(
+                "\n    (the same in {} more row{}: {}{})",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if rows.len() > 5 { ", ..." } else { "" }
+            ));
+        }
     }
-    if problems.len() > MAX_PROBLEMS_SHOWN {
+    if groups.len() > MAX_PROBLEMS_SHOWN {
         s.push_str(&format!(
             "\n  ... and {} more",
-            problems.len() - MAX_PROBLEMS_SHOWN
+            groups.len() - MAX_PROBLEMS_SHOWN
         ));
     }
     s

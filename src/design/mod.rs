@@ -618,10 +618,17 @@ impl CompiledSpec {
         err: CellError,
     ) -> Problem {
         let shown = cell.display();
-        let expected = match err {
+        let mut expected = match err {
             CellError::NotANumber => crate::table::number_expectation(&shown),
             _ => self.expected(t, err),
         };
+        if let (CellError::UnseenLevel, Op::CatText(levels)) = (err, &self.ops[t]) {
+            if let Some(l) = levels.iter().find(|l| l.eq_ignore_ascii_case(&shown)) {
+                expected.push_str(&format!(
+                    " ('{shown}' differs from '{l}' only in case: levels are case-sensitive)"
+                ));
+            }
+        }
         Problem::cell(file, row, &self.variables[t], &shown, expected)
     }
 }

@@ -767,3 +767,46 @@ fn thin_landmarks_are_flagged() {
     // a well-populated landmark has no flags
     assert!(m["per_landmark"][0].get("flags").is_none());
 }
+
+/// A level that differs only in case is named once with a hint, not once per row (issue 12,
+/// item 6).
+#[test]
+fn a_case_only_difference_is_hinted_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        PBC,
+        "--formula",
+        "event ~ age + sex",
+        "--out",
+        p(&model),
+    ]));
+    let upper = dir.path().join("upper.csv");
+    let text = std::fs::read_to_string(PBC).expect("read");
+    std::fs::write(&upper, text.replace("\"f\"", "\"F\"")).expect("write");
+    let out = dir.path().join("s.csv");
+    let o = mbdrisk(&[
+        "score",
+        "--model",
+        p(&model),
+        "--data",
+        p(&upper),
+        "--out",
+        p(&out),
+    ]);
+    refused(
+        &o,
+        &[
+            "row 2, column 'sex': found 'F'",
+            "(the same in 275 more rows",
+        ],
+    );
+    assert_eq!(
+        stderr(&o).matches("only in case").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
+}
