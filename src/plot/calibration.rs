@@ -341,17 +341,22 @@ impl Draw for CalibrationPlotData {
                 style::GROUP_RADIUS,
             )?;
         }
+        // Rule points that would cover each other are spread sideways (a few pixels, in the
+        // order of the legend), and each gets a white halo so a decile point under it shows.
+        let offsets = rule_offsets(&main, c, &self.rules);
         for (i, r) in self.rules.iter().enumerate().filter(|(_, r)| r.n > 0) {
             let (color, shape, _) = style::rule_style(i);
-            main.errorbar(root, c, r.mean_predicted, r.ci_low, r.ci_high, color)?;
+            let x = r.mean_predicted + offsets[i];
+            main.errorbar(root, c, x, r.ci_low, r.ci_high, color)?;
             main.marker(
                 root,
                 c,
-                (r.mean_predicted, r.observed),
+                (x, r.observed),
                 shape,
-                color,
-                style::MARKER_RADIUS,
+                plotters::style::WHITE,
+                style::MARKER_RADIUS + 2.0,
             )?;
+            main.marker(root, c, (x, r.observed), shape, color, style::MARKER_RADIUS)?;
         }
         main.frame(root, c, &xs, &ys)?;
 
@@ -511,4 +516,50 @@ impl CalibrationPlotData {
         )?;
         Ok(())
     }
+}
+
+/// Sideways offsets (data units) of the rule points: points closer than about two markers
+/// to one another are spread evenly around their mean position; others stay put.
+fn rule_offsets(main: &Axes, c: &Canvas, rules: &[RulePoint]) -> Vec<f64> {
+    let r = c.pxf(style::MARKER_RADIUS);
+    let near = 2.5 * r;
+    let px_per_x = (main.right - main.left) as f64 / (main.b.x1 - main.b.x0);
+    let at: Vec<Option<(f64, f64)>> = rules
+        .iter()
+        .map(|p| (p.n > 0).then(|| main.map((p.mean_predicted, p.observed))))
+        .collect();
+    let mut offsets = vec![0.0; rules.len()];
+    let mut done = vec![false; rules.len()];
+    for i in 0..rules.len() {
+        if at[i].is_none() || done[i] {
+            continue;
+        }
+        // the cluster of i: every later point near any point already in it
+        let mut cluster = vec![i];
+        let mut k = 0;
+        while k < cluster.len() {
+            let Some(b) = at[cluster[k]] else { break };
+            for (j, q) in at.iter().enumerate() {
+                if let Some(q) = q {
+                    if !cluster.contains(&j)
+                        && !done[j]
+                        && (q.0 - b.0).abs() < near
+                        && (q.1 - b.1).abs() < near
+                    {
+                        cluster.push(j);
+                    }
+                }
+            }
+            k += 1;
+        }
+        cluster.sort_unstable();
+        let m = cluster.len() as f64;
+        for (pos, &j) in cluster.iter().enumerate() {
+            done[j] = true;
+            if cluster.len() > 1 && px_per_x.is_finite() && px_per_x > 0.0 {
+                offsets[j] = (pos as f64 - (m - 1.0) / 2.0) * 2.4 * r / px_per_x;
+            }
+        }
+    }
+    offsets
 }
