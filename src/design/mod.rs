@@ -1011,24 +1011,7 @@ pub fn learn_on_rows(
                 if missing_level {
                     levels.push(NA_LEVEL.to_string());
                 }
-                if let Some(why) = identifier_like(&var, levels.len(), used.len()) {
-                    return Err(Error::one(Problem {
-                        file: file.to_string(),
-                        row: None,
-                        column: Some(var.clone()),
-                        value: None,
-                        expected: why,
-                    }));
-                }
-                if levels.len() < 2 {
-                    return Err(Error::one(Problem {
-                        file: file.to_string(),
-                        row: None,
-                        column: Some(var.clone()),
-                        value: levels.first().cloned(),
-                        expected: "at least 2 different values among the rows used: a categorical term with one level cannot be estimated".to_string(),
-                    }));
-                }
+                check_levels(file, &var, &levels, used.len(), "a categorical term")?;
                 TermSpec {
                     columns: levels[1..].iter().map(|l| format!("{var}={l}")).collect(),
                     variable: var,
@@ -1056,24 +1039,13 @@ pub fn learn_on_rows(
             // a categorical one by level ("age' * sex=M"), the term's columns varying fastest
             let (labels, levels) = if tr == Transform::Categorical {
                 let levels = learn_levels(bcol, &used, level_kind.unwrap_or(LevelKind::Text));
-                if let Some(why) = identifier_like(&b.column, levels.len(), used.len()) {
-                    return Err(Error::one(Problem {
-                        file: file.to_string(),
-                        row: None,
-                        column: Some(b.column.clone()),
-                        value: None,
-                        expected: why,
-                    }));
-                }
-                if levels.len() < 2 {
-                    return Err(Error::one(Problem {
-                        file: file.to_string(),
-                        row: None,
-                        column: Some(b.column.clone()),
-                        value: levels.first().cloned(),
-                        expected: "at least 2 different values among the rows used: an interaction with a one-level factor cannot be estimated".to_string(),
-                    }));
-                }
+                check_levels(
+                    file,
+                    &b.column,
+                    &levels,
+                    used.len(),
+                    "an interaction factor",
+                )?;
                 let labels: Vec<String> = levels[1..]
                     .iter()
                     .map(|l| format!("{}={l}", b.column))
@@ -1130,6 +1102,36 @@ pub fn learn_on_rows(
         rows: used,
         missing,
     })
+}
+
+/// The levels learned for `column` must make a term: not an identifier's (almost all unique
+/// among `n_used` rows: it would describe patients), and at least two of them.
+fn check_levels(
+    file: &str,
+    column: &str,
+    levels: &[String],
+    n_used: usize,
+    what: &str,
+) -> Result<()> {
+    let problem = |value: Option<String>, expected: String| {
+        Error::one(Problem {
+            file: file.to_string(),
+            row: None,
+            column: Some(column.to_string()),
+            value,
+            expected,
+        })
+    };
+    if let Some(why) = identifier_like(column, levels.len(), n_used) {
+        return Err(problem(None, why));
+    }
+    if levels.len() < 2 {
+        return Err(problem(
+            levels.first().cloned(),
+            format!("at least 2 different values among the rows used: {what} with one level cannot be estimated"),
+        ));
+    }
+    Ok(())
 }
 
 /// Distinct levels among the used rows, sorted as R's `factor` does (numbers numerically,

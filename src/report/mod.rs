@@ -87,28 +87,18 @@ fn key_findings(h: &mut Html, r: &Report, sr: &StaticReport) {
     h.section("summary", "Key findings");
     let mut findings = Vec::new();
     for rc in &c.rules {
-        if let Some(sc) = rc.scores.first().filter(|_| !mm) {
-            findings.push(format!(
-                "Versus {}: the rule calls {} of {} patients low risk, with {:.1} {events_word} per 100 of them; the model calling as many low risk has {:.1} per 100 (difference {} per 100), and at the rule's event rate among those called low risk it calls {} more patients per 100 low risk.",
-                rc.rule,
-                rc.policy.stopped,
-                c.n,
-                rc.policy.missed_per_100_stopped,
-                sc.at_rule_stop_rate.policy.missed_per_100_stopped,
-                ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0, 1),
-                ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0, 1),
-            ));
-        } else if let Some(sc) = rc.scores.first() {
-            findings.push(format!(
-                "Versus {}: the rule stops {} of {} patients with {:.1} bone events per 100 stopped; the model stopping as many misses {:.1} per 100 (difference {} per 100), and at the rule's missed-event rate it spares {} more patients per 100.",
-                rc.rule,
-                rc.policy.stopped,
-                c.n,
-                rc.policy.missed_per_100_stopped,
-                sc.at_rule_stop_rate.policy.missed_per_100_stopped,
-                ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0, 1),
-                ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0, 1),
-            ));
+        if let Some(sc) = rc.scores.first() {
+            let (stopped, n) = (rc.policy.stopped, c.n);
+            let rule_rate = rc.policy.missed_per_100_stopped;
+            let model_rate = sc.at_rule_stop_rate.policy.missed_per_100_stopped;
+            let diff = ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0, 1);
+            let spared = ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0, 1);
+            let rule = &rc.rule;
+            findings.push(if mm {
+                format!("Versus {rule}: the rule stops {stopped} of {n} patients with {rule_rate:.1} bone events per 100 stopped; the model stopping as many misses {model_rate:.1} per 100 (difference {diff} per 100), and at the rule's missed-event rate it spares {spared} more patients per 100.")
+            } else {
+                format!("Versus {rule}: the rule calls {stopped} of {n} patients low risk, with {rule_rate:.1} {events_word} per 100 of them; the model calling as many low risk has {model_rate:.1} per 100 (difference {diff} per 100), and at the rule's event rate among those called low risk it calls {spared} more patients per 100 low risk.")
+            });
         }
     }
     findings.push(format!(
