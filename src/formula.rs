@@ -725,6 +725,19 @@ impl Parser<'_> {
     }
 }
 
+/// A term's text as a formula would write it: `age`, `log(kappa)`, `rcs(age, 4)`, `cat(x)`.
+pub fn term_text(column: &str, kind: TermKind) -> String {
+    match kind {
+        TermKind::Plain => column.to_string(),
+        TermKind::Log => format!("log({column})"),
+        TermKind::Log1p => format!("log1p({column})"),
+        TermKind::Sqrt => format!("sqrt({column})"),
+        TermKind::Rcs { k } => format!("rcs({column}, {k})"),
+        TermKind::Cat => format!("cat({column})"),
+        TermKind::AddNa => format!("addNA({column})"),
+    }
+}
+
 /// Whether two terms read the same columns the same way.
 fn same_term(a: &Term, b: &Term) -> bool {
     let by = |t: &Term| t.by.as_ref().map(|x| (x.column.clone(), x.kind));

@@ -1,5 +1,14 @@
 //! The `mbdrisk` command: parse flags, call the library, map errors to exit codes.
 
+/// `eprintln!` that ignores a closed or full stderr: messages are for a reader, and a run must
+/// not stop (or panic) because nobody reads them.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use clap::Parser;
@@ -13,7 +22,9 @@ fn main() {
                 std::process::exit(0);
             }
         }
-        eprintln!("error: {e}");
+        // stderr may be closed too: the exit code still tells
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "error: {e}");
         std::process::exit(e.exit_code());
     }
 }
@@ -33,11 +44,20 @@ fn quiet_dependency_panics() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
+        if message.starts_with("failed printing to stderr") {
+            // nobody reads the messages (stderr closed): the run goes on without them where
+            // it can; here it ends, as a closed output ends it
+            std::process::exit(if message.contains("Broken pipe") {
+                0
+            } else {
+                2
+            });
+        }
         if message.starts_with("failed printing to stdout") {
             if message.contains("Broken pipe") {
                 std::process::exit(0);
             }
-            eprintln!("error: cannot write to standard output ({message})");
+            note!("error: cannot write to standard output ({message})");
             std::process::exit(2);
         }
         let in_polars = info

@@ -529,13 +529,13 @@ impl Rule {
     /// What makes a rule's result suspicious, for a warning: it stops no patient or every
     /// patient of `stops` (one per row of `table`), or it compares a text column with a word
     /// that is none of its levels (`sex = 'm'` where the levels are F, M), with the levels.
-    pub fn warnings(&self, table: &Table, stops: &[bool]) -> Vec<String> {
+    pub fn warnings(&self, table: &Table, stops: &[bool], rows: &str) -> Vec<String> {
         let mut out = Vec::new();
         let n = stops.len();
         let k = stops.iter().filter(|s| **s).count();
         if n > 0 && (k == 0 || k == n) {
             out.push(format!(
-                "rule '{}' ({}) is true for {} of the {n} patients: it cannot tell them apart; check its columns and values",
+                "rule '{}' ({}) is true for {} of the {n} {rows}: it cannot tell them apart; check its columns and values",
                 self.name,
                 self.sql,
                 if k == 0 { "none" } else { "all" }

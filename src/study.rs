@@ -8,7 +8,8 @@
 //! - the **MM profile** (the myeloma schema of `data/README.md`, its plausibility checks and
 //!   words) applies when the cohort has at least [`MM_COLUMNS_FOR_PROFILE`] columns only a
 //!   myeloma cohort has (`ctx_ng_ml`, `mrd`, `bpa_months`, `response`, ...: not age, sex, time
-//!   or event), under the study's names (`[columns]` maps an MM role to a cohort's own column:
+//!   or event), or one of them next to the MM identifier, time and event columns, under the
+//!   study's names (`[columns]` maps an MM role to a cohort's own column:
 //!   `ctx_ng_ml = "CTX"`); its identifier, time and event columns are then required;
 //! - otherwise the **generic profile**: the identifier, time and event columns are the study's
 //!   (time and event are optional: a cohort with a binary outcome needs neither), every other
@@ -89,18 +90,33 @@ impl StudyFile {
     pub fn read(path: &Path) -> Result<Self> {
         use std::io::Read;
         let source = path.display().to_string();
+        const MAX_BYTES: u64 = 1 << 20;
         let mut text = String::new();
         std::fs::File::open(path)
             .map_err(|e| Error::io(path, e))?
-            .take(1 << 20)
+            .take(MAX_BYTES + 1)
             .read_to_string(&mut text)
             .map_err(|e| Error::io(path, e))?;
+        if text.len() as u64 > MAX_BYTES {
+            return Err(Error::one(Problem::file_level(
+                &source,
+                "a study file of at most 1 MB (it names columns and words; this one is larger)",
+            )));
+        }
         let file: StudyFile = toml::from_str(&text).map_err(|e: toml::de::Error| {
             Error::one(Problem::file_level(
                 &source,
                 format!(
-                    "a study file (TOML; `mbdrisk init` writes a template): {}",
-                    e.message()
+                    "a study file (TOML; `mbdrisk init` writes a template): {}{}{}",
+                    e.message(),
+                    e.span()
+                        .map(|r| format!(" (line {})", text[..r.start.min(text.len())].lines().count().max(1)))
+                        .unwrap_or_default(),
+                    if e.message().contains("expected struct Range") {
+                        "; keys after a [table] header belong to that table: put top-level keys (id, time, strict, ...) before [columns] and [ranges]"
+                    } else {
+                        ""
+                    }
                 ),
             ))
         })?;
@@ -283,20 +299,26 @@ impl Study {
         let time_default = column_of("time_months");
         let event_default = column_of("event");
         // columns only a myeloma cohort has (not age, sex, time or event)
-        let mm_columns = schema::COHORT
+        // (each role once: the markers are in both schemas)
+        let mut mm_roles: Vec<&str> = schema::COHORT
             .iter()
             .chain(schema::VISITS)
             .filter(|s| !matches!(s.kind, Kind::Id | Kind::PatientRef))
             .filter(|s| !["age", "sex", "time_months", "event", "month"].contains(&s.name))
             .filter(|s| has(&column_of(s.name)))
-            .count();
-        let profile = file
-            .profile
-            .unwrap_or(if mm_columns >= MM_COLUMNS_FOR_PROFILE {
-                Profile::Mm
-            } else {
-                Profile::Generic
-            });
+            .map(|s| s.name)
+            .collect();
+        mm_roles.sort_unstable();
+        mm_roles.dedup();
+        let mm_columns = mm_roles.len();
+        // the MM schema's own identifier, time and event names make one MM column enough
+        let mm_names = has(&id) && has(&time_default) && has(&event_default);
+        let enough = if mm_names { 1 } else { MM_COLUMNS_FOR_PROFILE };
+        let profile = file.profile.unwrap_or(if mm_columns >= enough {
+            Profile::Mm
+        } else {
+            Profile::Generic
+        });
         let mut problems = Vec::new();
         let mut need = |name: &str, flag: &str, what: &str| {
             if !has(name) {
@@ -351,6 +373,51 @@ impl Study {
                     ),
                 ));
             }
+        }
+        if time.is_some() && time == event {
+            problems.push(Problem::file_level(
+                source,
+                format!(
+                    "different columns for the follow-up time and the event, but both are '{}'",
+                    time.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        // what the study names must exist: a typo would silently drop a check
+        for (role, column) in &file.columns {
+            if matches!(
+                role.as_str(),
+                "patient_id" | "time_months" | "event" | "month"
+            ) {
+                problems.push(Problem::file_level(
+                    source,
+                    format!(
+                        "the identifier, time, event and visit time set by their own keys (id, time, event, visit_time; --id, --time, --event, --visit-time), not as the role '{role}' in [columns] / --map"
+                    ),
+                ));
+            } else if !has(column)
+                && mm_role(role).is_some_and(|s| schema::VISITS.iter().all(|v| v.name != s.name))
+            {
+                let mut p = Problem::file_level(
+                    source,
+                    format!(
+                        "the column '{column}' that the study maps to the role '{role}'{}",
+                        crate::table::did_you_mean(column, names)
+                            .map_or(String::new(), |n| format!(" (found '{n}')"))
+                    ),
+                );
+                p.row = Some(1);
+                p.column = Some(column.clone());
+                problems.push(p);
+            }
+        }
+        let mut targets: Vec<&String> = file.columns.values().collect();
+        targets.sort_unstable();
+        if let Some(w) = targets.windows(2).find(|w| w[0] == w[1]) {
+            problems.push(Problem::file_level(
+                source,
+                format!("one role per column, but '{}' is mapped to two roles", w[0]),
+            ));
         }
         if !problems.is_empty() {
             return Err(Error::InvalidInput(problems));
@@ -428,6 +495,23 @@ impl Study {
         })
     }
 
+    /// Time units per year, for patient-years: 12 for months, 365.25 for days, 52.18 for
+    /// weeks, 1 for years; NaN for a unit it does not know.
+    pub fn per_year(&self) -> f64 {
+        let u = self.time_unit.to_ascii_lowercase();
+        if u.starts_with("month") {
+            12.0
+        } else if u.starts_with("day") {
+            365.25
+        } else if u.starts_with("week") {
+            365.25 / 7.0
+        } else if u.starts_with("year") {
+            1.0
+        } else {
+            f64::NAN
+        }
+    }
+
     /// The event in words, plural ("bone events", "deaths").
     pub fn events_word(&self) -> String {
         plural(&self.event_name)
@@ -470,13 +554,17 @@ impl Study {
             };
             let Some(name) = name else { continue };
             let mut spec = *spec;
-            if self.profile == Profile::Generic && spec.name == "time_months" {
+            if self.profile == Profile::Generic && matches!(spec.name, "time_months" | "month") {
                 // any time unit and length: only negative times are refused
                 spec.kind = Kind::Number {
                     min: 0.0,
                     max: f64::MAX,
-                    unit: "time units",
-                    hint: Some("time from the start of follow-up to the event or censoring"),
+                    unit: "",
+                    hint: Some(if spec.name == "month" {
+                        "the time of the visit since the start of follow-up"
+                    } else {
+                        "time from the start of follow-up to the event or censoring"
+                    }),
                 };
             }
             out.push((name, spec));
@@ -636,7 +724,13 @@ pub fn template(cohort_source: &str, cohort: &[String], visits: Option<&[String]
     );
     out.push_str(&line("time", time.as_ref(), "time_months"));
     out.push_str(&line("event", event.as_ref(), "event"));
-    out.push_str("# Unit of the time columns, in words.\n# time_unit = \"months\"\n");
+    out.push_str(&format!(
+        "# Unit of the time columns, in words (check it: a name does not always say).\n# time_unit = \"{}\"\n",
+        match time_unit_of(Profile::Generic, time.as_deref()).as_str() {
+            "time units" => "months".to_string(),
+            u => u.to_string(),
+        }
+    ));
     if let Some(v) = visits {
         out.push_str(&format!(
             "\n# Visits file columns: {}\n# Visit time column of the visits file.\n",

@@ -87,12 +87,16 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             }
             triggers = mbdrisk::rules::Rule::mm_triggers();
         }
-        let d = mbdrisk::compare::restart::restart_data(
+        let mut d = mbdrisk::compare::restart::restart_data(
             &model,
             &cohort.table,
             &visits.table,
             &triggers,
         )?;
+        d.per_year = cohort.study.per_year();
+        for w in &d.warnings {
+            note!("warning: {w}");
+        }
         let c = mbdrisk::compare::restart::compare_restart(
             &d,
             args.threshold,
@@ -134,7 +138,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     };
     let c = compare_cohort(&model, &table, &setup, &opts)?;
     for w in &c.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     let files = [
         ("comparison.json", super::json_text("comparison.json", &c)?),

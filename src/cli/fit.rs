@@ -121,7 +121,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             )?;
             if let Some(path) = &args.landmark_data {
                 mbdrisk::io::write_string_atomic(path, &fit.stacked.table.to_csv())?;
-                eprintln!("wrote {}", path.display());
+                note!("wrote {}", path.display());
             }
             fit.model
         }
@@ -140,10 +140,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         }
     };
     for w in model.small_level_warnings() {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     persist::save(&model, &args.out)?;
     print!("{model}");
-    eprintln!("wrote {}", args.out.display());
+    note!("wrote {}", args.out.display());
     Ok(())
 }

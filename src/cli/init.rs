@@ -14,15 +14,24 @@ pub struct Args {
     /// Visits file: its header is read too.
     #[arg(long)]
     visits: Option<PathBuf>,
-    /// Where to write the study file.
+    /// Where to write the study file (an existing file is kept unless --force).
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing study file.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
     let mut inputs = vec![args.data.as_path()];
     inputs.extend(args.visits.as_deref());
     mbdrisk::io::refuse_overwriting_inputs(std::slice::from_ref(&args.out), &inputs)?;
+    if args.out.exists() && !args.force {
+        return Err(mbdrisk::Error::Usage(format!(
+            "{} exists (a study file you may have edited): give another --out, or --force to replace it",
+            args.out.display()
+        )));
+    }
     let cohort = mbdrisk::table::read_raw(&args.data)?;
     let visits = args
         .visits
@@ -38,7 +47,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     toml::from_str::<mbdrisk::study::StudyFile>(&text)
         .map_err(|e| mbdrisk::Error::Analysis(format!("study template: {e}")))?;
     mbdrisk::io::write_string_atomic(&args.out, &text)?;
-    eprintln!(
+    note!(
         "wrote {}: check the roles it guessed, then pass it with --study",
         args.out.display()
     );

@@ -243,7 +243,12 @@ pub fn bootstrap_arg(s: &str) -> Result<usize, String> {
 /// Print non-fatal findings to stderr: the first [`mbdrisk::error::MAX_WARNINGS_SHOWN`], then
 /// a count of the rest (a file with 10,000 extra columns must not bury the terminal).
 pub fn print_warnings(warnings: &[mbdrisk::Problem]) {
-    eprint!("{}", mbdrisk::error::render_warnings(warnings));
+    use std::io::Write as _;
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        mbdrisk::error::render_warnings(warnings)
+    );
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise (CI, pipes).
@@ -291,6 +296,6 @@ pub fn write_outputs(
     print!("{table}");
     let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
     names.extend(figures.iter().map(|(s, _)| format!("{s}.svg/.png")));
-    eprintln!("wrote {} to {}", names.join(", "), dir.display());
+    note!("wrote {} to {}", names.join(", "), dir.display());
     Ok(())
 }

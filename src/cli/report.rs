@@ -101,7 +101,7 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
     inputs.extend(s.visits.as_deref());
     inputs.extend(s.truth.as_deref());
     report.write_protecting(&args.out, &inputs)?;
-    eprintln!(
+    note!(
         "wrote report.html and its data files to {}",
         args.out.display()
     );

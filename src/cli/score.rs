@@ -57,12 +57,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         mbdrisk::io::write_string_atomic(&args.out, &s.to_csv())?;
         let missing = s.risk.iter().filter(|r| r.is_nan()).count();
         if missing > 0 {
-            eprintln!(
+            note!(
                 "warning: {missing} of {} visit rows have a missing or stale predictor: their scores are empty",
                 s.risk.len()
             );
         }
-        eprintln!(
+        note!(
             "scored {} visit rows (risk of an event within {} months) into {}",
             s.risk.len(),
             s.window,
@@ -83,17 +83,18 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     };
     let s = scorer.score_csv(&args.data, &args.out, &opts)?;
     if s.n_missing > 0 {
-        eprintln!(
+        note!(
             "warning: {} of {} rows have a missing predictor: their scores are empty",
-            s.n_missing, s.n_rows
+            s.n_missing,
+            s.n_rows
         );
     }
     if s.n_far_outside > 0 {
-        eprintln!(
+        note!(
             "warning: {} of {} scored rows have a predictor far outside the values the model was fitted on (beyond its 5th-95th percentiles by more than their distance, see training_summary in the model file): their scores are extrapolations",
             s.n_far_outside, s.n_scored
         );
     }
-    eprintln!("scored {} rows into {}", s.n_scored, args.out.display());
+    note!("scored {} rows into {}", s.n_scored, args.out.display());
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     };
     let out = simulate(args.patients, args.seed, &params).map_err(sim_error)?;
     write_csvs(&out, &args.out).map_err(sim_error)?;
-    eprintln!(
+    note!(
         "wrote {} patients, {} visits to {}",
         out.cohort.len(),
         out.visits.len(),

@@ -221,11 +221,15 @@ fn type_column(
                                 file_row(i),
                                 name,
                                 v,
-                                match crate::table::number_expectation(v).as_str() {
-                                    "a number" => format!(
+                                match (crate::table::number_expectation(v).as_str(), unit) {
+                                    ("a number", "") => {
+                                        "a number (leave the cell empty when not measured)".into()
+                                    }
+                                    ("a number", unit) => format!(
                                         "a number in {unit} (leave the cell empty when not measured)"
                                     ),
-                                    why => format!("{why} (in {unit})"),
+                                    (why, "") => why.to_string(),
+                                    (why, unit) => format!("{why} (in {unit})"),
                                 },
                             ));
                             None

@@ -47,6 +47,11 @@ pub struct RestartData {
     pub window: f64,
     /// The triggers compared with the model, in order.
     pub triggers: Vec<crate::rules::Rule>,
+    /// Triggers that fire at no visit or at every one, or compare with a word that is not a
+    /// level of their column.
+    pub warnings: Vec<String>,
+    /// Time units per year (12 for months): follow-up in patient-years is time / this.
+    pub per_year: f64,
     /// One entry per patient with at least one visit after month 0.
     pub patients: Vec<PatientVisits>,
 }
@@ -181,6 +186,15 @@ pub fn restart_data(
             })
         })
         .collect::<Result<_>>()?;
+    let warnings = triggers
+        .iter()
+        .zip(&flags)
+        .flat_map(|(t, f)| {
+            t.warnings(&st.table, f, "visits")
+                .into_iter()
+                .map(|w| w.replacen("rule '", "trigger '", 1))
+        })
+        .collect();
     let time = cohort.num(&spec.time)?;
     let event = cohort.num(&spec.event)?;
     let ids = cohort.text(&opts.id)?;
@@ -211,6 +225,8 @@ pub fn restart_data(
     Ok(RestartData {
         window: opts.window,
         triggers: triggers.to_vec(),
+        warnings,
+        per_year: 12.0,
         patients,
     })
 }
@@ -277,7 +293,7 @@ fn evaluate(
     let mut years = 0.0;
     for &i in sample {
         let p = &d.patients[i];
-        years += p.time / 12.0;
+        years += p.time / d.per_year;
         let months: Vec<f64> = (0..p.months.len())
             .filter(|&k| fires(p, k))
             .map(|k| p.months[k])
@@ -436,7 +452,7 @@ pub fn compare_restart(
     let at_threshold =
         |s: &[usize]| evaluate("model", Some(threshold), d, s, &model_alarm(threshold));
     let reps: Vec<PolicyResult> = draws.par_iter().map(|s| at_threshold(s)).collect();
-    let patient_years = d.patients.iter().map(|p| p.time / 12.0).sum();
+    let patient_years = d.patients.iter().map(|p| p.time / d.per_year).sum();
     Ok(RestartComparison {
         window: d.window,
         patients: n,
@@ -528,6 +544,8 @@ mod tests {
         RestartData {
             window: 6.0,
             triggers: crate::rules::Rule::mm_triggers(),
+            warnings: Vec::new(),
+            per_year: 12.0,
             patients: vec![
                 patient(
                     "P1",

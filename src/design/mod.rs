@@ -894,6 +894,8 @@ pub fn learn_on_rows(
         by_cols.push(by);
     }
 
+    check_interaction_margins(formula, &kinds, &by_cols)?;
+
     // rms na.delete: count missing per column, keep complete rows (a column read only by
     // addNA terms keeps its missing cells as a level)
     let mut all_cols: Vec<(&str, &Column)> = vec![(outcome.as_str(), table.column(&outcome)?)];
@@ -1102,6 +1104,54 @@ pub fn learn_on_rows(
         rows: used,
         missing,
     })
+}
+
+/// An interaction with a categorical factor needs a main effect of its other factor's column
+/// (of a spline: the same spline), and one of two categories needs both: without them the
+/// coding of the category is a convention (R codes every level, rms refuses the formula) and
+/// the model would silently differ from what its user expects.
+fn check_interaction_margins(
+    formula: &Formula,
+    kinds: &[(Transform, Option<LevelKind>)],
+    by_cols: &[Option<(&Column, Transform, Option<LevelKind>)>],
+) -> Result<()> {
+    // a spline needs its own main effect (a spline per group around a common spline); any
+    // other numeric factor a main effect of its column in some form
+    let main_effect = |column: &str, kind: TermKind| {
+        formula.terms.iter().any(|u| {
+            u.by.is_none()
+                && u.column == column
+                && (!matches!(kind, TermKind::Rcs { .. }) || u.kind == kind)
+        })
+    };
+    for (k, t) in formula.terms.iter().enumerate() {
+        let (Some(b), Some((_, by_tr, _))) = (&t.by, by_cols[k]) else {
+            continue;
+        };
+        let term_cat = kinds[k].0 == Transform::Categorical;
+        let by_cat = by_tr == Transform::Categorical;
+        let mut needed: Vec<String> = Vec::new();
+        if by_cat && !main_effect(&t.column, t.kind) {
+            needed.push(crate::formula::term_text(&t.column, t.kind));
+        }
+        if term_cat && !main_effect(&b.column, b.kind) {
+            needed.push(crate::formula::term_text(&b.column, b.kind));
+        }
+        if (term_cat || by_cat) && !needed.is_empty() {
+            let inter = format!(
+                "{}:{}",
+                crate::formula::term_text(&t.column, t.kind),
+                crate::formula::term_text(&b.column, b.kind)
+            );
+            return Err(Error::Usage(format!(
+                "'{}': the interaction {inter} needs the main effect of {} in the formula (write a*b, or add {}): without it the coding of a category in an interaction is a convention (R codes every level, rms refuses the formula)",
+                formula.text,
+                needed.join(" and "),
+                needed.join(" + ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The levels learned for `column` must make a term: not an identifier's (almost all unique

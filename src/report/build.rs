@@ -145,6 +145,9 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         }
         _ => None,
     };
+    if let Some(d) = &dynamic {
+        warnings.extend(d.warnings.iter().cloned());
+    }
     Ok(Report {
         settings: settings.clone(),
         study,

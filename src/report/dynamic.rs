@@ -33,6 +33,9 @@ pub struct DynamicReport {
     /// Figures by file stem (trajectories).
     #[serde(skip)]
     pub figures: Vec<(&'static str, Figure)>,
+    /// Warnings about the triggers (true at no visit or at every one, ...).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// How the dynamic section is computed.
@@ -70,7 +73,8 @@ pub fn build_dynamic(
     let fit = fit_dynamic(cohort, visits, formula, &landmark, &FitOptions::default())?;
     let model = fit.model;
     let validation = validate_dynamic(&model, cohort, visits, bootstrap, seed)?;
-    let data = restart_data(&model, cohort, visits, &opts.triggers)?;
+    let mut data = restart_data(&model, cohort, visits, &opts.triggers)?;
+    data.per_year = study.per_year();
     let restart = compare_restart(&data, RESTART_THRESHOLD, bootstrap, seed)?;
     let window = data.window;
     // Two example patients: the first with an event caught by the model's alarm (at least 4
@@ -102,6 +106,7 @@ pub fn build_dynamic(
         validation,
         restart,
         figures,
+        warnings: data.warnings.clone(),
     })
 }
 

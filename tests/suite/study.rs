@@ -810,3 +810,224 @@ fn a_case_only_difference_is_hinted_once() {
         stderr(&o)
     );
 }
+
+/// Regressions from the new-user trial of session 5: each of these was an exit 0 with a
+/// wrong or silently ignored result, or a refusal of valid input.
+#[test]
+fn interactions_without_their_margin_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    for (formula, needle) in [
+        ("death5 ~ sex:age", "needs the main effect of age"),
+        (
+            "death5 ~ sex:log(kappa) + age",
+            "needs the main effect of log(kappa)",
+        ),
+        (
+            "death5 ~ sex:rcs(age, 3) + sex + age",
+            "needs the main effect of rcs(age, 3)",
+        ),
+    ] {
+        refused(
+            &mbdrisk(&[
+                "fit",
+                "--data",
+                FLCHAIN,
+                "--id",
+                "id",
+                "--formula",
+                formula,
+                "--out",
+                p(&model),
+            ]),
+            &[needle],
+        );
+    }
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        FLCHAIN,
+        "--id",
+        "id",
+        "--formula",
+        "death5 ~ sex * rcs(age, 3)",
+        "--out",
+        p(&model),
+    ]));
+}
+
+#[test]
+fn study_descriptions_that_say_nothing_useful_are_refused() {
+    let base = ["check", "--data", FLCHAIN, "--id", "id"];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        mbdrisk(&a)
+    };
+    refused(
+        &with(&["--time", "futime", "--event", "futime"]),
+        &["both are 'futime'"],
+    );
+    refused(
+        &with(&["--map", "egfr=kreatinine"]),
+        &["'kreatinine'", "found 'creatinine'"],
+    );
+    refused(&with(&["--map", "patient_id=age"]), &["their own keys"]);
+    refused(
+        &with(&["--map", "egfr=creatinine", "--map", "age=creatinine"]),
+        &["'creatinine' is mapped to two roles"],
+    );
+    // one MM role mapped keeps the generic profile: futime in days is not checked as months
+    let o = with(&[
+        "--time",
+        "futime",
+        "--event",
+        "death",
+        "--map",
+        "mrd=chapter",
+    ]);
+    assert!(!stderr(&o).contains("[0, 600] months"), "{}", stderr(&o));
+    // init keeps an existing (edited) study file
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("s.toml");
+    std::fs::write(&study, "event_name = \"death\"\n").expect("write");
+    refused(
+        &mbdrisk(&["init", "--data", FLCHAIN, "--out", p(&study)]),
+        &["exists", "--force"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&study).expect("read"),
+        "event_name = \"death\"\n"
+    );
+    ok(&mbdrisk(&[
+        "init",
+        "--data",
+        FLCHAIN,
+        "--out",
+        p(&study),
+        "--force",
+    ]));
+}
+
+#[test]
+fn visits_in_days_and_dynamic_feature_flags_are_checked_as_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // PBC with times in days: visit times above 600 are fine outside the MM profile
+    let days = |from: &str, cols: &[usize], to: &Path| {
+        let text = std::fs::read_to_string(from).expect("read");
+        let mut out = String::new();
+        for (k, line) in text.lines().enumerate() {
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            for &c in cols {
+                if k == 0 {
+                    cells[c] = if c == 1 {
+                        "\"day\"".into()
+                    } else {
+                        "\"futime\"".into()
+                    };
+                } else if let Ok(v) = cells[c].parse::<f64>() {
+                    cells[c] = format!("{}", (v * 30.4375 * 1000.0).round() / 1000.0);
+                }
+            }
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        std::fs::write(to, out).expect("write");
+    };
+    let cohort = dir.path().join("c.csv");
+    let visits = dir.path().join("v.csv");
+    days(PBC, &[4], &cohort);
+    days(PBC_VISITS, &[1], &visits);
+    let o = mbdrisk(&[
+        "check",
+        "--data",
+        p(&cohort),
+        "--visits",
+        p(&visits),
+        "--id",
+        "patient_id",
+        "--time",
+        "futime",
+        "--event",
+        "event",
+        "--visit-time",
+        "day",
+        "--time-unit",
+        "days",
+    ]);
+    ok(&o);
+    assert!(
+        stdout(&o).contains("days (reverse Kaplan-Meier)"),
+        "{}",
+        stdout(&o)
+    );
+    // --lsc and --positive must name visit columns, and --positive one of their values
+    let model = dir.path().join("d.json");
+    let fit = |extra: &[&str]| {
+        let mut a = vec![
+            "fit",
+            "--dynamic",
+            "--data",
+            PBC,
+            "--visits",
+            PBC_VISITS,
+            "--formula",
+            "Surv(time_months, event) ~ log(bili) + albumin",
+            "--window",
+            "24",
+            "--landmarks",
+            "0:60:12",
+            "--out",
+            p(&model),
+        ];
+        a.extend_from_slice(extra);
+        mbdrisk(&a)
+    };
+    refused(
+        &fit(&["--lsc", "bilii=20"]),
+        &["--lsc bilii", "did you mean 'bili'"],
+    );
+    refused(
+        &fit(&["--positive", "ascites=2"]),
+        &["'2' is not a value of ascites", "0, 1"],
+    );
+    ok(&fit(&["--lsc", "bili=30", "--positive", "ascites=1"]));
+    // a trigger true at every visit warns
+    let out = dir.path().join("cmp");
+    let o = mbdrisk(&[
+        "compare",
+        "--model",
+        p(&model),
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--trigger",
+        "always=bili > 0 OR 1 = 1",
+        "--bootstrap",
+        "0",
+        "--out",
+        p(&out),
+    ]);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("trigger 'always' (bili > 0 OR 1 = 1) is true for all of the"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A closed stderr is not a crash: the exit code still says what happened.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mbdrisk"))
+        .args(["check", "--data", FLCHAIN])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(2), "{status:?}");
+}

@@ -90,6 +90,7 @@ pub fn fit_dynamic(
 ) -> Result<DynamicFit> {
     let (_, time, event) = stacked_formula(formula, 0)?;
     landmark.check_staleness_columns(visits)?;
+    landmark.check_feature_columns(visits)?;
     let stacked = stack(
         cohort,
         visits,

@@ -280,6 +280,60 @@ impl LandmarkOptions {
         Ok(out)
     }
 
+    /// Check that every `--lsc` column is a numeric measurement column of `visits` and every
+    /// `--positive` column one whose values include the level given (at fit time, as
+    /// [`LandmarkOptions::check_staleness_columns`]).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming the flag, the column and what it holds.
+    pub fn check_feature_columns(&self, visits: &Table) -> Result<()> {
+        let measured = |c: &str| c != self.id && c != self.month && visits.index(c).is_some();
+        let hint = |c: &str| {
+            crate::table::did_you_mean(c, &visits.names)
+                .map_or(String::new(), |s| format!(" (did you mean '{s}'?)"))
+        };
+        for c in self.lsc.keys() {
+            if !measured(c) {
+                return Err(Error::Usage(format!(
+                    "--lsc {c}=...: '{c}' is not a measurement column of {}{}",
+                    visits.source,
+                    hint(c)
+                )));
+            }
+            if !matches!(visits.column(c)?, Column::Num(_)) {
+                return Err(Error::Usage(format!(
+                    "--lsc {c}=...: '{c}' holds text in {}; a least significant change is for a numeric marker",
+                    visits.source
+                )));
+            }
+        }
+        for (c, level) in &self.positive {
+            if !measured(c) {
+                return Err(Error::Usage(format!(
+                    "--positive {c}=...: '{c}' is not a measurement column of {}{}",
+                    visits.source,
+                    hint(c)
+                )));
+            }
+            let mut values: Vec<String> = match visits.column(c)? {
+                Column::Num(v) => v.iter().flatten().map(|x| format!("{x}")).collect(),
+                Column::Text(v) => v.iter().flatten().cloned().collect(),
+            };
+            values.sort();
+            values.dedup();
+            if !values.contains(level) {
+                let shown: Vec<&str> = values.iter().take(12).map(String::as_str).collect();
+                return Err(Error::Usage(format!(
+                    "--positive {c}={level}: '{level}' is not a value of {c} in {} (values: {}{})",
+                    visits.source,
+                    shown.join(", "),
+                    if values.len() > 12 { ", ..." } else { "" }
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The `--staleness` overrides from their `COLUMN=MONTHS` specs.
     ///
     /// # Errors
