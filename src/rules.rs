@@ -213,7 +213,7 @@ impl Rule {
             .map(|w| w.name.clone());
         if let Some(f) = aggregate {
             return Err(fail(format!(
-                "'{f}' is an aggregate, window function or subquery: a rule must be a condition on each patient's own values (e.g. bpa_months >= 24 AND mrd = 'negative')"
+                "'{f}' is an aggregate, window function or subquery: a rule must be a condition on each patient's own values (e.g. age >= 60 AND stage = 'III'), true or false for each row"
             )));
         }
         let columns = identifiers(&self.sql);

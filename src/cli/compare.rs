@@ -136,7 +136,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         rules: rules.clone(),
         oracle,
     };
-    let c = compare_cohort(&model, &table, &setup, &opts)?;
+    let mut c = compare_cohort(&model, &table, &setup, &opts)?;
+    c.words = mbdrisk::compare::CompareWords::of(&study);
     for w in &c.warnings {
         note!("warning: {w}");
     }

@@ -191,10 +191,31 @@ impl Comparison {
             }
             s.push('\n');
         }
+        let w = &self.words;
+        let (cond, stopped, spared, missed, stop_rate, missed_rate) = if w.mm {
+            (
+                "stop if",
+                "stopped",
+                "spared/100",
+                "missed/100 stopped",
+                "stop rate",
+                "missed rate",
+            )
+        } else {
+            (
+                "low risk if",
+                "low risk",
+                "low/100",
+                "events/100 low",
+                "low-risk rate",
+                "event rate",
+            )
+        };
         s.push_str(&format!(
-            "Compared: {} patients with a known outcome and a score ({} bone events, {:.1}%); bootstrap {} replicates (seed {})\n",
+            "Compared: {} patients with a known outcome and a score ({} {}, {:.1}%); bootstrap {} replicates (seed {})\n",
             self.n,
             self.events,
+            w.events,
             100.0 * self.events as f64 / self.n as f64,
             self.bootstrap,
             self.seed
@@ -212,10 +233,10 @@ impl Comparison {
             }
         };
         for r in &self.rules {
-            s.push_str(&format!("\nRule {}: stop if {}\n", r.rule, r.sql));
+            s.push_str(&format!("\nRule {}: {cond} {}\n", r.rule, r.sql));
             s.push_str(&format!(
                 "  {:<46} {:>8} {:>11} {:>19} {:>7} {:>7}\n",
-                "policy", "stopped", "spared/100", "missed/100 stopped", "sens", "spec"
+                "policy", stopped, spared, missed, "sens", "spec"
             ));
             let row = |name: &str, p: &super::PolicyMetrics| {
                 format!(
@@ -231,26 +252,24 @@ impl Comparison {
             s.push_str(&row(&r.rule, &r.policy));
             for sc in &r.scores {
                 s.push_str(&row(
-                    &format!("{} at the rule's stop rate", sc.score),
+                    &format!("{} at the rule's {stop_rate}", sc.score),
                     &sc.at_rule_stop_rate.policy,
                 ));
                 s.push_str(&row(
-                    &format!("{} at the rule's missed rate", sc.score),
+                    &format!("{} at the rule's {missed_rate}", sc.score),
                     &sc.at_rule_missed_rate.policy,
                 ));
             }
             for sc in &r.scores {
-                s.push_str(&format!(
-                    "  {} minus rule, same stop rate: missed events per 100 stopped {}; sensitivity {} pts\n",
-                    sc.score,
-                    ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0),
-                    ci(&sc.at_rule_stop_rate.diff_sensitivity, 100.0),
-                ));
-                s.push_str(&format!(
-                    "  {} minus rule, same missed-event rate: patients spared per 100 {}\n",
-                    sc.score,
-                    ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0),
-                ));
+                let d_missed = ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0);
+                let d_sens = ci(&sc.at_rule_stop_rate.diff_sensitivity, 100.0);
+                let d_spared = ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0);
+                let score = &sc.score;
+                s.push_str(&if w.mm {
+                    format!("  {score} minus rule, same stop rate: missed events per 100 stopped {d_missed}; sensitivity {d_sens} pts\n  {score} minus rule, same missed-event rate: patients spared per 100 {d_spared}\n")
+                } else {
+                    format!("  {score} minus rule, same low-risk rate: {} per 100 called low risk {d_missed}; sensitivity {d_sens} pts\n  {score} minus rule, same event rate: patients called low risk per 100 {d_spared}\n", w.events)
+                });
                 s.push_str(&format!(
                     "  {} NRI vs rule (x100): events {}, non-events {}; net benefit at t = {:.2} (x100): {}\n",
                     sc.score,

@@ -164,6 +164,38 @@ pub struct Comparison {
     /// word that is not a level of their column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The words of its text (the study's; the MM profile's by default).
+    #[serde(skip)]
+    pub words: CompareWords,
+}
+
+/// The words a comparison's text uses: what a rule's true condition means and the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareWords {
+    /// The events, plural ("bone events", "deaths").
+    pub events: String,
+    /// Whether the MM profile's words apply: a rule "stops" bone protection; otherwise a rule
+    /// "calls patients low risk".
+    pub mm: bool,
+}
+
+impl Default for CompareWords {
+    fn default() -> Self {
+        CompareWords {
+            events: "bone events".into(),
+            mm: true,
+        }
+    }
+}
+
+impl CompareWords {
+    /// The words of `study`.
+    pub fn of(study: &crate::study::Study) -> CompareWords {
+        CompareWords {
+            events: study.events_word(),
+            mm: study.is_mm(),
+        }
+    }
 }
 
 /// Why rows of a cohort file are not in a comparison: each row is counted once, under the
@@ -429,5 +461,6 @@ pub fn compare(
         },
         excluded: None,
         warnings: Vec::new(),
+        words: CompareWords::default(),
     })
 }

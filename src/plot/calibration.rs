@@ -99,6 +99,13 @@ pub struct CalibrationPlotData {
     /// "Events (n)" and "No event (n)".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram_labels: Option<(String, String)>,
+    /// What a rule's point shows, in its legend entry ("patients stopped").
+    #[serde(default = "default_rule_label")]
+    pub rule_label: String,
+}
+
+fn default_rule_label() -> String {
+    "patients stopped".into()
 }
 
 /// Draw the calibration plot.
@@ -245,7 +252,7 @@ impl CalibrationPlotData {
                     color,
                     radius: style::MARKER_RADIUS,
                 },
-                format!("{}: patients stopped, n\u{a0}=\u{a0}{}", r.name, r.n),
+                format!("{}: {}, n\u{a0}=\u{a0}{}", r.name, self.rule_label, r.n),
             ));
         }
         items

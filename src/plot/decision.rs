@@ -60,6 +60,13 @@ pub struct DecisionCurveData {
     /// The event in the axis title, singular ("bone event", "death").
     #[serde(default = "super::default_event")]
     pub event: String,
+    /// Title of the net-benefit axis.
+    #[serde(default = "default_y_title")]
+    pub y_title: String,
+}
+
+fn default_y_title() -> String {
+    "Net benefit of continuing therapy".into()
 }
 
 fn default_x_max() -> f64 {
@@ -199,7 +206,7 @@ impl Draw for DecisionCurveData {
         let bottom_limit = c.height - caption.height(c);
         let x_title = format!("Threshold probability of {}", self.event);
         let xs = AxisSpec::auto(0.0, self.x_max, 5, &x_title);
-        let ys = AxisSpec::auto(y0, y1, 5, "Net benefit of continuing therapy");
+        let ys = AxisSpec::auto(y0, y1, 5, &self.y_title);
         let left = c.px(style::MARGIN) + y_axis_width(root, c, &ys)?;
 
         let items: Vec<LegendItem> = self

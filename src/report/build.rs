@@ -192,7 +192,8 @@ fn static_report(
         rules: rules.to_vec(),
         oracle,
     };
-    let comparison = compare_cohort(&model, table, &setup, &copts)?;
+    let mut comparison = compare_cohort(&model, table, &setup, &copts)?;
+    comparison.words = crate::compare::CompareWords::of(study);
     let figures = static_figures(table, study, rules, &validation, Some(&comparison))?;
     Ok(StaticReport {
         model,
@@ -320,6 +321,11 @@ pub fn static_figures(
         horizon: study.horizon.clone(),
         event: study.event_name.clone(),
         histogram_labels: None,
+        rule_label: if study.is_mm() {
+            "patients stopped".into()
+        } else {
+            "called low risk".into()
+        },
     };
     let yv: Vec<f64> = y.clone();
     let curves = vec![RocCurve {
@@ -390,7 +396,12 @@ pub fn decision_figure(study: &Study, rules: &[Rule], c: &Comparison) -> Result<
         .curves
         .iter()
         .map(|cv| NetBenefitSeries {
-            name: cv.name.clone(),
+            // the reference strategies in the study's words (the MM profile's are its own)
+            name: match cv.name.as_str() {
+                "continue all" if !study.is_mm() => format!("all: {}", study.action),
+                "stop all" if !study.is_mm() => format!("none: {}", study.action),
+                n => n.to_string(),
+            },
             kind: match cv.name.as_str() {
                 "continue all" => SeriesKind::ContinueAll,
                 "stop all" => SeriesKind::StopAll,
@@ -411,6 +422,11 @@ pub fn decision_figure(study: &Study, rules: &[Rule], c: &Comparison) -> Result<
         ),
         x_max: DecisionCurveData::DEFAULT_X_MAX,
         event: study.event_name.clone(),
+        y_title: if study.is_mm() {
+            "Net benefit of continuing therapy".into()
+        } else {
+            "Net benefit".into()
+        },
     };
     Ok(decision_curve_plot(&decision)?)
 }

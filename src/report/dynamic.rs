@@ -180,6 +180,7 @@ fn calibration_figure(
         horizon: format!("{}-{}", v.window, study.time_unit.trim_end_matches('s')),
         event: study.event_name.clone(),
         histogram_labels,
+        rule_label: String::new(),
     })?)
 }
 

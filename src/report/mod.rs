@@ -232,7 +232,11 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
         h,
         sr,
         "calibration",
-        "Calibration plot: smoothed observed risk against predicted risk, decile groups and the patients each rule stops.",
+        if mm {
+            "Calibration plot: smoothed observed risk against predicted risk, decile groups and the patients each rule stops."
+        } else {
+            "Calibration plot: smoothed observed risk against predicted risk, decile groups and the patients each rule calls low risk."
+        },
     );
     let groups: Vec<Vec<String>> = v
         .groups
@@ -269,26 +273,34 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
     if mm {
         h.para("Everyone in this cohort stopped bone protection at the decision point, so the bone events observed afterwards are the events a stopping policy risks. Each rule is compared with the model stopping as many patients as the rule (lowest predicted risk first), and with the model stopping as many as it can without exceeding the rule's missed-event rate. Intervals are 95% paired bootstrap percentile intervals (patients resampled; model predictions held fixed).");
     } else if !c.rules.is_empty() {
-        h.para(&format!("A rule calls some patients low risk (its condition is true), so that they need not {}. Each rule is compared with the model calling as many patients low risk as the rule (lowest predicted risk first), and with the model calling as many low risk as it can without exceeding the rule's rate of {events_word} among them. Intervals are 95% paired bootstrap percentile intervals (patients resampled; model predictions held fixed).", st.action));
+        h.para(&format!("A rule calls some patients low risk (its condition is true), for whom the decision is not to {}. Each rule is compared with the model calling as many patients low risk as the rule (lowest predicted risk first), and with the model calling as many low risk as it can without exceeding the rule's rate of {events_word} among them. Intervals are 95% paired bootstrap percentile intervals (patients resampled; model predictions held fixed).", st.action));
     }
-    let (stopped, spared, missed) = if mm {
-        ("stopped", "spared per 100", "missed events per 100 stopped")
+    let (stopped, spared, missed, stop_rate, missed_rate) = if mm {
+        (
+            "stopped",
+            "spared per 100",
+            "missed events per 100 stopped",
+            "stop rate",
+            "missed-event rate",
+        )
     } else {
         (
             "called low risk",
             "low risk per 100",
             "events per 100 called low risk",
+            "low-risk rate",
+            "event rate among those called low risk",
         )
     };
     for rc in &c.rules {
         let mut rows = vec![policy_row(&rc.rule, &rc.policy)];
         for sc in &rc.scores {
             rows.push(policy_row(
-                &format!("{} at the rule's stop rate", sc.score),
+                &format!("{} at the rule's {stop_rate}", sc.score),
                 &sc.at_rule_stop_rate.policy,
             ));
             rows.push(policy_row(
-                &format!("{} at the rule's missed-event rate", sc.score),
+                &format!("{} at the rule's {missed_rate}", sc.score),
                 &sc.at_rule_missed_rate.policy,
             ));
         }
@@ -329,9 +341,9 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
             &format!("Differences score minus {} (95% bootstrap CI)", rc.rule),
             &[
                 "score",
-                "missed per 100 stopped (same stop rate)",
+                &format!("{missed} (same {stop_rate})"),
                 "sensitivity, points",
-                "spared per 100 (same missed rate)",
+                &format!("{spared} (same {missed_rate})"),
                 "NRI events x100",
                 "NRI non-events x100",
                 "net benefit x100",
@@ -419,7 +431,7 @@ fn limitations(r: &Report) -> Vec<String> {
             .as_ref()
             .and_then(|s| s.landmark.landmarks.last().copied())
             .unwrap_or(0.0);
-        out.push(format!("The dynamic model handles censoring with IPCW. It is validated on the cohort it was fitted on: apparent and bootstrap optimism-corrected values, not external validation; its restart comparison is in-sample. Visits after the last landmark ({last} {}) are scored with the landmark-time terms held at that landmark, not extrapolated.", st.time_unit));
+        out.push(format!("The dynamic model handles censoring with IPCW. It is validated on the cohort it was fitted on: apparent and bootstrap optimism-corrected values, not external validation; its {} comparison is in-sample. Visits after the last landmark ({last} {}) are scored with the landmark-time terms held at that landmark, not extrapolated.", if st.is_mm() { "restart" } else { "trigger" }, st.time_unit));
     }
     out.push("Internal validation (bootstrap optimism) estimates performance in new patients from the same population; it does not replace external validation on a cohort from another centre or era.".into());
     if has_rules {
@@ -531,7 +543,8 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport, st: &crate::study::
     rows.push(prow(&rs.model_at_threshold));
     h.table(
         &format!(
-            "Restart policies over {} patients ({:.0} patient-years): an alarm is a visit at which the policy fires; an event counts as caught when an alarm came at most {} {} before it",
+            "{} policies over {} patients ({:.0} patient-years): an alarm is a visit at which the policy fires; an event counts as caught when an alarm came at most {} {} before it",
+            if st.is_mm() { "Restart" } else { "Alarm" },
             rs.patients, rs.patient_years, rs.window, st.time_unit
         ),
         &["policy", "risk threshold", "alarms (visits)", "patients alarmed", "alarms per 100 PY", "events caught", "% caught (95% CI)", &format!("median lead, {} (95% CI)", st.time_unit)],

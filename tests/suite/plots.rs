@@ -146,6 +146,7 @@ fn calibration_data(c: &Cohort) -> CalibrationPlotData {
         horizon: "24-month".into(),
         event: "bone event".into(),
         histogram_labels: None,
+        rule_label: "patients stopped".into(),
     }
 }
 
@@ -283,6 +284,7 @@ fn decision_data(c: &Cohort) -> DecisionCurveData {
             .into(),
         x_max: DecisionCurveData::DEFAULT_X_MAX,
         event: "bone event".into(),
+        y_title: "Net benefit of continuing therapy".into(),
     }
 }
 
@@ -515,6 +517,7 @@ fn rejects_empty_calibration() {
         horizon: "24-month".into(),
         event: "bone event".into(),
         histogram_labels: None,
+        rule_label: "patients stopped".into(),
     };
     assert!(matches!(calibration_plot(&d), Err(PlotError::Empty { .. })));
 }
@@ -655,6 +658,7 @@ fn odd_but_valid_input_still_renders() {
         caption: String::new(),
         x_max: 0.5,
         event: "bone event".into(),
+        y_title: "Net benefit of continuing therapy".into(),
     };
     decision_curve_plot(&flat).expect("all-zero net benefit");
 }
