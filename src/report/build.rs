@@ -344,7 +344,7 @@ pub fn static_figures(
             format!("{caption}. Positive = bone event (needs to continue); a rule 'predicts' continue for the patients it does not stop.")
         } else {
             format!(
-                "{caption}. Positive = {} (to {}); a rule 'predicts' positive for the patients it does not call low risk.",
+                "{caption}. Positive = {} (a high-risk call: {}); a rule 'predicts' positive for the patients it does not call low risk.",
                 study.event_name, study.action
             )
         },

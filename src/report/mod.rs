@@ -417,11 +417,12 @@ fn limitations(r: &Report) -> Vec<String> {
     } else if has_rules {
         out.push(format!("The comparison with the rules assumes the outcomes were observed without the intervention the model would guide: where some patients were already chosen to {}, their outcomes do not show what would have happened without it.", st.action));
     }
-    if st.time.is_some() && r.static_part.is_some() {
+    // a static outcome with a horizon leaves out who was censored before it
+    if st.time.is_some() && r.static_part.is_some() && (st.is_mm() || !st.horizon.is_empty()) {
         out.push(if st.is_mm() {
             "The 24-month outcome of the static model is unknown for patients censored before 24 months; they are left out (complete case), which biases event rates when censoring is informative.".to_string()
         } else {
-            "The binary outcome of the static model is unknown for patients censored before its horizon; they are left out (complete case), which biases event rates when censoring is informative.".to_string()
+            format!("The {} outcome of the static model is unknown for patients censored before that horizon; they are left out (complete case), which biases event rates when censoring is informative.", st.horizon)
         });
     }
     if let Some(d) = &r.dynamic {
