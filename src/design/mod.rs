@@ -490,25 +490,9 @@ impl CompiledSpec {
         };
         let base = self.bases[t];
         match &by.op {
-            Op::CatText(levels) => {
-                let idx = match cell {
-                    Cell::Text(s) => levels.iter().position(|l| l == s),
-                    Cell::Num(v) => {
-                        let s = format_level(v);
-                        levels.iter().position(|l| *l == s)
-                    }
-                    Cell::Missing => None,
-                };
-                place_in_level_block(idx.ok_or(CellError::UnseenLevel)?, base, out);
-            }
-            Op::CatNum { nums, .. } => {
-                let idx = match cell {
-                    Cell::Num(v) => nums.iter().position(|&l| l == v),
-                    Cell::Text(s) => crate::table::parse_number(s)
-                        .and_then(|v| nums.iter().position(|&l| l == v)),
-                    Cell::Missing => None,
-                };
-                place_in_level_block(idx.ok_or(CellError::UnseenLevel)?, base, out);
+            op @ (Op::CatText(_) | Op::CatNum { .. }) => {
+                let idx = level_index(op, cell, None).ok_or(CellError::UnseenLevel)?;
+                place_in_level_block(idx, base, out);
             }
             op => {
                 let f = scalar(op, cell_number(cell)?)?;
@@ -579,25 +563,9 @@ impl CompiledSpec {
                     return Err(CellError::Overflow);
                 }
             }
-            Op::CatText(levels) => {
-                let idx = match cell {
-                    Cell::Text(s) => levels.iter().position(|l| l == s),
-                    Cell::Num(v) => {
-                        let s = format_level(v);
-                        levels.iter().position(|l| *l == s)
-                    }
-                    Cell::Missing => self.na[t],
-                };
-                one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
-            }
-            Op::CatNum { nums, .. } => {
-                let idx = match cell {
-                    Cell::Num(v) => nums.iter().position(|&l| l == v),
-                    Cell::Text(s) => crate::table::parse_number(s)
-                        .and_then(|v| nums.iter().position(|&l| l == v)),
-                    Cell::Missing => self.na[t],
-                };
-                one_hot(idx.ok_or(CellError::UnseenLevel)?, out);
+            op @ (Op::CatText(_) | Op::CatNum { .. }) => {
+                let idx = level_index(op, cell, self.na[t]).ok_or(CellError::UnseenLevel)?;
+                one_hot(idx, out);
             }
         }
         Ok(())
@@ -676,7 +644,25 @@ fn scalar(op: &Op, v: f64) -> Result<f64, CellError> {
     }
 }
 
+/// The level (index into the levels, reference 0) of `cell` under a category op; `missing`
+/// is the level of a missing cell (`addNA` terms). `None` for an unseen level or another op.
 #[inline]
+fn level_index(op: &Op, cell: Cell<'_>, missing: Option<usize>) -> Option<usize> {
+    match (op, cell) {
+        (_, Cell::Missing) => missing,
+        (Op::CatText(levels), Cell::Text(s)) => levels.iter().position(|l| l == s),
+        (Op::CatText(levels), Cell::Num(v)) => {
+            let s = format_level(v);
+            levels.iter().position(|l| *l == s)
+        }
+        (Op::CatNum { nums, .. }, Cell::Num(v)) => nums.iter().position(|&l| l == v),
+        (Op::CatNum { nums, .. }, Cell::Text(s)) => {
+            crate::table::parse_number(s).and_then(|v| nums.iter().position(|&l| l == v))
+        }
+        _ => None,
+    }
+}
+
 /// `out` holds the term's `base` columns first: move them into the block of level `idx`
 /// (1-based among the non-reference levels) and zero the rest; all zeros for the reference.
 fn place_in_level_block(idx: usize, base: usize, out: &mut [f64]) {

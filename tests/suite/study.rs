@@ -31,6 +31,28 @@ fn refused(o: &Output, needles: &[&str]) {
     }
 }
 
+/// `fit --dynamic` of log(bili) + albumin on PBC, 24-month window, at `landmarks`.
+fn fit_pbc_dynamic(model: &Path, landmarks: &str, extra: &[&str]) -> Output {
+    let mut a = vec![
+        "fit",
+        "--dynamic",
+        "--data",
+        PBC,
+        "--visits",
+        PBC_VISITS,
+        "--formula",
+        "Surv(time_months, event) ~ log(bili) + albumin",
+        "--window",
+        "24",
+        "--landmarks",
+        landmarks,
+        "--out",
+        p(model),
+    ];
+    a.extend_from_slice(extra);
+    mbdrisk(&a)
+}
+
 #[test]
 fn check_runs_on_any_cohort_with_its_own_names() {
     let o = mbdrisk(&[
@@ -599,22 +621,7 @@ fn dynamic_report_on_a_real_longitudinal_cohort() {
     assert!(!out.join("model.json").exists());
     // compare --visits on a generic study names its triggers
     let model = dir.path().join("dyn.json");
-    ok(&mbdrisk(&[
-        "fit",
-        "--dynamic",
-        "--data",
-        PBC,
-        "--visits",
-        PBC_VISITS,
-        "--formula",
-        "Surv(time_months, event) ~ log(bili) + albumin",
-        "--window",
-        "24",
-        "--landmarks",
-        "0:60:12",
-        "--out",
-        p(&model),
-    ]));
+    ok(&fit_pbc_dynamic(&model, "0:60:12", &[]));
     let cmp = dir.path().join("cmp");
     refused(
         &mbdrisk(&[
@@ -732,22 +739,7 @@ fn cross_validated_calibration_errors_use_pooled_predictions() {
 fn thin_landmarks_are_flagged() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = dir.path().join("dyn.json");
-    ok(&mbdrisk(&[
-        "fit",
-        "--dynamic",
-        "--data",
-        PBC,
-        "--visits",
-        PBC_VISITS,
-        "--formula",
-        "Surv(time_months, event) ~ log(bili) + albumin",
-        "--window",
-        "24",
-        "--landmarks",
-        "0:144:24",
-        "--out",
-        p(&model),
-    ]));
+    ok(&fit_pbc_dynamic(&model, "0:144:24", &[]));
     let out = dir.path().join("val");
     let o = mbdrisk(&[
         "validate",
@@ -975,26 +967,7 @@ fn visits_in_days_and_dynamic_feature_flags_are_checked_as_given() {
     );
     // --lsc and --positive must name visit columns, and --positive one of their values
     let model = dir.path().join("d.json");
-    let fit = |extra: &[&str]| {
-        let mut a = vec![
-            "fit",
-            "--dynamic",
-            "--data",
-            PBC,
-            "--visits",
-            PBC_VISITS,
-            "--formula",
-            "Surv(time_months, event) ~ log(bili) + albumin",
-            "--window",
-            "24",
-            "--landmarks",
-            "0:60:12",
-            "--out",
-            p(&model),
-        ];
-        a.extend_from_slice(extra);
-        mbdrisk(&a)
-    };
+    let fit = |extra: &[&str]| fit_pbc_dynamic(&model, "0:60:12", extra);
     refused(
         &fit(&["--lsc", "bilii=20"]),
         &["--lsc bilii", "did you mean 'bili'"],
