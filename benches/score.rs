@@ -102,6 +102,7 @@ fn linear_spec(p: usize) -> DesignSpec {
                 level_kind: None,
                 missing_level: false,
                 columns: vec![format!("x{j}")],
+                scale: None,
                 by: None,
             })
             .collect(),

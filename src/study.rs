@@ -79,6 +79,10 @@ pub struct StudyFile {
     /// Plausibility ranges of numeric columns, checked by every command that reads the cohort.
     #[serde(default)]
     pub ranges: BTreeMap<String, Range>,
+    /// The unit of a column in the file when it is not the MM role's (`CTX = "pg/mL"`): its
+    /// values are converted to the role's unit for the checks and by every model.
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
 }
 
 impl StudyFile {
@@ -136,6 +140,7 @@ impl StudyFile {
         );
         self.columns.extend(other.columns);
         self.ranges.extend(other.ranges);
+        self.units.extend(other.units);
         self
     }
 
@@ -241,6 +246,10 @@ pub struct Study {
     pub columns: BTreeMap<String, String>,
     /// Plausibility ranges by column.
     pub ranges: BTreeMap<String, Range>,
+    /// Unit conversions by column: the factor that takes the file's values to the role's unit.
+    pub units: BTreeMap<String, f64>,
+    /// The units the study gives, as written (`CTX` -> `pg/mL`).
+    pub unit_names: BTreeMap<String, String>,
     /// Visits after a patient's event or censoring are errors, not left out with a warning.
     pub strict: bool,
 }
@@ -277,6 +286,8 @@ impl Study {
                 .map(|s| (s.name.to_string(), s.name.to_string()))
                 .collect(),
             ranges: BTreeMap::new(),
+            units: BTreeMap::new(),
+            unit_names: BTreeMap::new(),
             strict: false,
         }
     }
@@ -372,6 +383,38 @@ impl Study {
                         if time.is_some() { "--event COL" } else { "--time COL" }
                     ),
                 ));
+            }
+        }
+        // a unit is the unit of a column mapped to a role that has one
+        let role_of = |column: &str| -> Option<String> {
+            file.columns
+                .iter()
+                .find(|(_, c)| c.as_str() == column)
+                .map(|(r, _)| r.clone())
+                .or_else(|| mm_role(column).map(|s| s.name.to_string()))
+        };
+        let mut units = BTreeMap::new();
+        for (column, unit) in &file.units {
+            match role_of(column).as_deref().map(|r| (r, unit_factor(r, unit))) {
+                Some((_, Some(f))) => {
+                    units.insert(column.clone(), f);
+                }
+                Some((role, None)) => problems.push(Problem::file_level(
+                    source,
+                    match unit_names(role).as_slice() {
+                        [] => format!("no unit for '{column}': its role '{role}' has none to convert to"),
+                        names => format!(
+                            "a unit of the role '{role}' for '{column}' ({}), but found '{unit}'",
+                            names.join(", ")
+                        ),
+                    },
+                )),
+                None => problems.push(Problem::file_level(
+                    source,
+                    format!(
+                        "a unit only for a column mapped to an MM role (--map ROLE=COL), but '{column}' plays none"
+                    ),
+                )),
             }
         }
         if time.is_some() && time == event {
@@ -477,6 +520,8 @@ impl Study {
             title,
             columns,
             ranges: file.ranges.clone(),
+            units,
+            unit_names: file.units.clone(),
             strict: file.strict.unwrap_or(false),
         })
     }
@@ -569,6 +614,25 @@ impl Study {
             }
             out.push((name, spec));
         }
+        // a column in another unit is checked against the role's range in its own unit
+        for (name, spec) in &mut out {
+            if let (
+                Some(&f),
+                Kind::Number {
+                    min,
+                    max,
+                    unit,
+                    hint,
+                },
+            ) = (self.units.get(name.as_str()), &mut spec.kind)
+            {
+                *min /= f;
+                *max /= f;
+                *unit = "";
+                *hint =
+                    Some("the role's plausible range, in the unit the study gives for this column");
+            }
+        }
         for (column, r) in &self.ranges {
             match out.iter_mut().find(|(n, _)| n == column) {
                 Some((_, spec)) => {
@@ -608,6 +672,56 @@ fn time_unit_of(profile: Profile, time: Option<&str>) -> String {
         .iter()
         .find(|u| name.contains(*u))
         .map_or_else(|| "time units".to_string(), |u| format!("{u}s"))
+}
+
+/// The units an MM role's column may come in, with the factor to the role's own unit.
+const UNITS: &[(&str, &[(&str, f64)])] = &[
+    (
+        "ctx_ng_ml",
+        &[
+            ("ng/mL", 1.0),
+            ("ug/L", 1.0),
+            ("µg/L", 1.0),
+            ("pg/mL", 0.001),
+            ("ng/L", 0.001),
+        ],
+    ),
+    (
+        "p1np_ng_ml",
+        &[
+            ("ng/mL", 1.0),
+            ("ug/L", 1.0),
+            ("µg/L", 1.0),
+            ("pg/mL", 0.001),
+        ],
+    ),
+    (
+        "bpa_months",
+        &[
+            ("months", 1.0),
+            ("days", 12.0 / 365.25),
+            ("weeks", 12.0 / 52.1775),
+            ("years", 12.0),
+        ],
+    ),
+    ("age", &[("years", 1.0), ("months", 1.0 / 12.0)]),
+];
+
+/// The factor from `unit` to the unit of `role` (`None`: not a unit of that role).
+fn unit_factor(role: &str, unit: &str) -> Option<f64> {
+    UNITS
+        .iter()
+        .find(|(r, _)| *r == role)
+        .and_then(|(_, us)| us.iter().find(|(u, _)| u.eq_ignore_ascii_case(unit.trim())))
+        .map(|(_, f)| *f)
+}
+
+/// The units `role` accepts.
+fn unit_names(role: &str) -> Vec<&'static str> {
+    UNITS
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map_or_else(Vec::new, |(_, us)| us.iter().map(|(u, _)| *u).collect())
 }
 
 /// `text` with its first letter upper case ("Death", "Time units").

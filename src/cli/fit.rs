@@ -112,6 +112,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 month: cohort.study.visit_time.clone(),
                 ..args.landmark.options()?
             };
+            let opts = FitOptions {
+                units: cohort.study.units.clone(),
+                ..opts.clone()
+            };
             let fit = fit_dynamic(
                 &cohort.table,
                 &visits.table,
@@ -136,6 +140,13 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             if let Some(id) = study.id.as_deref() {
                 refuse_id_predictor(&args.formula, id)?;
             }
+            // unit conversions of the study, kept in the model (its checks: those of resolve)
+            let units = if study.units.is_empty() {
+                Default::default()
+            } else {
+                mbdrisk::study::Study::resolve(&study, &table.names, &table.source)?.units
+            };
+            let opts = FitOptions { units, ..opts };
             fit_model(&table, &args.formula, &opts, missing)?
         }
     };

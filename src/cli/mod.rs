@@ -113,6 +113,10 @@ pub struct StudyArgs {
     /// A column playing an MM role (`ctx_ng_ml=CTX`): it gets that role's checks; repeatable.
     #[arg(long = "map", value_name = "ROLE=COL")]
     pub map: Vec<String>,
+    /// The unit of a column in the file when it is not its MM role's (`CTX=pg/mL`): converted
+    /// for the checks and by every model; repeatable.
+    #[arg(long = "unit", value_name = "COL=UNIT")]
+    pub units: Vec<String>,
     /// Visits after a patient's event or censoring are errors (by default they are left out
     /// with a warning that counts them).
     #[arg(long)]
@@ -135,7 +139,17 @@ impl StudyArgs {
             };
             columns.insert(role.trim().to_string(), col.trim().to_string());
         }
+        let mut units = std::collections::BTreeMap::new();
+        for u in &self.units {
+            let Some((col, unit)) = u.split_once('=') else {
+                return Err(mbdrisk::Error::Usage(format!(
+                    "--unit '{u}': expected COLUMN=UNIT, e.g. CTX=pg/mL"
+                )));
+            };
+            units.insert(col.trim().to_string(), unit.trim().to_string());
+        }
         let flags = mbdrisk::study::StudyFile {
+            units,
             id: self.id.clone(),
             time: self.time.clone(),
             event: self.event.clone(),

@@ -20,6 +20,7 @@
 pub mod rcs;
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -114,6 +115,10 @@ pub struct TermSpec {
     pub missing_level: bool,
     /// Names of the design columns the term produces (rms naming).
     pub columns: Vec<String>,
+    /// Unit conversion of the column: its values are multiplied by this before the transform
+    /// (a CTX-I in pg/mL read as ng/mL: 0.001). Absent: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
     /// For an interaction `term:by`: the second factor. A numeric one multiplies every column
     /// of the term; a categorical one gives the term's columns once per non-reference level
     /// (the term's columns vary fastest), zero for the reference level: a spline per group.
@@ -135,6 +140,9 @@ pub struct ByFactorSpec {
     /// How levels are compared, for a categorical factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_kind: Option<LevelKind>,
+    /// Unit conversion of a numeric factor (see [`TermSpec::scale`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
 }
 
 /// The recipe of a design matrix: the outcome column and the terms, in formula order.
@@ -220,6 +228,7 @@ impl DesignSpec {
         let mut na = Vec::with_capacity(self.terms.len());
         let mut offsets = Vec::with_capacity(self.terms.len() + 1);
         let mut bases = Vec::with_capacity(self.terms.len());
+        let mut scales = Vec::with_capacity(self.terms.len());
         let mut width = 0;
         for t in &self.terms {
             let bad = |what: &str| {
@@ -306,6 +315,7 @@ impl DesignSpec {
                             variable: b.variable.clone(),
                             op,
                             width: levels.len() - 1,
+                            scale: 1.0,
                         }
                     }
                     tr => ByOp {
@@ -314,6 +324,7 @@ impl DesignSpec {
                             bad("an interaction factor that is neither numeric nor categorical")
                         })?,
                         width: 1,
+                        scale: b.scale.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(1.0),
                     },
                 }),
             };
@@ -324,6 +335,11 @@ impl DesignSpec {
                     t.columns.len()
                 )));
             }
+            let scale = t.scale.unwrap_or(1.0);
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(bad("a unit conversion that is not a positive number"));
+            }
+            scales.push(scale);
             bases.push(base);
             offsets.push(width);
             width += w;
@@ -341,6 +357,7 @@ impl DesignSpec {
             by: by_ops,
             na,
             bases,
+            scales,
             offsets,
             width,
         })
@@ -425,6 +442,8 @@ pub struct CompiledSpec {
     na: Vec<Option<usize>>,
     /// Per term: the width of the term itself (before a categorical factor repeats it).
     bases: Vec<usize>,
+    /// Per term: the unit conversion of its numeric cells.
+    scales: Vec<f64>,
     offsets: Vec<usize>,
     width: usize,
 }
@@ -437,6 +456,8 @@ struct ByOp {
     op: Op,
     /// 1 for a numeric factor, levels - 1 for a categorical one.
     width: usize,
+    /// Unit conversion of a numeric factor's cells.
+    scale: f64,
 }
 
 impl CompiledSpec {
@@ -495,7 +516,7 @@ impl CompiledSpec {
                 place_in_level_block(idx, base, out);
             }
             op => {
-                let f = scalar(op, cell_number(cell)?)?;
+                let f = scalar(op, cell_number(cell)? * by.scale)?;
                 for o in out.iter_mut() {
                     *o *= f;
                 }
@@ -535,10 +556,11 @@ impl CompiledSpec {
         !matches!(self.ops[t], Op::CatText(_))
     }
 
-    /// For a term that takes its number as it is (`Linear`), its design column within a row:
+    /// For a term that takes its number as it is (`Linear`, no unit conversion), its design
+    /// column within a row:
     /// expanding [`Cell::Num`]`(v)` then just writes `v` there.
     pub fn linear_column(&self, t: usize) -> Option<usize> {
-        matches!(self.ops[t], Op::Linear).then(|| self.offsets[t])
+        (matches!(self.ops[t], Op::Linear) && self.scales[t] == 1.0).then(|| self.offsets[t])
     }
 
     /// Write the design columns of term `t` for one cell into `out` (a missing cell only
@@ -555,10 +577,10 @@ impl CompiledSpec {
         let out = &mut out[..base];
         match &self.ops[t] {
             op @ (Op::Linear | Op::Log | Op::Log1p | Op::Sqrt) => {
-                out[0] = scalar(op, cell_number(cell)?)?;
+                out[0] = scalar(op, cell_number(cell)? * self.scales[t])?;
             }
             Op::Rcs { knots, kd } => {
-                rcs::basis_into(cell_number(cell)?, knots, *kd, out);
+                rcs::basis_into(cell_number(cell)? * self.scales[t], knots, *kd, out);
                 if out.iter().any(|v| !v.is_finite()) {
                     return Err(CellError::Overflow);
                 }
@@ -806,6 +828,23 @@ pub fn learn_on_rows(
     policy: MissingPolicy,
     rows: &[usize],
 ) -> Result<TrainingDesign> {
+    learn_on_rows_in_units(table, formula, policy, rows, &BTreeMap::new())
+}
+
+/// [`learn_on_rows`] for columns whose values are converted to the unit the model works in:
+/// `units[column]` multiplies every value of that column (numeric terms and factors) before
+/// its transform, spline knots included; the design records it ([`TermSpec::scale`]), so
+/// scoring a file in the same units applies the same conversion.
+///
+/// # Errors
+/// As [`learn_on_rows`].
+pub fn learn_on_rows_in_units(
+    table: &Table,
+    formula: &Formula,
+    policy: MissingPolicy,
+    rows: &[usize],
+    units: &BTreeMap<String, f64>,
+) -> Result<TrainingDesign> {
     formula.check_columns(&table.names, &table.source)?;
     let outcome = match &formula.response {
         Response::Binary { column, .. } => column.clone(),
@@ -968,8 +1007,13 @@ pub fn learn_on_rows(
                 };
                 // as rms: rcs() is evaluated before na.delete, so knots are placed on every
                 // non-missing value of the variable among the rows given, not only complete rows
+                let unit = units.get(&var).copied().unwrap_or(1.0);
                 let vals: Vec<f64> = match col {
-                    Column::Num(v) => rows.iter().filter_map(|&i| v[i]).collect(),
+                    Column::Num(v) => rows
+                        .iter()
+                        .filter_map(|&i| v[i])
+                        .map(|x| x * unit)
+                        .collect(),
                     Column::Text(_) => Vec::new(),
                 };
                 let knots = rcs::knots(&vals, k).map_err(|e| {
@@ -983,6 +1027,7 @@ pub fn learn_on_rows(
                 })?;
                 TermSpec {
                     columns: rcs::column_names(&var, knots.len()),
+                    scale: units.get(&var).copied(),
                     variable: var,
                     transform,
                     knots: Some(knots),
@@ -1008,11 +1053,13 @@ pub fn learn_on_rows(
                     levels: Some(levels),
                     level_kind,
                     missing_level,
+                    scale: None,
                     by: None,
                 }
             }
             _ => TermSpec {
                 columns: vec![var.clone()],
+                scale: units.get(&var).copied(),
                 variable: var,
                 transform,
                 knots: None,
@@ -1049,6 +1096,11 @@ pub fn learn_on_rows(
             spec.by = Some(ByFactorSpec {
                 variable: b.column.clone(),
                 transform: tr,
+                scale: if tr == Transform::Categorical {
+                    None
+                } else {
+                    units.get(&b.column).copied()
+                },
                 levels,
                 level_kind,
             });

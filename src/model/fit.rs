@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::design::{
-    learn_on_rows, training_summary, ColumnSummary, DesignSpec, MissingCount, MissingPolicy,
-    TrainingDesign,
+    learn_on_rows_in_units, training_summary, ColumnSummary, DesignSpec, MissingCount,
+    MissingPolicy, TrainingDesign,
 };
 use crate::error::{Error, Result};
 use crate::formula::{parse, Formula};
@@ -244,7 +244,7 @@ pub(crate) fn fit_with_design(
     missing: MissingPolicy,
     rows: &[usize],
 ) -> Result<(Model, LogisticFit, TrainingDesign)> {
-    let design = learn_on_rows(table, formula, missing, rows)?;
+    let design = learn_on_rows_in_units(table, formula, missing, rows, &opts.units)?;
     let mut engine_opts = opts.clone();
     if let Some(w) = &opts.weights {
         if w.len() != table.nrows() {

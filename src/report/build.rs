@@ -169,6 +169,7 @@ fn static_report(
 ) -> Result<StaticReport> {
     let fit_opts = FitOptions {
         penalty: settings.penalty.clone(),
+        units: study.units.clone(),
         ..FitOptions::default()
     };
     let model = fit_model(table, formula, &fit_opts, MissingPolicy::Drop)?;

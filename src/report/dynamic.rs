@@ -70,7 +70,11 @@ pub fn build_dynamic(
         month: study.visit_time.clone(),
         ..opts.landmark.clone()
     };
-    let fit = fit_dynamic(cohort, visits, formula, &landmark, &FitOptions::default())?;
+    let fit_opts = FitOptions {
+        units: study.units.clone(),
+        ..FitOptions::default()
+    };
+    let fit = fit_dynamic(cohort, visits, formula, &landmark, &fit_opts)?;
     let model = fit.model;
     let validation = validate_dynamic(&model, cohort, visits, bootstrap, seed)?;
     let mut data = restart_data(&model, cohort, visits, &opts.triggers)?;
@@ -254,9 +258,15 @@ fn trajectory(
         .iter()
         .filter_map(|(role, name)| {
             let c = study.column(role)?;
+            // the file's values as they are: in the study's unit when it gives one
+            let unit = study
+                .unit_names
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| "ng/mL".to_string());
             visits
                 .index(c)
-                .map(|_| (c.to_string(), name.to_string(), "ng/mL".to_string()))
+                .map(|_| (c.to_string(), name.to_string(), unit))
         })
         .collect();
     let shown = if mm.is_empty() {

@@ -1598,6 +1598,7 @@ mod tests {
             levels,
             missing_level: false,
             columns,
+            scale: None,
             by: None,
         }
     }

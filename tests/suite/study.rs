@@ -1016,3 +1016,146 @@ fn a_closed_stderr_keeps_the_exit_code() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(2), "{status:?}");
 }
+
+/// A marker in another unit (CTX-I in pg/mL): declared once in the study, it passes the
+/// checks, and the model converts it in every path (the knots, the fit, the streaming
+/// scorer), so the results equal those on the file in ng/mL.
+#[test]
+fn a_marker_in_another_unit_is_converted_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = std::fs::read_to_string("data/demo/cohort.csv").expect("demo");
+    let mut lines = demo.lines();
+    let header = lines.next().expect("header");
+    let ctx = header
+        .split(',')
+        .position(|c| c == "ctx_ng_ml")
+        .expect("ctx column");
+    let mut pg = format!("{header}\n");
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        if let Ok(v) = cells[ctx].parse::<f64>() {
+            cells[ctx] = format!("{}", v * 1000.0);
+        }
+        pg.push_str(&cells.join(","));
+        pg.push('\n');
+    }
+    let pg_file = dir.path().join("pg.csv");
+    std::fs::write(&pg_file, pg).expect("write");
+    let study = dir.path().join("study.toml");
+    std::fs::write(&study, "[units]\nctx_ng_ml = \"pg/mL\"\n").expect("write");
+    // the checks: refused as ng/mL, accepted as declared
+    refused(
+        &mbdrisk(&["check", "--data", p(&pg_file)]),
+        &["looks like pg/mL"],
+    );
+    ok(&mbdrisk(&[
+        "check",
+        "--data",
+        p(&pg_file),
+        "--study",
+        p(&study),
+    ]));
+    ok(&mbdrisk(&[
+        "check",
+        "--data",
+        p(&pg_file),
+        "--unit",
+        "ctx_ng_ml=pg/mL",
+    ]));
+    // the same model either way
+    let formula = "event_24m ~ rcs(ctx_ng_ml, 4) + mrd + pet";
+    let (m_ng, m_pg) = (dir.path().join("ng.json"), dir.path().join("pg.json"));
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        "data/demo/cohort.csv",
+        "--formula",
+        formula,
+        "--out",
+        p(&m_ng),
+    ]));
+    ok(&mbdrisk(&[
+        "fit",
+        "--data",
+        p(&pg_file),
+        "--study",
+        p(&study),
+        "--formula",
+        formula,
+        "--out",
+        p(&m_pg),
+    ]));
+    let coefs = |m: &Path| -> Vec<f64> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(m).expect("model")).expect("json");
+        v["coefficients"]
+            .as_array()
+            .expect("coefficients")
+            .iter()
+            .map(|c| c["estimate"].as_f64().expect("estimate"))
+            .collect()
+    };
+    let (a, b) = (coefs(&m_ng), coefs(&m_pg));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 1e-9 * (1.0 + x.abs()), "{a:?} vs {b:?}");
+    }
+    // the streaming scorer applies the model's conversion to the file in pg/mL
+    let (s_ng, s_pg) = (dir.path().join("s_ng.csv"), dir.path().join("s_pg.csv"));
+    ok(&mbdrisk(&[
+        "score",
+        "--model",
+        p(&m_ng),
+        "--data",
+        "data/demo/cohort.csv",
+        "--out",
+        p(&s_ng),
+    ]));
+    ok(&mbdrisk(&[
+        "score",
+        "--model",
+        p(&m_pg),
+        "--data",
+        p(&pg_file),
+        "--out",
+        p(&s_pg),
+    ]));
+    let risks = |f: &Path| -> Vec<Option<f64>> {
+        std::fs::read_to_string(f)
+            .expect("scores")
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().and_then(|v| v.parse().ok()))
+            .collect()
+    };
+    let (r_ng, r_pg) = (risks(&s_ng), risks(&s_pg));
+    assert_eq!(r_ng.len(), r_pg.len());
+    for (x, y) in r_ng.iter().zip(&r_pg) {
+        match (x, y) {
+            (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-12, "{x} vs {y}"),
+            (None, None) => {}
+            _ => panic!("one scored, one not: {x:?} {y:?}"),
+        }
+    }
+    // units that do not fit their role, or a column without one
+    refused(
+        &mbdrisk(&["check", "--data", p(&pg_file), "--unit", "ctx_ng_ml=mg"]),
+        &["pg/mL", "found 'mg'"],
+    );
+    refused(
+        &mbdrisk(&["check", "--data", p(&pg_file), "--unit", "mrd=pg/mL"]),
+        &["has none to convert to"],
+    );
+    refused(
+        &mbdrisk(&[
+            "check",
+            "--data",
+            FLCHAIN,
+            "--id",
+            "id",
+            "--unit",
+            "kappa=mg/L",
+        ]),
+        &["'kappa' plays none"],
+    );
+}

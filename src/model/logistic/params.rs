@@ -99,6 +99,9 @@ pub struct FitOptions {
     /// Observation weights (frequency or probability weights, as `glm(weights = )`): finite and
     /// `>= 0`, one per row. Default `None` (all 1).
     pub weights: Option<Vec<f64>>,
+    /// Unit conversions of input columns, applied by the design before its transforms and
+    /// recorded in the model (see [`crate::design::learn_on_rows_in_units`]). Default none.
+    pub units: std::collections::BTreeMap<String, f64>,
 }
 
 impl Default for FitOptions {
@@ -108,6 +111,7 @@ impl Default for FitOptions {
             max_iter: 50,
             tol: 1e-8,
             weights: None,
+            units: std::collections::BTreeMap::new(),
         }
     }
 }
