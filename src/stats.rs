@@ -1,16 +1,24 @@
 //! Small descriptive helpers shared by summaries and reports.
 
-/// Sample quantile with R's default definition (type 7: linear interpolation between order
-/// statistics). `sorted` must be sorted ascending and non-empty; `q` in [0, 1].
+/// R's `quantile(x, q, type = 7)` (its default: linear interpolation between order
+/// statistics), computed as R computes it, on values sorted ascending; `q` is clamped to
+/// [0, 1]. NaN when `sorted` is empty. The one quantile of the crate (knots, summaries,
+/// calibration errors, bootstrap intervals).
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
-    if n == 1 {
-        return sorted[0];
+    if n == 0 {
+        return f64::NAN;
     }
-    let h = (n - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    let q = q.clamp(0.0, 1.0);
+    let index = 1.0 + (n - 1) as f64 * q;
+    let (lo, hi) = (index.floor(), index.ceil());
+    let (x_lo, x_hi) = (sorted[lo as usize - 1], sorted[hi as usize - 1]);
+    if index > lo && x_hi != x_lo {
+        let h = index - lo;
+        (1.0 - h) * x_lo + h * x_hi
+    } else {
+        x_lo
+    }
 }
 
 /// Mean and sample standard deviation (n - 1); sd is NaN for n < 2.

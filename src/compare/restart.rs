@@ -114,7 +114,12 @@ impl PolicyIntervals {
 fn interval95(mut v: Vec<f64>) -> Option<(f64, f64)> {
     v.retain(|x| x.is_finite());
     v.sort_by(f64::total_cmp);
-    (v.len() >= 2).then(|| (percentile(&v, 0.025), percentile(&v, 0.975)))
+    (v.len() >= 2).then(|| {
+        (
+            crate::stats::quantile_sorted(&v, 0.025),
+            crate::stats::quantile_sorted(&v, 0.975),
+        )
+    })
 }
 
 /// A rule against the model at the same number of alarms.
@@ -386,12 +391,6 @@ fn matched_threshold(d: &RestartData, sample: &[usize], k: usize) -> f64 {
     } else {
         m[(k - 1).min(m.len() - 1)]
     }
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 /// Compare the trigger rules with the model (matched alarms) and the model at `threshold`.

@@ -85,25 +85,8 @@ fn r_seq(from: f64, to: f64, m: usize) -> Vec<f64> {
     }
 }
 
-/// R's `quantile(x, p, type = 7)` on values already sorted ascending; NaN when empty.
-pub fn quantile7_sorted(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let p = p.clamp(0.0, 1.0);
-    let index = 1.0 + (n - 1) as f64 * p;
-    let lo = index.floor();
-    let hi = index.ceil();
-    let qs = sorted[lo as usize - 1];
-    let xhi = sorted[hi as usize - 1];
-    if index > lo && xhi != qs {
-        let h = index - lo;
-        (1.0 - h) * qs + h * xhi
-    } else {
-        qs
-    }
-}
+/// R's `quantile(x, p, type = 7)` on sorted values: [`crate::stats::quantile_sorted`].
+pub use crate::stats::quantile_sorted as quantile7_sorted;
 
 /// R's `median` on sorted values; NaN when empty.
 fn median_sorted(sorted: &[f64]) -> f64 {
