@@ -21,6 +21,19 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The logistic function `1 / (1 + exp(-x))`, the inverse of [`logit`]: 0 or 1 at the
+/// extremes, never NaN for a finite `x`. The one link of the crate (fits, scores, metrics).
+#[inline]
+pub fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `ln(p / (1 - p))`: infinite at 0 and 1.
+#[inline]
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
 /// Mean and sample standard deviation (n - 1); sd is NaN for n < 2.
 pub fn mean_sd(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;

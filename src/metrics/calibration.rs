@@ -28,15 +28,7 @@ const MAX_NEWTON_STEPS: usize = 60;
 /// Convergence: largest coefficient change below this (absolute, logit units).
 const NEWTON_STEP_TOL: f64 = 1e-11;
 
-/// Logistic function computed without overflow.
-fn plogis(eta: f64) -> f64 {
-    if eta >= 0.0 {
-        1.0 / (1.0 + (-eta).exp())
-    } else {
-        let e = eta.exp();
-        e / (1.0 + e)
-    }
-}
+use crate::stats::expit as plogis;
 
 /// `ln(1 + exp(t))` without overflow.
 fn softplus(t: f64) -> f64 {

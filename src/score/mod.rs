@@ -281,12 +281,8 @@ pub fn dot_row(row: &[f64], beta: &[f64], intercept: f64) -> f64 {
     intercept + ((acc[0] + acc[1]) + (acc[2] + acc[3]) + tail)
 }
 
-/// The logistic function `1 / (1 + exp(-lp))`: 0 or 1 at the extremes, never NaN for a
-/// finite `lp`.
-#[inline]
-pub fn logistic(lp: f64) -> f64 {
-    1.0 / (1.0 + (-lp).exp())
-}
+/// The logistic function of a linear predictor: [`crate::stats::expit`].
+pub use crate::stats::expit as logistic;
 
 /// Serial kernel over a block of rows.
 #[inline]

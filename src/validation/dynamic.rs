@@ -302,7 +302,7 @@ fn pooled_calibration(
     let w = st.table.num(WEIGHT)?;
     let risk = &sc.risk;
     let keep = recalibration_rows(&sc.rows, risk, ev, w);
-    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let logit = crate::stats::logit;
     let lx: Vec<f64> = keep.iter().map(|&r| logit(risk[r])).collect();
     let curve = match rcs::knots(&lx, 4) {
         Ok(knots) if knots.len() >= 3 => {

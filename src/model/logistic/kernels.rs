@@ -481,7 +481,7 @@ mod tests {
                 + (0..p)
                     .map(|j| beta[j + 1] * (x[i * p + j] - simd.shift[j]))
                     .sum::<f64>();
-            let mu = 1.0 / (1.0 + (-eta).exp());
+            let mu = crate::stats::expit(eta);
             let wi = w[i] * mu * (1.0 - mu);
             x1x2 += wi * (x[i * p] - simd.shift[0]) * (x[i * p + 1] - simd.shift[1]);
             ll += w[i] * (y[i] * mu.ln() + (1.0 - y[i]) * (1.0 - mu).ln());
