@@ -34,6 +34,17 @@ pub fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+/// One bootstrap resample of `0..n` (with replacement): ChaCha8 seeded with `seed` on its
+/// stream `stream`, so replicate `b` of every resampling (validation, comparison, restart,
+/// calibration band) is the same draw at any thread count. The one bootstrap draw of the
+/// crate; replicate `b` uses stream `b + 1` (the calibration band: stream `b`).
+pub fn resample_indices(n: usize, seed: u64, stream: u64) -> Vec<usize> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    (0..n).map(|_| rng.gen_range(0..n)).collect()
+}
+
 /// Mean and sample standard deviation (n - 1); sd is NaN for n < 2.
 pub fn mean_sd(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;

@@ -16,8 +16,6 @@ pub mod decision_curve;
 pub mod policy;
 pub mod restart;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -337,9 +335,7 @@ pub fn compare(
     let reps: Vec<Vec<f64>> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-            rng.set_stream(b as u64 + 1);
-            let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+            let idx = crate::stats::resample_indices(n, opts.seed, b as u64 + 1);
             statistics(&idx, event, scores, rules, opts)
         })
         .collect();

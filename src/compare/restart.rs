@@ -13,8 +13,6 @@
 //! k = the rule's alarms (ties may add a few). Confidence intervals by bootstrapping patients
 //! (percentile), the matched threshold recomputed in each replicate.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -418,11 +416,7 @@ pub fn compare_restart(
         (r, m)
     };
     let draws: Vec<Vec<usize>> = (0..bootstrap)
-        .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(b as u64 + 1);
-            (0..n).map(|_| rng.gen_range(0..n)).collect()
-        })
+        .map(|b| crate::stats::resample_indices(n, seed, b as u64 + 1))
         .collect();
     let with_ci = |mut p: PolicyResult, reps: Vec<&PolicyResult>| {
         if !reps.is_empty() {

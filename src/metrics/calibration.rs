@@ -11,8 +11,6 @@
 //! are left out of the logistic fits ([`citl`], [`logistic_recalibration`]) and kept
 //! everywhere else (O/E, LOWESS and the E statistics, Spiegelhalter, curve, table).
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -457,14 +455,9 @@ fn bootstrap_smooth(
     seed: u64,
     stream: u64,
 ) -> Result<Vec<Option<f64>>, MetricsError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    let n = p.len();
-    let (bp, by): (Vec<f64>, Vec<f64>) = (0..n)
-        .map(|_| {
-            let i = rng.gen_range(0..n);
-            (p[i], y[i])
-        })
+    let (bp, by): (Vec<f64>, Vec<f64>) = crate::stats::resample_indices(p.len(), seed, stream)
+        .into_iter()
+        .map(|i| (p[i], y[i]))
         .unzip();
     Ok(smooth(&bp, &by)?.interpolate_many(grid))
 }

@@ -6,8 +6,6 @@
 //! bootstrapping patients (all rows of a patient move together), refitting the super-model's
 //! coefficients on its fixed design with the IPCW weights.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::model::Refitter;
@@ -507,12 +505,9 @@ fn patient_bootstrap(
         sc.rows.iter().enumerate().map(|(k, &r)| (r, k)).collect();
     let draws: Vec<Vec<usize>> = (0..replicates)
         .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(b as u64 + 1);
             let mut idx = Vec::new();
-            for _ in 0..patients.len() {
-                let p = patients[rng.gen_range(0..patients.len())];
-                idx.extend(score_rows[p].iter().map(|r| pos[r]));
+            for k in crate::stats::resample_indices(patients.len(), seed, b as u64 + 1) {
+                idx.extend(score_rows[patients[k]].iter().map(|r| pos[r]));
             }
             idx
         })

@@ -7,7 +7,7 @@
 //! averages are summed in replicate order, so results are identical at any thread count.
 
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
@@ -80,11 +80,7 @@ where
         crate::limits::MAX_BOOTSTRAP,
         true,
     )?;
-    let draw = |b: usize| -> Vec<usize> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(b as u64 + 1);
-        (0..n).map(|_| rng.gen_range(0..n)).collect()
-    };
+    let draw = |b: usize| crate::stats::resample_indices(n, seed, b as u64 + 1);
     optimism_over(n, names, replicates, draw, fit, measure, progress)
 }
 
@@ -356,11 +352,7 @@ mod tests {
         };
         let boot = bootstrap_optimism(30, &["mse"], 25, 11, fit, measure, &|| {}).expect("boot");
         let indices: Vec<Vec<usize>> = (0..25)
-            .map(|b| {
-                let mut rng = ChaCha8Rng::seed_from_u64(11);
-                rng.set_stream(b as u64 + 1);
-                (0..30).map(|_| rng.gen_range(0..30)).collect()
-            })
+            .map(|b| crate::stats::resample_indices(30, 11, b as u64 + 1))
             .collect();
         let replay = optimism_from_indices(30, &["mse"], &indices, fit, measure).expect("replay");
         assert_eq!(boot.apparent, replay.apparent);
