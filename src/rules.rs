@@ -28,6 +28,16 @@ pub struct Rule {
 /// Names of the built-in rules, in the order they are reported.
 pub const BUILTIN: &[&str] = &["two-year", "imwg-2021", "triad"];
 
+/// What a condition is used as, for its messages: a rule over the patients of a cohort, or
+/// a restart trigger over visit rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleUse {
+    /// A stopping rule, one value per patient.
+    Rule,
+    /// A restart trigger, one value per visit.
+    Trigger,
+}
+
 /// The MM profile's restart triggers (name, SQL over the visit rows and their landmark
 /// features), in the order they are reported:
 ///
@@ -529,13 +539,17 @@ impl Rule {
     /// What makes a rule's result suspicious, for a warning: it stops no patient or every
     /// patient of `stops` (one per row of `table`), or it compares a text column with a word
     /// that is none of its levels (`sex = 'm'` where the levels are F, M), with the levels.
-    pub fn warnings(&self, table: &Table, stops: &[bool], rows: &str) -> Vec<String> {
+    pub fn warnings(&self, table: &Table, stops: &[bool], used: RuleUse) -> Vec<String> {
+        let (kind, rows) = match used {
+            RuleUse::Rule => ("rule", "patients"),
+            RuleUse::Trigger => ("trigger", "visits"),
+        };
         let mut out = Vec::new();
         let n = stops.len();
         let k = stops.iter().filter(|s| **s).count();
         if n > 0 && (k == 0 || k == n) {
             out.push(format!(
-                "rule '{}' ({}) is true for {} of the {n} {rows}: it cannot tell them apart; check its columns and values",
+                "{kind} '{}' ({}) is true for {} of the {n} {rows}: it cannot tell them apart; check its columns and values",
                 self.name,
                 self.sql,
                 if k == 0 { "none" } else { "all" }
@@ -584,7 +598,7 @@ impl Rule {
                 })
                 .collect();
             out.push(format!(
-                "rule '{}' compares with '{lit}', which is not a value of {} (levels are case-sensitive{})",
+                "{kind} '{}' compares with '{lit}', which is not a value of {} (levels are case-sensitive{})",
                 self.name,
                 shown.join("; "),
                 if near.is_some() { "; the case differs" } else { "" }

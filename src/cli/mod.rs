@@ -130,24 +130,8 @@ impl StudyArgs {
     }
 
     fn flags(&self) -> mbdrisk::Result<mbdrisk::study::StudyFile> {
-        let mut columns = std::collections::BTreeMap::new();
-        for m in &self.map {
-            let Some((role, col)) = m.split_once('=') else {
-                return Err(mbdrisk::Error::Usage(format!(
-                    "--map '{m}': expected ROLE=COLUMN, e.g. ctx_ng_ml=CTX"
-                )));
-            };
-            columns.insert(role.trim().to_string(), col.trim().to_string());
-        }
-        let mut units = std::collections::BTreeMap::new();
-        for u in &self.units {
-            let Some((col, unit)) = u.split_once('=') else {
-                return Err(mbdrisk::Error::Usage(format!(
-                    "--unit '{u}': expected COLUMN=UNIT, e.g. CTX=pg/mL"
-                )));
-            };
-            units.insert(col.trim().to_string(), unit.trim().to_string());
-        }
+        let columns = key_values("--map", &self.map, "ROLE=COLUMN, e.g. ctx_ng_ml=CTX")?;
+        let units = key_values("--unit", &self.units, "COLUMN=UNIT, e.g. CTX=pg/mL")?;
         let flags = mbdrisk::study::StudyFile {
             units,
             id: self.id.clone(),
@@ -234,6 +218,23 @@ pub fn study_with_id(
         ..Default::default()
     };
     study_file(path, flags.checked("the command line")?)
+}
+
+/// `KEY=VALUE` flag values as a map (trimmed; a later key wins), or a usage error naming
+/// `flag` and the `expected` form.
+fn key_values(
+    flag: &str,
+    values: &[String],
+    expected: &str,
+) -> mbdrisk::Result<std::collections::BTreeMap<String, String>> {
+    values
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .map(|(k, x)| (k.trim().to_string(), x.trim().to_string()))
+                .ok_or_else(|| mbdrisk::Error::Usage(format!("{flag} '{v}': expected {expected}")))
+        })
+        .collect()
 }
 
 /// The study file at `path` (or none) with `flags` over it.

@@ -141,16 +141,23 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>, study: &Study) -> Resul
     let mut errors = Vec::new();
     let mut after_end: Vec<usize> = Vec::new();
     let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
+    let month_problem = |i: usize, month: f64, expected: String| {
+        Problem::cell(
+            &t.source,
+            t.row(i),
+            month_col,
+            &format!("{month}"),
+            expected,
+        )
+    };
     for i in 0..t.nrows() {
         let (Some(id), Some(month)) = (ids[i].as_deref(), months[i]) else {
             continue;
         };
         if let Some(first) = seen.insert((id, month.to_bits()), i) {
-            errors.push(Problem::cell(
-                &t.source,
-                t.row(i),
-                month_col,
-                &format!("{month}"),
+            errors.push(month_problem(
+                i,
+                month,
                 format!(
                     "one visit per patient and month, but patient {id} already has month {month} in row {}",
                     t.row(first)
@@ -168,11 +175,9 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>, study: &Study) -> Resul
                 )),
                 Some(&(_, Some(end))) if month > end + 1e-9 => {
                     if study.strict {
-                        errors.push(Problem::cell(
-                            &t.source,
-                            t.row(i),
-                            month_col,
-                            &format!("{month}"),
+                        errors.push(month_problem(
+                            i,
+                            month,
                             format!(
                                 "a visit within follow-up: patient {id} has {time_col} = {end} (event or censoring), so no visit can come after it (--strict)"
                             ),

@@ -95,7 +95,7 @@ pub fn compare_cohort(
         .rules
         .iter()
         .zip(&decisions)
-        .flat_map(|(r, d)| r.warnings(table, d, "patients"))
+        .flat_map(|(r, d)| r.warnings(table, d, crate::rules::RuleUse::Rule))
         .collect();
     Ok(c)
 }

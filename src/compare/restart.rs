@@ -192,11 +192,7 @@ pub fn restart_data(
     let warnings = triggers
         .iter()
         .zip(&flags)
-        .flat_map(|(t, f)| {
-            t.warnings(&st.table, f, "visits")
-                .into_iter()
-                .map(|w| w.replacen("rule '", "trigger '", 1))
-        })
+        .flat_map(|(t, f)| t.warnings(&st.table, f, crate::rules::RuleUse::Trigger))
         .collect();
     let time = cohort.num(&spec.time)?;
     let event = cohort.num(&spec.event)?;

@@ -831,7 +831,10 @@ fn generic_features<'a, A, F>(
                     Some(change_prev(i, s).map_or(0.0, |c| f64::from(c > lsc)))
                 });
             }
-        } else if let Some(to) = opts.positive.get(x) {
+        }
+        // numbers compare as they are written (`--positive ascites=1`), as the check of the
+        // flag lists them
+        if let Some(to) = opts.positive.get(x) {
             push(format!("{x}_conversion"), &|i, s| {
                 let h = at(x, i, s);
                 if h.is_empty() {
@@ -851,28 +854,6 @@ fn generic_features<'a, A, F>(
                 }
                 Some(0.0)
             });
-        }
-        if *numeric {
-            if let Some(to) = opts.positive.get(x) {
-                // a 0/1 column read as numbers: converting to the level given
-                let to: Option<f64> = to.parse().ok();
-                push(format!("{x}_conversion"), &|i, s| {
-                    let h = at(x, i, s);
-                    let to = to?;
-                    if h.is_empty() {
-                        return None;
-                    }
-                    let mut other = false;
-                    for (_, v) in &h {
-                        match num_of(v) {
-                            Some(n) if n == to && other => return Some(1.0),
-                            Some(n) if n != to => other = true,
-                            _ => {}
-                        }
-                    }
-                    Some(0.0)
-                });
-            }
         }
         push(format!("months_since_{x}"), &|i, s| {
             at(x, i, s).last().map(|(m, _)| s - m)
