@@ -13,7 +13,7 @@ use ndarray::{Array2, ShapeBuilder};
 
 #[path = "common/x20.rs"]
 mod x20;
-use x20::{simulate_x20 as simulate, P};
+use x20::{simulate_x20 as simulate, survival_x20, P};
 
 fn bench_fit(c: &mut Criterion) {
     let mut g = c.benchmark_group("fit_logistic_x20");
@@ -46,5 +46,40 @@ fn bench_fit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_fit);
+/// Cox fit (Efron ties, the default of coxph) on the same designs with survival outcomes
+/// (target: 1e6 x 20 in <= 0.5 s; `survival::coxph` 9.7 s). Peers:
+/// `benches/peers/fit_cox.R`, `benches/peers/fit_cox.py` (lifelines, scikit-survival).
+fn bench_cox(c: &mut Criterion) {
+    use mbdrisk::survival::cox::{CoxFit, CoxInput, CoxOptions, Ties};
+    let mut g = c.benchmark_group("fit_cox_x20");
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let (x, _) = simulate(n, 42);
+        let (time, event) = survival_x20(&x, 42);
+        let xs = x.as_slice().expect("row-major").to_vec();
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(n as u64));
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let opts = CoxOptions {
+                ties,
+                ..CoxOptions::default()
+            };
+            g.bench_with_input(BenchmarkId::new(ties.to_string(), n), &n, |b, _| {
+                b.iter(|| {
+                    let input = CoxInput {
+                        time: &time,
+                        event: &event,
+                        x: &xs,
+                        p: P,
+                        weights: None,
+                        strata: None,
+                    };
+                    CoxFit::fit_input(&input, &opts).expect("fit")
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_fit, bench_cox);
 criterion_main!(benches);

@@ -93,6 +93,7 @@ fn in_memory(c: &mut Criterion) {
 fn linear_spec(p: usize) -> DesignSpec {
     DesignSpec {
         outcome: "y".into(),
+        time: None,
         terms: (1..=p)
             .map(|j| TermSpec {
                 variable: format!("x{j}"),

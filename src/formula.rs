@@ -34,7 +34,7 @@ pub const RCS_KNOTS: std::ops::RangeInclusive<usize> = 3..=7;
 pub const RCS_DEFAULT_KNOTS: usize = 5;
 
 /// The function names a term may use.
-pub const FUNCTIONS: [&str; 6] = ["log", "log1p", "sqrt", "rcs", "cat", "addNA"];
+pub const FUNCTIONS: [&str; 7] = ["log", "log1p", "sqrt", "rcs", "cat", "addNA", "strata"];
 
 /// What a term does to its column before it enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,9 @@ pub enum TermKind {
     /// for a missing value of this column. For markers that are not measured at every visit,
     /// where "not measured recently" carries information.
     AddNa,
+    /// `strata(x)`: a Cox model's stratification column (a baseline hazard per level, no
+    /// coefficient). Taken out of the terms into [`Formula::strata`] by the parser.
+    Strata,
 }
 
 /// One right-hand-side term.
@@ -128,6 +131,9 @@ pub struct Formula {
     pub response: Response,
     /// Predictor terms in formula order.
     pub terms: Vec<Term>,
+    /// `strata(x)` (Cox models): the column whose levels get a baseline hazard each, with
+    /// the byte span of its name.
+    pub strata: Option<(String, (usize, usize))>,
 }
 
 /// A formula that cannot be parsed, with the byte span to underline.
@@ -191,6 +197,11 @@ impl Formula {
                 }
             }
         }
+        if let Some((s, _)) = &self.strata {
+            if !out.contains(&s.as_str()) {
+                out.push(s);
+            }
+        }
         out
     }
 
@@ -211,6 +222,9 @@ impl Formula {
             if let Some(b) = &t.by {
                 spans.push((b.column.as_str(), b.column_span));
             }
+        }
+        if let Some((s, span)) = &self.strata {
+            spans.push((s.as_str(), *span));
         }
         for (col, span) in spans {
             if !names.iter().any(|n| n == col) {
@@ -516,6 +530,38 @@ impl Parser<'_> {
             }
         }
         // main effects first, then interactions, each in the order written (as R orders terms)
+        type Written = Vec<(Term, bool)>;
+        let (stratas, kept): (Written, Written) = kept
+            .into_iter()
+            .partition(|(t, _)| t.kind == TermKind::Strata);
+        let mut strata = None;
+        for (t, _) in stratas {
+            if t.by.is_some() {
+                return Err(err(
+                    self.text,
+                    t.span,
+                    "strata() cannot be part of an interaction: a stratum has no coefficient",
+                ));
+            }
+            if strata.is_some() {
+                return Err(err(
+                    self.text,
+                    t.span,
+                    "one strata() term at most: combine the columns into one in the file",
+                ));
+            }
+            strata = Some((t.column, t.column_span));
+        }
+        if strata.is_some() && !matches!(response, Response::Surv { .. }) {
+            let span = strata
+                .as_ref()
+                .map_or((0, 0), |s: &(String, (usize, usize))| s.1);
+            return Err(err(
+                self.text,
+                span,
+                "strata() is for Cox models (a Surv(time, event) outcome); for a 0/1 outcome add the column as a term",
+            ));
+        }
         let (mains, interactions): (Vec<Term>, Vec<Term>) = kept
             .into_iter()
             .map(|(t, _)| t)
@@ -524,6 +570,7 @@ impl Parser<'_> {
             text: self.text.to_string(),
             response,
             terms: mains.into_iter().chain(interactions).collect(),
+            strata,
         })
     }
 
@@ -595,6 +642,13 @@ impl Parser<'_> {
                 "an interaction of two splines is not supported: make one of them linear, e.g. rcs(x, 4):z",
             ));
         }
+        if let Some(s) = [&a, &b].into_iter().find(|t| t.kind == TermKind::Strata) {
+            return Err(err(
+                self.text,
+                s.span,
+                "strata() cannot be part of an interaction: a stratum has no coefficient",
+            ));
+        }
         let span = (a.span.0, b.span.1);
         let (mut t, by) = if is_rcs(&b) { (b, a) } else { (a, b) };
         if by.kind == TermKind::AddNa {
@@ -636,14 +690,13 @@ impl Parser<'_> {
             "log1p" => TermKind::Log1p,
             "sqrt" => TermKind::Sqrt,
             "cat" | "factor" | "as.factor" | "catg" => TermKind::Cat,
-            "I" | "ns" | "bs" | "pol" | "poly" | "offset" | "strat" | "strata" | "scale"
-            | "exp" => {
+            "strat" | "strata" => TermKind::Strata,
+            "I" | "ns" | "bs" | "pol" | "poly" | "offset" | "scale" | "exp" => {
                 let instead = match name.as_str() {
                     "I" => "compute the expression as a column of the file, or use rcs(x, k) for a curve",
                     "ns" | "bs" => "use rcs(x, k), the restricted cubic spline of rms",
                     "pol" | "poly" => "use rcs(x, k) for a curve, or compute the powers as columns",
                     "offset" => "a term with a fixed coefficient cannot be fitted here; leave it out",
-                    "strat" | "strata" => "stratification is not available for logistic models; add the column as a term",
                     _ => "compute the transformed column in the file, or use log(), log1p(), sqrt() or rcs()",
                 };
                 return Err(err(
@@ -735,6 +788,7 @@ pub fn term_text(column: &str, kind: TermKind) -> String {
         TermKind::Rcs { k } => format!("rcs({column}, {k})"),
         TermKind::Cat => format!("cat({column})"),
         TermKind::AddNa => format!("addNA({column})"),
+        TermKind::Strata => format!("strata({column})"),
     }
 }
 

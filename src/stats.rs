@@ -94,6 +94,29 @@ pub fn describe(values: &[Option<f64>]) -> Option<Describe> {
     })
 }
 
+/// Quantile of the standard normal distribution at `q` in (0, 1) (R `qnorm`); NaN outside.
+pub fn normal_quantile(q: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    if !(q > 0.0 && q < 1.0) {
+        return f64::NAN;
+    }
+    Normal::new(0.0, 1.0).map_or(f64::NAN, |d| d.inverse_cdf(q))
+}
+
+/// Two-sided p-value of a standard normal statistic `z`, `2 P(Z > |z|)`.
+pub fn two_sided_p(z: f64) -> f64 {
+    statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
+}
+
+/// Upper tail `P(X > x)` of a chi-square with `df` degrees of freedom (NaN for `df <= 0`).
+pub fn chi2_sf(x: f64, df: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    if df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    ChiSquared::new(df).map_or(f64::NAN, |d| d.sf(x.max(0.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,3 +35,28 @@ pub fn simulate_x20(n: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
     }
     (x, y)
 }
+
+/// Survival outcomes for the rows of [`simulate_x20`] (same `seed`): exponential event times
+/// with hazard `0.05 exp(sum_j b_j (x_j - mean_j))` (the same `b_j`), rounded up to whole
+/// months (ties, as in cohorts), censored uniformly on (0, 60] months; about 60% events.
+/// The R peer `benches/peers/simulate_x20.R` writes the same recipe.
+pub fn survival_x20(x: &Array2<f64>, seed: u64) -> (Vec<f64>, Vec<bool>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    let (n, p) = x.dim();
+    let mut time = Vec::with_capacity(n);
+    let mut event = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut eta = 0.0;
+        for j in 0..p {
+            let mean = if j % 4 == 3 { 0.3 } else { j as f64 / 4.0 };
+            let b = if j % 2 == 0 { 0.15 } else { -0.15 };
+            eta += b * (x[[i, j]] - mean);
+        }
+        let u: f64 = rng.gen::<f64>().max(f64::MIN_POSITIVE);
+        let t = (-u.ln() / (0.05 * f64::exp(eta))).ceil();
+        let c = (rng.gen::<f64>() * 60.0).ceil();
+        time.push(t.min(c));
+        event.push(t <= c);
+    }
+    (time, event)
+}

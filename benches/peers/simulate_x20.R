@@ -18,3 +18,18 @@ simulate_x20 <- function(n, seed = 42) {
   }
   list(x = x, y = as.numeric(runif(n) < plogis(eta)))
 }
+
+# Survival outcomes (the recipe of survival_x20 in benches/common/x20.rs): exponential times
+# with hazard 0.05 exp(sum_j b_j (x_j - mean_j)), rounded up to whole months, censored
+# uniformly on (0, 60] months.
+survival_x20 <- function(x, seed = 42) {
+  set.seed(seed + 1)
+  eta <- rep(0, nrow(x))
+  for (j in 0:(P - 1)) {
+    m <- if (j %% 4 == 3) 0.3 else j / 4
+    eta <- eta + (if (j %% 2 == 0) 0.15 else -0.15) * (x[, j + 1] - m)
+  }
+  t <- ceiling(-log(runif(nrow(x))) / (0.05 * exp(eta)))
+  cns <- ceiling(runif(nrow(x)) * 60)
+  list(time = pmin(t, cns), event = as.numeric(t <= cns))
+}

@@ -75,6 +75,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         )));
     }
     let model = persist::load(&args.model)?;
+    if model.family.cox().is_some() {
+        return Err(mbdrisk::Error::Usage(format!(
+            "{} is a Cox model: its comparison with the rules (Kaplan-Meier among the stopped, IPCW sensitivity and specificity, survival decision curves) is not implemented yet; compare a logistic model of a 0/1 outcome, or validate this one with `mbdrisk validate --horizon H`",
+            args.model.display()
+        )));
+    }
     if let Some(visits) = &args.visits {
         let (cohort, visits) =
             super::load_dynamic_inputs(&args.data, visits, &args.study.resolve()?)?;

@@ -1,20 +1,21 @@
-//! `mbdrisk fit`: fit a logistic model from a formula and write `model.json`; with
-//! `--dynamic`, the landmark super-model on a cohort and its visits.
+//! `mbdrisk fit`: fit a logistic model (0/1 outcome) or a Cox model (`Surv(time, event)`)
+//! from a formula and write `model.json`; with `--dynamic`, the landmark super-model on a
+//! cohort and its visits.
 
 use std::path::PathBuf;
 
 use mbdrisk::design::MissingPolicy;
-use mbdrisk::model::fit::fit_model;
+use mbdrisk::model::fit::fit_any;
 use mbdrisk::model::landmark::{fit_dynamic, LandmarkOptions};
 use mbdrisk::model::logistic::{FitOptions, Penalty};
 use mbdrisk::model::persist;
 use mbdrisk::table::Table;
 use mbdrisk::Error;
 
-/// Fit a logistic relapse-risk model and write it as model.json.
+/// Fit a relapse-risk model (logistic or Cox) and write it as model.json.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mbdrisk fit --data data/demo/cohort.csv \\\n    --formula \"event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml) + mrd + pet\" --out model.json\n\n  mbdrisk fit --dynamic --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    --formula \"Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet\" \\\n    --window 6 --landmarks 0:24:3 --out dynamic.json"
+    after_help = "Examples:\n  mbdrisk fit --data data/demo/cohort.csv \\\n    --formula \"event_24m ~ rcs(age, 4) + sex + log(ctx_ng_ml) + mrd + pet\" --out model.json\n\n  mbdrisk fit --data data/demo/cohort.csv \\\n    --formula \"Surv(time_months, event) ~ rcs(age, 4) + log(ctx_ng_ml) + mrd + pet + strata(agent)\" --out cox.json\n\n  mbdrisk fit --dynamic --data data/demo/cohort.csv --visits data/demo/visits.csv \\\n    --formula \"Surv(time_months, event) ~ log(ctx_ng_ml) + ctx_above_lsc + mrd + mrd_conversion + ctdna + pet\" \\\n    --window 6 --landmarks 0:24:3 --out dynamic.json"
 )]
 pub struct Args {
     /// Cohort file (CSV, TSV or Parquet) with a header.
@@ -33,9 +34,12 @@ pub struct Args {
     /// landmark_2 (its square).
     #[arg(long)]
     formula: String,
-    /// Penalty: none, ridge=LAMBDA (on standardised columns), or firth.
+    /// Penalty: none, ridge=LAMBDA (on standardised columns), or firth (logistic only).
     #[arg(long, default_value = "none")]
     penalty: String,
+    /// Tied event times of a Cox model: efron (as coxph and cph) or breslow.
+    #[arg(long, default_value = "efron", value_parser = ["efron", "breslow"])]
+    ties: String,
     /// Rows with a missing value in a formula column: drop them (counted per column) or
     /// stop with an error naming the first one.
     #[arg(long, default_value = "drop")]
@@ -147,7 +151,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 mbdrisk::study::Study::resolve(&study, &table.names, &table.source)?.units
             };
             let opts = FitOptions { units, ..opts };
-            fit_model(&table, &args.formula, &opts, missing)?
+            let ties = match args.ties.as_str() {
+                "breslow" => mbdrisk::survival::cox::Ties::Breslow,
+                _ => mbdrisk::survival::cox::Ties::Efron,
+            };
+            fit_any(&table, &args.formula, &opts, ties, missing)?
         }
     };
     for w in model.small_level_warnings() {

@@ -11,7 +11,7 @@ use mbdrisk::score::{CsvScoreOptions, DEFAULT_BATCH_ROWS};
 /// odds) and predicted (probability). Rows with a missing predictor get empty scores.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Output columns: row (1-based data row), the --id column if given, linear_predictor, predicted.\nRows with a missing predictor get empty linear_predictor and predicted cells.\n\nExamples:\n  mbdrisk score --model model.json --data data/demo/cohort.csv --id patient_id --out scores.csv\n  mbdrisk score --model dynamic.json --data data/demo/cohort.csv --visits data/demo/visits.csv --out visit_scores.csv"
+    after_help = "Output columns: row (1-based data row), the --id column if given, linear_predictor, predicted (a Cox model with several horizons: risk_H per horizon).\nRows with a missing predictor get empty linear_predictor and predicted cells.\n\nExamples:\n  mbdrisk score --model model.json --data data/demo/cohort.csv --id patient_id --out scores.csv\n  mbdrisk score --model cox.json --data data/demo/cohort.csv --horizon 12,24,60 --out risks.csv\n  mbdrisk score --model dynamic.json --data data/demo/cohort.csv --visits data/demo/visits.csv --out visit_scores.csv"
 )]
 pub struct Args {
     /// Model file written by `mbdrisk fit`.
@@ -33,6 +33,11 @@ pub struct Args {
     /// Study file naming the cohort's columns (see `mbdrisk init`); --id wins over it.
     #[arg(long, value_name = "FILE")]
     study: Option<PathBuf>,
+    /// Cox models: the horizon(s) of the risk, in the unit of the model's time column. One
+    /// horizon writes the risk by it in `predicted`; several (`12,24,60`) write `risk_12`,
+    /// `risk_24`, `risk_60`.
+    #[arg(long, value_name = "H[,H...]")]
+    horizon: Option<String>,
     /// Rows read per batch: changes memory use and speed, never the output.
     #[arg(long, default_value_t = DEFAULT_BATCH_ROWS)]
     batch_size: usize,
@@ -43,7 +48,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     inputs.extend(args.visits.as_deref());
     mbdrisk::io::refuse_overwriting_inputs(std::slice::from_ref(&args.out), &inputs)?;
     if let Some(id) = args.id.as_deref() {
-        if ["row", "linear_predictor", "predicted"].contains(&id) {
+        if ["row", "linear_predictor", "predicted"].contains(&id) || id.starts_with("risk_") {
             return Err(mbdrisk::Error::Usage(format!(
                 "--id {id}: scores.csv has a column of that name already (row, linear_predictor, predicted); rename the identifier column"
             )));
@@ -75,7 +80,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             "a dynamic model scores visit rows: give --data COHORT --visits VISITS".into(),
         ));
     }
-    let scorer = model.scorer()?;
+    let horizons = match &args.horizon {
+        Some(h) => mbdrisk::model::family::parse_horizons(h)?,
+        None => Vec::new(),
+    };
+    let scorer = model.scorer_at(&horizons)?;
     let study = super::study_with_id(args.study.as_deref(), args.id.as_deref())?;
     let opts = CsvScoreOptions {
         id_column: study.id,

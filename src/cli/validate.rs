@@ -13,7 +13,8 @@ use mbdrisk::Error;
 #[command(after_help = "Examples:\n  \
     mbdrisk validate --model model.json --data data/demo/cohort.csv --bootstrap 200 --out val/\n  \
     mbdrisk validate --model model.json --data new_cohort.csv --out external/\n  \
-    mbdrisk validate --data scored.csv --predicted published_risk --outcome event_24m --out val/")]
+    mbdrisk validate --data scored.csv --predicted published_risk --outcome event_24m --out val/\n  \
+    mbdrisk validate --model cox.json --data data/demo/cohort.csv --horizon 24 --bootstrap 200 --out coxval/")]
 pub struct Args {
     /// Model file from `mbdrisk fit`.
     #[arg(long, conflicts_with = "predicted")]
@@ -33,8 +34,9 @@ pub struct Args {
     /// Event column (1 event, 0 censored) for --time.
     #[arg(long, requires = "time")]
     event: Option<String>,
-    /// Horizon (unit of --time) of the predicted risk; IPCW AUC and Brier at it.
-    #[arg(long, requires = "time")]
+    /// Horizon of the risk: with --predicted and --time, the horizon of that score; with a
+    /// Cox --model, where its risk is validated (IPCW AUC and Brier, calibration at it).
+    #[arg(long)]
     horizon: Option<f64>,
     /// Bootstrap replicates for optimism correction (refits the model's formula on each).
     #[arg(long, default_value_t = 0, value_parser = super::bootstrap_arg)]
@@ -133,6 +135,53 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         let files = [("metrics.json", super::json_text("metrics.json", &m)?)];
         let table = mbdrisk::validation::censored::render_censored(&m);
         return super::write_outputs(&args.out, &inputs, &files, &[], &table);
+    }
+    if args.horizon.is_some() && args.time.is_none() && args.model.is_none() {
+        return Err(Error::Usage(
+            "--horizon needs a Cox --model, or --predicted COL --time COL --event COL".into(),
+        ));
+    }
+    if let Some(m) = &args.model {
+        let model = persist::load(m)?;
+        if let Some(cox) = model.family.cox() {
+            let Some(h) = args.horizon else {
+                return Err(Error::Usage(format!(
+                    "{} is a Cox model: validate its risk by a horizon with --horizon H (at most {})",
+                    m.display(),
+                    mbdrisk::design::format_level(cox.max_horizon())
+                )));
+            };
+            if !(h.is_finite() && h > 0.0) {
+                return Err(Error::Usage(format!(
+                    "--horizon {h}: expected a time after 0"
+                )));
+            }
+            if opts.cv.is_some() {
+                return Err(Error::Usage(
+                    "--cv is not available for Cox models yet: use --bootstrap".into(),
+                ));
+            }
+            let bar = super::progress_bar(opts.bootstrap as u64, "validating");
+            let v = mbdrisk::validation::cox::validate_cox(
+                &model,
+                &table,
+                h,
+                opts.bootstrap,
+                opts.seed,
+                &|| bar.inc(1),
+            )?;
+            bar.finish_and_clear();
+            let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
+            let text = mbdrisk::validation::cox::render(&v);
+            return super::write_outputs(&args.out, &inputs, &files, &[], &text);
+        }
+        if args.horizon.is_some() {
+            return Err(Error::Usage(format!(
+                "--horizon: {} is a {} model, whose risk has no horizon",
+                m.display(),
+                model.family.name()
+            )));
+        }
     }
     let id = id.as_deref();
     let v = match (&args.model, &args.predicted, &args.outcome) {

@@ -148,10 +148,45 @@ pub struct ByFactorSpec {
 /// The recipe of a design matrix: the outcome column and the terms, in formula order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesignSpec {
-    /// Outcome column (0/1).
+    /// Outcome column (0/1; of a `Surv(time, event)` outcome, the event column).
     pub outcome: String,
+    /// Follow-up time column of a `Surv(time, event)` outcome (Cox models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// Predictor terms in formula order.
     pub terms: Vec<TermSpec>,
+}
+
+/// The stratification of a Cox model: a column whose levels each get a baseline hazard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Strata {
+    /// The column.
+    pub variable: String,
+    /// Its levels among the rows used, sorted as R's `factor` does.
+    pub levels: Vec<String>,
+}
+
+impl Strata {
+    /// The stratum code of row `i` of `col`: `None` when missing, `Some(Err(label))` for a
+    /// level the model has no baseline for.
+    pub fn code(&self, col: &Column, i: usize) -> Option<std::result::Result<u32, String>> {
+        let label = stratum_label(col, i)?;
+        Some(
+            self.levels
+                .iter()
+                .position(|l| *l == label)
+                .map(|k| k as u32)
+                .ok_or(label),
+        )
+    }
+}
+
+/// The level label of row `i` of a stratification column (numbers as R prints them).
+fn stratum_label(col: &Column, i: usize) -> Option<String> {
+    match col {
+        Column::Num(v) => v[i].map(format_level),
+        Column::Text(v) => v[i].clone(),
+    }
 }
 
 /// Number of missing cells in one formula column among the rows considered.
@@ -170,8 +205,12 @@ pub struct TrainingDesign {
     pub spec: DesignSpec,
     /// `n x p` matrix of predictors, no intercept column, rows in `rows` order.
     pub x: Array2<f64>,
-    /// Outcome (0.0 / 1.0) per used row.
+    /// Outcome (0.0 / 1.0) per used row (of a `Surv` outcome: the event indicator).
     pub y: Vec<f64>,
+    /// Follow-up time per used row (`Surv` outcomes; empty otherwise).
+    pub time: Vec<f64>,
+    /// `strata(x)`: the stratum levels (sorted as R's `factor`) and each used row's code.
+    pub strata: Option<(Strata, Vec<u32>)>,
     /// The table rows used (0-based data-row indices; repeated under bootstrap resampling).
     pub rows: Vec<usize>,
     /// Rows dropped because a formula column was missing.
@@ -846,17 +885,20 @@ pub fn learn_on_rows_in_units(
     units: &BTreeMap<String, f64>,
 ) -> Result<TrainingDesign> {
     formula.check_columns(&table.names, &table.source)?;
-    let outcome = match &formula.response {
-        Response::Binary { column, .. } => column.clone(),
-        Response::Surv { .. } => {
-            return Err(Error::Usage(format!(
-                "'{}': a Surv(time, event) outcome is fitted by the dynamic landmark model (`fit --dynamic --visits VISITS`); a static model takes a 0/1 outcome such as event_24m",
-                formula.text
-            )))
-        }
+    let (outcome, time_name) = match &formula.response {
+        Response::Binary { column, .. } => (column.clone(), None),
+        Response::Surv { time, event, .. } => (event.clone(), Some(time.clone())),
     };
     let file = table.source.as_str();
     let y_col = table.num(&outcome)?;
+    let time_col = match &time_name {
+        Some(t) => Some(table.num(t)?),
+        None => None,
+    };
+    let strata_col = match &formula.strata {
+        Some((s, _)) => Some(table.column(s)?),
+        None => None,
+    };
     let mut kinds = Vec::with_capacity(formula.terms.len());
     let mut cols = Vec::with_capacity(formula.terms.len());
     let mut by_cols: Vec<Option<(&Column, Transform, Option<LevelKind>)>> =
@@ -924,6 +966,14 @@ pub fn learn_on_rows_in_units(
     // rms na.delete: count missing per column, keep complete rows (a column read only by
     // addNA terms keeps its missing cells as a level)
     let mut all_cols: Vec<(&str, &Column)> = vec![(outcome.as_str(), table.column(&outcome)?)];
+    if let Some(t) = &time_name {
+        all_cols.push((t.as_str(), table.column(t)?));
+    }
+    if let (Some((s, _)), Some(col)) = (&formula.strata, strata_col) {
+        if !all_cols.iter().any(|(n, _)| n == s) {
+            all_cols.push((s.as_str(), col));
+        }
+    }
     for ((t, col), by) in formula.terms.iter().zip(&cols).zip(&by_cols) {
         if t.kind != TermKind::AddNa && !all_cols.iter().any(|(n, _)| *n == t.column) {
             all_cols.push((t.column.as_str(), col));
@@ -975,9 +1025,14 @@ pub fn learn_on_rows_in_units(
         )));
     }
 
-    // outcome must be 0/1
+    // outcome must be 0/1; a follow-up time finite and not negative
     let mut problems = Vec::new();
     let mut y = Vec::with_capacity(used.len());
+    let expected = if time_name.is_some() {
+        "0 or 1 (the event indicator of Surv(time, event): 1 = event, 0 = censored)"
+    } else {
+        "0 or 1 (the outcome of a logistic model)"
+    };
     for &i in &used {
         let v = y_col[i].unwrap_or(f64::NAN);
         if v != 0.0 && v != 1.0 {
@@ -986,14 +1041,62 @@ pub fn learn_on_rows_in_units(
                 table.row(i),
                 &outcome,
                 &format_level(v),
-                "0 or 1 (the outcome of a logistic model)",
+                expected,
             ));
         }
         y.push(v);
     }
+    let mut time = Vec::new();
+    if let (Some(name), Some(tc)) = (&time_name, time_col) {
+        time.reserve(used.len());
+        for &i in &used {
+            let v = tc[i].unwrap_or(f64::NAN);
+            if !(v.is_finite() && v >= 0.0) {
+                problems.push(Problem::cell(
+                    file,
+                    table.row(i),
+                    name,
+                    &format_level(v),
+                    "a follow-up time: a finite number, 0 or more",
+                ));
+            }
+            time.push(v);
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::InvalidInput(problems));
     }
+    let strata = match (&formula.strata, strata_col) {
+        (Some((name, _)), Some(col)) => {
+            let kind = match col {
+                Column::Num(_) => LevelKind::Numeric,
+                Column::Text(_) => LevelKind::Text,
+            };
+            let levels = learn_levels(col, &used, kind);
+            if let Some(why) = identifier_like(name, levels.len(), used.len()) {
+                return Err(Error::one(Problem {
+                    file: file.to_string(),
+                    row: None,
+                    column: Some(name.clone()),
+                    value: None,
+                    expected: why,
+                }));
+            }
+            let st = Strata {
+                variable: name.clone(),
+                levels,
+            };
+            let codes = used
+                .iter()
+                .map(|&i| match st.code(col, i) {
+                    Some(Ok(c)) => c,
+                    _ => 0, // every used row has a level learned from the used rows
+                })
+                .collect();
+            Some((st, codes))
+        }
+        _ => None,
+    };
 
     // learn knots and levels from the rows used
     let mut terms = Vec::with_capacity(formula.terms.len());
@@ -1107,7 +1210,11 @@ pub fn learn_on_rows_in_units(
         }
         terms.push(spec);
     }
-    let spec = DesignSpec { outcome, terms };
+    let spec = DesignSpec {
+        outcome,
+        time: time_name,
+        terms,
+    };
     let compiled = spec.compile()?;
     let p = compiled.width();
     let mut x = Array2::<f64>::zeros((used.len(), p));
@@ -1138,6 +1245,8 @@ pub fn learn_on_rows_in_units(
         spec,
         x,
         y,
+        time,
+        strata,
         n_dropped_missing: rows.len() - used.len(),
         rows: used,
         missing,

@@ -11,7 +11,6 @@
 //! `direction = "<"`). An AUC below 0.5 is reported as such, never flipped.
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::error::MetricsError;
 use super::input::{check_level, check_pairs};
@@ -233,10 +232,7 @@ fn delong_from_table(table: &RankTable, level: f64) -> AucInference {
 
 /// Upper quantile of N(0, 1); `q` in (0, 1).
 pub(crate) fn standard_normal_quantile(q: f64) -> f64 {
-    match Normal::new(0.0, 1.0) {
-        Ok(normal) => normal.inverse_cdf(q),
-        Err(_) => f64::NAN,
-    }
+    crate::stats::normal_quantile(q)
 }
 
 /// AUC + DeLong inference from already-checked pairs (both classes present).

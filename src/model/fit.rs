@@ -20,8 +20,9 @@ use crate::table::Table;
 
 /// Version of the `model.json` layout written by this build (see [`crate::model::persist`]).
 /// 2 added what a version-1 reader would silently ignore: interaction factors (`by`),
-/// `addNA` levels (`missing_level`) and per-column staleness of dynamic models.
-pub const FORMAT_VERSION: u32 = 2;
+/// `addNA` levels (`missing_level`) and per-column staleness of dynamic models. 3 added
+/// `family` (logistic, cox, landmark) and the Cox part (baseline, ties, strata, time column).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Oldest `model.json` layout this build reads (its new fields then take their defaults).
 pub const MIN_FORMAT_VERSION: u32 = 1;
@@ -46,16 +47,29 @@ pub struct Coefficient {
     /// Two-sided Wald p-value.
     #[serde(with = "nan_as_null")]
     pub p_value: f64,
-    /// `exp(estimate)`: the odds ratio per unit of the design column (for the intercept, the
-    /// odds when every design column is 0).
-    #[serde(with = "nan_as_null")]
+    /// `exp(estimate)` of a logistic model: the odds ratio per unit of the design column (for
+    /// the intercept, the odds when every design column is 0). Absent (NaN) for Cox models.
+    #[serde(with = "nan_as_null", default = "nan", skip_serializing_if = "is_nan")]
     pub odds_ratio: f64,
-    /// Lower end of the 95% Wald interval **of the odds ratio** (`exp(estimate - 1.96 se)`).
+    /// `exp(estimate)` of a Cox model: the hazard ratio per unit of the design column. Absent
+    /// (NaN) for logistic models.
+    #[serde(with = "nan_as_null", default = "nan", skip_serializing_if = "is_nan")]
+    pub hazard_ratio: f64,
+    /// Lower end of the 95% Wald interval **of the odds or hazard ratio**
+    /// (`exp(estimate - 1.96 se)`).
     #[serde(with = "nan_as_null")]
     pub ci_low: f64,
     /// Upper end of the 95% Wald interval of the odds ratio.
     #[serde(with = "nan_as_null")]
     pub ci_high: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
+}
+
+fn is_nan(v: &f64) -> bool {
+    v.is_nan()
 }
 
 /// Indexes of the apparent fit, as `print(lrm)` gives them.
@@ -104,6 +118,10 @@ pub struct Model {
     pub coefficients: Vec<Coefficient>,
     /// Penalty as written on the command line: `none`, `ridge=L` or `firth`.
     pub penalty: String,
+    /// The family (`family`: logistic, cox or landmark) and its own part (Cox: baseline,
+    /// ties, strata). Files of format versions 1 and 2 load as logistic or landmark.
+    #[serde(flatten)]
+    pub family: crate::model::family::Family,
     /// Rows used in the fit.
     pub n: usize,
     /// Rows with outcome 1 among them.
@@ -161,9 +179,26 @@ impl Model {
         out
     }
 
-    /// Coefficient estimates, intercept first (the scorer's input).
+    /// Coefficient estimates, intercept first (the scorer's input). A Cox model has no
+    /// intercept: its place holds `-centre`, so the linear predictor is centred as
+    /// `predict(coxph, type = "lp")`.
     pub fn estimates(&self) -> Vec<f64> {
-        self.coefficients.iter().map(|c| c.estimate).collect()
+        let mut out = Vec::with_capacity(self.coefficients.len() + 1);
+        if let Some(c) = self.family.cox() {
+            out.push(-c.centre);
+        }
+        out.extend(self.coefficients.iter().map(|c| c.estimate));
+        out
+    }
+
+    /// Coefficient names as the model file lists them: the design's, with `Intercept` first
+    /// unless the family has none (Cox).
+    pub fn coefficient_names(&self) -> Vec<String> {
+        if self.family.has_intercept() {
+            self.design.coefficient_names()
+        } else {
+            self.design.column_names()
+        }
     }
 
     /// P-value of the likelihood-ratio test against the intercept-only model.
@@ -181,6 +216,31 @@ impl Model {
     pub fn scorer(&self) -> Result<crate::score::Scorer> {
         crate::score::Scorer::new(&self.design, &self.estimates())
             .map(|s| s.with_training_ranges(&self.training_summary))
+    }
+
+    /// Compile a scorer that writes the risks by `horizons` (Cox models; a logistic model
+    /// takes no horizon).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for horizons given to a logistic model, none given to a Cox model, or
+    /// a horizon beyond the stored baseline; as [`Model::scorer`] otherwise.
+    pub fn scorer_at(&self, horizons: &[f64]) -> Result<crate::score::Scorer> {
+        use crate::model::family::Family;
+        let scorer = self.scorer()?;
+        match (&self.family, horizons.is_empty()) {
+            (Family::Cox(c), false) => Ok(scorer.with_risk(c.risk_map(horizons)?, c.strata.clone())),
+            (Family::Cox(c), true) => Err(Error::Usage(format!(
+                "a Cox model gives the risk of an event by a horizon: add --horizon H (in the unit of '{}', at most {}), or several: --horizon 12,24,60",
+                self.design.time.as_deref().unwrap_or("time"),
+                crate::design::format_level(c.max_horizon())
+            ))),
+            (_, true) => Ok(scorer),
+            (f, false) => Err(Error::Usage(format!(
+                "--horizon is for survival models; this is a {} model of '{}', whose risk has no horizon",
+                f.name(),
+                self.design.outcome
+            ))),
+        }
     }
 }
 
@@ -209,6 +269,31 @@ pub fn fit_model(
     let f = parse(formula)?;
     let rows: Vec<usize> = (0..table.nrows()).collect();
     fit_model_on_rows(table, &f, opts, missing, &rows)
+}
+
+/// Fit `formula` on every row of `table` with the family its outcome asks for: logistic
+/// for a 0/1 outcome, Cox (with `ties`) for `Surv(time, event)`.
+///
+/// # Errors
+/// As [`fit_model`] and [`crate::model::cox::fit_cox_on_rows`].
+pub fn fit_any(
+    table: &Table,
+    formula: &str,
+    opts: &FitOptions,
+    ties: crate::survival::cox::Ties,
+    missing: MissingPolicy,
+) -> Result<Model> {
+    let f = parse(formula)?;
+    let rows: Vec<usize> = (0..table.nrows()).collect();
+    match f.response {
+        crate::formula::Response::Surv { .. } => {
+            crate::model::cox::fit_cox_on_rows(table, &f, opts, ties, missing, &rows)
+                .map(|(m, _, _)| m)
+        }
+        crate::formula::Response::Binary { .. } => {
+            fit_model_on_rows(table, &f, opts, missing, &rows)
+        }
+    }
 }
 
 /// Fit a parsed formula on the given rows of `table` (0-based data rows, repeats allowed).
@@ -244,6 +329,12 @@ pub(crate) fn fit_with_design(
     missing: MissingPolicy,
     rows: &[usize],
 ) -> Result<(Model, LogisticFit, TrainingDesign)> {
+    if let crate::formula::Response::Surv { .. } = formula.response {
+        return Err(Error::Usage(format!(
+            "'{}': a Surv(time, event) outcome is a Cox model here (`mbdrisk fit` without --dynamic), or a dynamic landmark model with --dynamic --visits",
+            formula.text
+        )));
+    }
     let design = learn_on_rows_in_units(table, formula, missing, rows, &opts.units)?;
     let mut engine_opts = opts.clone();
     if let Some(w) = &opts.weights {
@@ -275,6 +366,7 @@ pub(crate) fn fit_with_design(
             z: z[j],
             p_value: p[j],
             odds_ratio: fit.coefficients[j].exp(),
+            hazard_ratio: f64::NAN,
             ci_low: ci[j].0.exp(),
             ci_high: ci[j].1.exp(),
         })
@@ -308,6 +400,11 @@ pub(crate) fn fit_with_design(
         formula: formula.text.clone(),
         coefficients,
         penalty: opts.penalty.to_string(),
+        family: if opts.weights.is_some() {
+            crate::model::family::Family::Landmark
+        } else {
+            crate::model::family::Family::Logistic
+        },
         n: design.y.len(),
         events,
         n_dropped_missing: crate::privacy::Count::of(design.n_dropped_missing),
@@ -359,7 +456,11 @@ fn check_class_sizes(y: &[f64], formula: &str) -> Result<()> {
 /// values so small or so large (or so far from zero for their spread) that the information
 /// matrix cannot tell the column from a constant. Such a column is not linearly dependent,
 /// and the engine would wrongly say so; the fix is a change of unit.
-fn check_scale(x: &ndarray::Array2<f64>, columns: &[String], formula: &str) -> Result<()> {
+pub(crate) fn check_scale(
+    x: &ndarray::Array2<f64>,
+    columns: &[String],
+    formula: &str,
+) -> Result<()> {
     for (j, name) in columns.iter().enumerate() {
         let col = x.column(j);
         let n = col.len() as f64;
@@ -415,7 +516,7 @@ mod nan_as_null {
     }
 }
 
-fn fmt_p(p: f64) -> String {
+pub(crate) fn fmt_p(p: f64) -> String {
     if p.is_nan() {
         "NA".into()
     } else if p < 1e-4 {
@@ -425,7 +526,7 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
-fn fmt_sig(v: f64) -> String {
+pub(crate) fn fmt_sig(v: f64) -> String {
     if !v.is_finite() {
         return if v.is_nan() {
             "NA".into()
@@ -446,6 +547,9 @@ fn fmt_sig(v: f64) -> String {
 /// 95% Wald interval).
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let crate::model::family::Family::Cox(spec) = &self.family {
+            return crate::model::cox::fmt_cox(self, spec, f);
+        }
         writeln!(f, "Logistic Regression Model")?;
         writeln!(f)?;
         writeln!(f, " {}", self.formula)?;
@@ -494,23 +598,7 @@ impl fmt::Display for Model {
                 ix.r2, ix.brier, ix.c, ix.dxy
             )?;
         }
-        if !self.missing_by_column.is_empty() {
-            writeln!(f)?;
-            writeln!(f, " Frequencies of Missing Values Due to Each Variable")?;
-            let w: Vec<usize> = self
-                .missing_by_column
-                .iter()
-                .map(|m| m.column.len().max(m.n_missing.to_string().len()).max(4))
-                .collect();
-            let mut names = String::new();
-            let mut counts = String::new();
-            for (m, w) in self.missing_by_column.iter().zip(&w) {
-                names.push_str(&format!(" {:>w$}", m.column));
-                counts.push_str(&format!(" {:>w$}", m.n_missing));
-            }
-            writeln!(f, "{names}")?;
-            writeln!(f, "{counts}")?;
-        }
+        fmt_missing(self, f)?;
         writeln!(f)?;
         let nw = self
             .coefficients
@@ -538,34 +626,62 @@ impl fmt::Display for Model {
                 ci
             )?;
         }
-        if !self.anova.is_empty() {
-            writeln!(f)?;
-            writeln!(f, " Wald Statistics (as anova(lrm))")?;
-            let tw = self
-                .anova
-                .iter()
-                .map(|t| t.term.chars().count())
-                .max()
-                .unwrap_or(6)
-                .max(6);
-            writeln!(
-                f,
-                " {:<tw$} {:>10} {:>5} {:>9}",
-                "Factor", "Chi-Square", "d.f.", "P"
-            )?;
-            for t in &self.anova {
-                writeln!(
-                    f,
-                    " {:<tw$} {:>10.2} {:>5} {:>9}",
-                    t.term,
-                    t.chi2,
-                    t.df,
-                    fmt_p(t.p_value)
-                )?;
-            }
-        }
+        fmt_anova(self, "anova(lrm)", f)?;
         Ok(())
     }
+}
+
+/// The missing-value frequencies of a model's printout (nothing when none were missing).
+pub(crate) fn fmt_missing(model: &Model, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if !model.missing_by_column.is_empty() {
+        writeln!(f)?;
+        writeln!(f, " Frequencies of Missing Values Due to Each Variable")?;
+        let w: Vec<usize> = model
+            .missing_by_column
+            .iter()
+            .map(|m| m.column.len().max(m.n_missing.to_string().len()).max(4))
+            .collect();
+        let mut names = String::new();
+        let mut counts = String::new();
+        for (m, w) in model.missing_by_column.iter().zip(&w) {
+            names.push_str(&format!(" {:>w$}", m.column));
+            counts.push_str(&format!(" {:>w$}", m.n_missing));
+        }
+        writeln!(f, "{names}")?;
+        writeln!(f, "{counts}")?;
+    }
+    Ok(())
+}
+
+/// The Wald tests of a model's printout, titled `as <what>`.
+pub(crate) fn fmt_anova(model: &Model, what: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if !model.anova.is_empty() {
+        writeln!(f)?;
+        writeln!(f, " Wald Statistics (as {what})")?;
+        let tw = model
+            .anova
+            .iter()
+            .map(|t| t.term.chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        writeln!(
+            f,
+            " {:<tw$} {:>10} {:>5} {:>9}",
+            "Factor", "Chi-Square", "d.f.", "P"
+        )?;
+        for t in &model.anova {
+            writeln!(
+                f,
+                " {:<tw$} {:>10.2} {:>5} {:>9}",
+                t.term,
+                t.chi2,
+                t.df,
+                fmt_p(t.p_value)
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

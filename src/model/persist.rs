@@ -112,7 +112,7 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
             "a model file written by `mbdrisk fit`, but it is not valid JSON ({e})"
         ))
     })?;
-    let version = value.get("format_version").ok_or_else(|| {
+    let version = value.get("format_version").cloned().ok_or_else(|| {
         bad("a model file written by `mbdrisk fit`, but it has no format_version".into())
     })?;
     match version.as_u64() {
@@ -126,6 +126,19 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
             return Err(bad(format!(
                 "model format_version {FORMAT_VERSION}, but the file has {version}"
             )))
+        }
+    }
+    // versions 1 and 2 have no family: logistic, or landmark with a `dynamic` section
+    let mut value = value;
+    if version.as_u64().is_some_and(|v| v < 3) {
+        if let Some(obj) = value.as_object_mut() {
+            let family = if obj.get("dynamic").is_some_and(|d| !d.is_null()) {
+                "landmark"
+            } else {
+                "logistic"
+            };
+            obj.entry("family")
+                .or_insert_with(|| serde_json::Value::String(family.into()));
         }
     }
     let model: Model = serde_json::from_value(value.clone())
@@ -150,7 +163,10 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
             model.n, model.events
         )));
     }
-    let want = model.design.coefficient_names();
+    if let Some(cox) = model.family.cox() {
+        check_baseline(cox, model.design.time.is_some()).map_err(bad)?;
+    }
+    let want = model.coefficient_names();
     let got: Vec<&str> = model.coefficients.iter().map(|c| c.name.as_str()).collect();
     if got != want {
         return Err(bad(format!(
@@ -163,4 +179,54 @@ pub fn from_json(text: &str, source: &str) -> Result<Model> {
         .scorer()
         .map_err(|e| bad(format!("a consistent model file ({e})")))?;
     Ok(model)
+}
+
+/// A Cox model's baseline must be what `mbdrisk fit` writes: one curve per stratum, times
+/// increasing, cumulative hazards finite and not decreasing, at least 5 at risk everywhere.
+fn check_baseline(
+    cox: &crate::model::cox::CoxSpec,
+    has_time: bool,
+) -> std::result::Result<(), String> {
+    let damaged = |what: String| {
+        format!("a Cox model with a consistent baseline, but {what}: it is damaged or was edited")
+    };
+    if !has_time {
+        return Err(damaged("it names no time column".into()));
+    }
+    let n_strata = cox.strata.as_ref().map_or(1, |s| s.levels.len());
+    if cox.baseline.len() != n_strata {
+        return Err(damaged(format!(
+            "it has {} baseline curves for {n_strata} strata",
+            cox.baseline.len()
+        )));
+    }
+    if !cox.centre.is_finite() {
+        return Err(damaged("its centre is not a number".into()));
+    }
+    for (k, b) in cox.baseline.iter().enumerate() {
+        let which = b.stratum.clone().unwrap_or_else(|| k.to_string());
+        if b.times.len() != b.cumhaz.len() || b.times.len() != b.n_risk.len() {
+            return Err(damaged(format!(
+                "curve {which} has lists of different lengths"
+            )));
+        }
+        if b.times.is_empty() {
+            return Err(damaged(format!("curve {which} is empty")));
+        }
+        let increasing = b.times.windows(2).all(|w| w[0] < w[1]);
+        let hazards = b.cumhaz.iter().all(|h| h.is_finite() && *h >= 0.0)
+            && b.cumhaz.windows(2).all(|w| w[0] <= w[1]);
+        if !increasing || !b.times.iter().all(|t| t.is_finite()) || !hazards {
+            return Err(damaged(format!(
+                "curve {which} is not a cumulative hazard over increasing times"
+            )));
+        }
+        if b.n_risk.iter().any(|&r| r < crate::privacy::MIN_CELL) {
+            return Err(damaged(format!(
+                "curve {which} has times with fewer than {} at risk (a model file never describes so few patients)",
+                crate::privacy::MIN_CELL
+            )));
+        }
+    }
+    Ok(())
 }

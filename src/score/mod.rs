@@ -21,8 +21,9 @@ pub mod stream;
 
 use rayon::prelude::*;
 
-use crate::design::{replay, CompiledSpec, DesignSpec};
+use crate::design::{replay, CompiledSpec, DesignSpec, Strata};
 use crate::error::{Error, Result};
+use crate::model::family::RiskMap;
 use crate::table::Table;
 
 pub use stream::{CsvScoreOptions, ScoreSummary, DEFAULT_BATCH_ROWS};
@@ -40,6 +41,10 @@ pub struct Scorer {
     /// Per term, the values beyond which a cell is far outside the training data (see
     /// [`Scorer::with_training_ranges`]); `None` for categorical terms or without a summary.
     ranges: Vec<Option<(f64, f64)>>,
+    /// How the linear predictor becomes the risk columns (logistic by default).
+    risk: RiskMap,
+    /// A stratified Cox model's strata: each row's stratum selects its baseline.
+    strata: Option<Strata>,
 }
 
 /// Linear predictor and probability of one row, `None` when a predictor was missing.
@@ -56,8 +61,10 @@ pub struct RowScore {
 pub struct Scores {
     /// Linear predictor per row (NaN when a predictor was missing).
     pub linear_predictor: Vec<f64>,
-    /// Probability per row (NaN when a predictor was missing).
+    /// Probability (risk by the first horizon) per row (NaN when a predictor was missing).
     pub predicted: Vec<f64>,
+    /// Stratum per row (0 without strata).
+    pub stratum: Vec<u32>,
     /// Rows without a score because a predictor was missing.
     pub n_missing: usize,
     /// Scored rows with a predictor far outside the training data (extrapolated scores).
@@ -102,7 +109,27 @@ impl Scorer {
             intercept: coefficients[0],
             beta: coefficients[1..].to_vec(),
             ranges,
+            risk: RiskMap::Logistic,
+            strata: None,
         })
+    }
+
+    /// Score with `risk` instead of the logistic link (a Cox model's risks by horizons),
+    /// per stratum of `strata` when given.
+    pub fn with_risk(mut self, risk: RiskMap, strata: Option<Strata>) -> Scorer {
+        self.risk = risk;
+        self.strata = strata;
+        self
+    }
+
+    /// How the linear predictor becomes risks.
+    pub fn risk_map(&self) -> &RiskMap {
+        &self.risk
+    }
+
+    /// The strata of a stratified Cox model.
+    pub fn strata(&self) -> Option<&Strata> {
+        self.strata.as_ref()
     }
 
     /// Flag cells far outside the training data: below `p05 - (p95 - p05)` or above
@@ -196,6 +223,11 @@ impl Scorer {
     /// When the slice lengths do not agree (a programming error, not an input problem).
     pub fn score_rows(&self, x: &[f64], lp: &mut [f64], prob: &mut [f64]) {
         score_row_major(x, self.width(), self.intercept, &self.beta, lp, prob);
+        if self.risk != RiskMap::Logistic && self.strata.is_none() {
+            for (l, p) in lp.iter().zip(prob.iter_mut()) {
+                *p = self.risk.risk(*l, 0, 0);
+            }
+        }
     }
 
     /// Score a column-major matrix: `columns[j]` holds design column `j` for all rows.
@@ -234,6 +266,37 @@ impl Scorer {
         if !problems.is_empty() {
             return Err(Error::InvalidInput(problems));
         }
+        let mut stratum = vec![0u32; d.n];
+        let mut n_missing = d.n_missing;
+        if let Some(st) = &self.strata {
+            let col = table.column(&st.variable)?;
+            let mut problems = Vec::new();
+            for i in 0..d.n {
+                match st.code(col, i) {
+                    Some(Ok(c)) => {
+                        stratum[i] = c;
+                        prob[i] = self.risk.risk(lp[i], 0, c as usize);
+                    }
+                    Some(Err(label)) => problems.push(crate::Problem::cell(
+                        &table.source,
+                        table.row(i),
+                        &st.variable,
+                        &label,
+                        format!("a stratum of the model ({})", st.levels.join(", ")),
+                    )),
+                    None => {
+                        if !lp[i].is_nan() {
+                            n_missing += 1;
+                        }
+                        lp[i] = f64::NAN;
+                        prob[i] = f64::NAN;
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Err(Error::InvalidInput(problems));
+            }
+        }
         let cols: Vec<Option<&crate::table::Column>> = self
             .compiled
             .variables()
@@ -255,7 +318,8 @@ impl Scorer {
         Ok(Scores {
             linear_predictor: lp,
             predicted: prob,
-            n_missing: d.n_missing,
+            stratum,
+            n_missing,
             n_far_outside,
         })
     }

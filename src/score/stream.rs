@@ -50,7 +50,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{dot_row, logistic, Scorer};
+use super::{dot_row, Scorer};
 use crate::design::{Cell, CompiledSpec};
 use crate::error::{Error, Problem, Result};
 use crate::table::{did_you_mean, file_row};
@@ -860,7 +860,7 @@ impl Scorer {
             crate::limits::MAX_BATCH_ROWS,
             false,
         )?;
-        if self.compiled.has_interactions() {
+        if self.compiled.has_interactions() || self.strata.is_some() {
             // An interaction term reads two cells; the streaming paths expand one cell per
             // term, so such models are scored from the whole table (same output).
             return self.score_whole(input, output, opts);
@@ -929,7 +929,7 @@ impl Scorer {
                 crate::table::write::push_field_bytes(&mut head, name.as_bytes());
                 head.push(b',');
             }
-            head.extend_from_slice(b"linear_predictor,predicted\n");
+            head.extend_from_slice(self.header_tail().as_bytes());
             w.write_all(&head).map_err(|e| Error::io(output, e))?;
             // A reader thread fills batches while the previous one is scored (rayon) and
             // written; at most three batches exist at once, so memory stays flat.
@@ -1093,7 +1093,8 @@ impl Scorer {
             }
             if missing {
                 n_missing += 1;
-                text.extend_from_slice(b",\n");
+                text.extend(std::iter::repeat_n(b',', self.risk.n_outputs()));
+                text.push(b'\n');
             } else {
                 let lp = dot_row(&x, &self.beta, self.intercept);
                 if !lp.is_finite() {
@@ -1107,8 +1108,10 @@ impl Scorer {
                 }
                 n_far_outside += usize::from(far);
                 write_f64(&mut text, lp);
-                text.push(b',');
-                write_f64(&mut text, logistic(lp));
+                for k in 0..self.risk.n_outputs() {
+                    text.push(b',');
+                    write_f64(&mut text, self.risk.risk(lp, k, 0));
+                }
                 text.push(b'\n');
             }
         }
@@ -1120,8 +1123,16 @@ impl Scorer {
         }
     }
 
-    /// Parquet input, or a model with interaction terms: read whole, score in memory, write
-    /// the same columns as the CSV path.
+    /// The output header after `row,` and the id column: `linear_predictor` and the risk
+    /// columns, with the line end.
+    fn header_tail(&self) -> String {
+        let mut cols = vec!["linear_predictor".to_string()];
+        cols.extend(self.risk.columns());
+        cols.join(",") + "\n"
+    }
+
+    /// Parquet input, or a model with interaction terms or strata: read whole, score in
+    /// memory, write the same columns as the CSV path.
     fn score_whole(
         &self,
         input: &Path,
@@ -1141,7 +1152,7 @@ impl Scorer {
                 crate::table::write::push_field_bytes(&mut text, c.as_bytes());
                 text.push(b',');
             }
-            text.extend_from_slice(b"linear_predictor,predicted\n");
+            text.extend_from_slice(self.header_tail().as_bytes());
             for i in 0..table.nrows() {
                 let _ = write!(text, "{}", i + 1);
                 text.push(b',');
@@ -1155,10 +1166,13 @@ impl Scorer {
                 match scores.get(i) {
                     Some(s) => {
                         write_f64(&mut text, s.linear_predictor);
-                        text.push(b',');
-                        write_f64(&mut text, s.predicted);
+                        let stratum = scores.stratum[i] as usize;
+                        for k in 0..self.risk.n_outputs() {
+                            text.push(b',');
+                            write_f64(&mut text, self.risk.risk(s.linear_predictor, k, stratum));
+                        }
                     }
-                    None => text.push(b','),
+                    None => text.extend(std::iter::repeat_n(b',', self.risk.n_outputs())),
                 }
                 text.push(b'\n');
                 if text.len() > 1 << 20 {
@@ -1296,7 +1310,7 @@ mod tests {
             // scores: linear predictors and probabilities
             let lp = (rng.unit() - 0.5) * 80.0;
             check(lp);
-            check(logistic(lp));
+            check(crate::stats::expit(lp));
             // short decimals
             check((rng.next() % 100_000) as f64 / 1000.0);
             // few-bit dyadic values, where ties between shortest candidates live
@@ -1606,6 +1620,7 @@ mod tests {
     fn test_scorer() -> Scorer {
         let spec = DesignSpec {
             outcome: "y".into(),
+            time: None,
             terms: vec![
                 term("a", Transform::Linear, None),
                 term("b", Transform::Log, None),

@@ -3,6 +3,7 @@
 //! ties. Both follow the conventions of R's `survival` package (`survfit`, `coxph`) so numbers
 //! can be cross-checked against it (golden values in `tests/golden/survival/`).
 
+pub mod concordance;
 pub mod cox;
 pub mod km;
 

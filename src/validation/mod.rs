@@ -1,6 +1,7 @@
 //! Internal and external validation: the resampling engine and what it measures.
 
 pub mod censored;
+pub mod cox;
 pub mod dynamic;
 pub mod model;
 pub mod resample;

@@ -417,6 +417,11 @@ pub fn validate_model(
     opts: &ValidateOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Validation> {
+    if model.family.cox().is_some() {
+        return Err(Error::Usage(
+            "a Cox model is validated at a horizon: crate::validation::cox::validate_cox (`validate --horizon H`)".into(),
+        ));
+    }
     let refitter = Refitter::new(model, table)?;
     let (mut v, rows) = assemble(
         table,

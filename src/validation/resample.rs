@@ -127,7 +127,10 @@ where
 
 /// The one replicate loop: `draw(b)` gives the rows of replicate `b`. Replicates run in
 /// parallel, are collected in order and averaged in replicate order (thread-count invariant).
-fn optimism_over<T, D, F, M>(
+///
+/// # Errors
+/// When the fit on all rows fails, or fewer than half of the replicates could be refitted.
+pub fn optimism_over<T, D, F, M>(
     n: usize,
     names: &[&str],
     replicates: usize,

@@ -85,3 +85,24 @@ pub const ANOVA_CHI2_REL: f64 = 1e-6;
 /// Brier and R2 of `print(lrm)`, C and Dxy of `Hmisc::somers2` on the fitted probabilities
 /// (lrm's own C counts concordance on binned probabilities and differs by up to ~2e-5).
 pub const FIT_INDEX_ABS: f64 = 1e-9;
+
+// --- Cox family (tests/suite/cox_golden.rs; goldens by tests/golden/cox/make_goldens.R on
+// survival::lung, survival 3.5-3, rms 6.5-0, coxph run to eps = 1e-12).
+
+/// Cox coefficients vs `coxph` (relative, with the same absolute floor; acceptance 1e-6).
+pub const COX_COEF_REL: f64 = 1e-6;
+/// Cox standard errors vs `coxph` (relative; acceptance 1e-5).
+pub const COX_SE_REL: f64 = 1e-5;
+/// Log partial likelihoods, score and Wald tests vs `coxph` (relative).
+pub const COX_LOGLIK_REL: f64 = 1e-8;
+/// Linear predictors, risks by a horizon (`survfit.coxph`) and the baseline cumulative hazard
+/// (`basehaz`) (absolute; acceptance for risks 1e-6).
+pub const COX_RISK_ABS: f64 = 1e-6;
+/// Harrell's C vs `survival::concordance` and the `print(cph)` indexes (absolute).
+pub const COX_INDEX_ABS: f64 = 1e-6;
+/// `validate.cph` replayed on R's own bootstrap draws (absolute): rms fits the test-sample
+/// slope with `eps = 1e-4, iter.max = 10`, so its test indexes carry that convergence error.
+pub const COX_VALIDATE_REPLAY_ABS: f64 = 1e-3;
+/// Optimism-corrected `validate.cph` indexes with our own draws vs rms with its own, B = 400
+/// (absolute; acceptance 0.02).
+pub const COX_VALIDATE_B400_ABS: f64 = 0.02;

@@ -219,9 +219,21 @@ fn rejects_unknown_column_with_did_you_mean_and_caret() {
 fn rejects_surv_outcome_for_logistic_fit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = small_table(dir.path(), &GOOD_ROWS);
+    // a Surv() design carries its time column (a Cox model's) ...
     let f = parse("Surv(age, y) ~ sex").expect("parse");
-    let e = learn(&t, &f, MissingPolicy::Drop).expect_err("surv");
+    let d = learn(&t, &f, MissingPolicy::Drop).expect("surv design");
+    assert_eq!(d.spec.time.as_deref(), Some("age"));
+    assert_eq!(d.time.len(), d.y.len());
+    // ... which the logistic pipeline refuses, naming the Cox and landmark routes
+    let e = mbdrisk::model::fit::fit_model(
+        &t,
+        "Surv(age, y) ~ sex",
+        &Default::default(),
+        MissingPolicy::Drop,
+    )
+    .expect_err("surv");
     assert!(matches!(e, Error::Usage(_)), "{e}");
+    assert!(e.to_string().contains("Cox model"), "{e}");
 }
 
 #[test]
@@ -905,19 +917,28 @@ fn model_file_round_trips_and_holds_no_rows() {
 fn rejects_model_file_of_other_version_or_damaged() {
     let m = fit_golden("y ~ x + sex");
     let text = persist::to_json(&m).expect("json");
-    assert!(text.contains("\"format_version\": 2"), "{text}");
-    let newer = text.replacen("\"format_version\": 2", "\"format_version\": 99", 1);
+    assert!(text.contains("\"format_version\": 3"), "{text}");
+    assert!(text.contains("\"family\": \"logistic\""), "{text}");
+    let newer = text.replacen("\"format_version\": 3", "\"format_version\": 99", 1);
     let msg = persist::from_json(&newer, "model.json")
         .expect_err("version")
         .to_string();
     assert!(msg.contains("newer mbdrisk"), "{msg}");
-    // a version-1 file (no interaction, addNA or staleness fields) is still read
-    let v1 = text.replacen("\"format_version\": 2", "\"format_version\": 1", 1);
-    assert_eq!(
-        persist::from_json(&v1, "model.json").expect("v1").design,
-        m.design
-    );
-    let newer = text.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
+    // version-1 and version-2 files (no family; v1 without interaction, addNA or staleness
+    // fields) are still read, as logistic models
+    let old = text.replacen("  \"family\": \"logistic\",\n", "", 1);
+    assert!(!old.contains("family"), "{old}");
+    for v in [1, 2] {
+        let file = old.replacen(
+            "\"format_version\": 3",
+            &format!("\"format_version\": {v}"),
+            1,
+        );
+        let back = persist::from_json(&file, "model.json").expect("old version");
+        assert_eq!(back.design, m.design);
+        assert_eq!(back.family, mbdrisk::model::family::Family::Logistic);
+    }
+    let newer = text.replacen("\"format_version\": 3", "\"format_version\": 4", 1);
     let msg = persist::from_json(&newer, "model.json")
         .expect_err("version")
         .to_string();

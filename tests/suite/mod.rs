@@ -4,6 +4,8 @@ mod censored_cli;
 mod censored_golden;
 mod cli;
 mod compare;
+mod cox_cli;
+mod cox_golden;
 mod design;
 mod dynamic_cli;
 mod fuzz;

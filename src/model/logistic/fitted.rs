@@ -1,8 +1,6 @@
 //! The fitted model and its Wald inference.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
-use statrs::function::erf::erfc;
 
 use super::params::Penalty;
 
@@ -61,14 +59,18 @@ impl LogisticFit {
     pub fn p_values(&self) -> Vec<f64> {
         self.z()
             .iter()
-            .map(|z| erfc(z.abs() / std::f64::consts::SQRT_2))
+            .map(|&z| crate::stats::two_sided_p(z))
             .collect()
     }
 
     /// Wald confidence intervals `b -+ z_{(1+level)/2} se` on the log-odds scale; `level` in
     /// (0, 1), e.g. 0.95. Returns NaN bounds for a level outside (0, 1).
     pub fn wald_ci(&self, level: f64) -> Vec<(f64, f64)> {
-        let zq = normal_quantile(0.5 + level / 2.0);
+        let zq = if level > 0.0 && level < 1.0 {
+            crate::stats::normal_quantile(0.5 + level / 2.0)
+        } else {
+            f64::NAN
+        };
         self.coefficients
             .iter()
             .zip(&self.std_errors)
@@ -98,15 +100,6 @@ impl LogisticFit {
                 .map(|(b, x)| b * x)
                 .sum::<f64>()
     }
-}
-
-fn normal_quantile(p: f64) -> f64 {
-    if !(p > 0.5 && p < 1.0) {
-        return f64::NAN;
-    }
-    Normal::new(0.0, 1.0)
-        .map(|d| d.inverse_cdf(p))
-        .unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

@@ -46,10 +46,10 @@ mod params;
 mod firth;
 mod irls;
 mod kernels;
-mod linalg;
+pub(crate) mod linalg;
 pub(crate) use linalg::Cholesky;
 mod separation;
-mod simd;
+pub(crate) mod simd;
 
 pub use error::{FitError, SeparationKind};
 pub use fit::fit_logistic;

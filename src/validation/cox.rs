@@ -1,0 +1,739 @@
+//! Validation of a Cox model at a horizon (`validate --model cox.json --horizon H`): the
+//! apparent performance on a data file (internal or external validation) and, on the data the
+//! model was fitted on, bootstrap optimism as `rms::validate.cph`.
+//!
+//! Apparent metrics (`metrics.json` `apparent`):
+//! - `c_harrell`, `dxy`: Harrell's concordance of the linear predictor, as
+//!   `survival::concordance` (within strata);
+//! - `auc`, `auc_se`, `brier`, `brier_null`, `scaled_brier`, `oe_ratio` and the grouped
+//!   calibration table: the risk by `H` under IPCW, as `riskRegression::Score`
+//!   ([`crate::metrics::censored`]);
+//! - `calibration_slope`: the Cox regression of the outcome on the linear predictor;
+//! - `ici`, `e50`, `e90`: Austin, Harrell & van Klaveren (2020): a Cox model of the outcome on
+//!   `rcs(cloglog(risk), 3)` gives the observed risk by `H` of each subject; the absolute
+//!   differences with the predicted risk are averaged (ICI), their median and 90th percentile;
+//! - `r2_nagelkerke`, `d`, `u`, `q`, `g`: the indexes of `validate.cph` (below).
+//!
+//! Bootstrap (`validate.cph`, method "boot"): the model is refitted on each resample of the
+//! rows it was fitted on, the design held fixed (knots and levels of the full fit, as rms with
+//! `x = TRUE`); each refit is measured on its resample (train) and on all rows (test):
+//! `Dxy`; a Cox regression of the outcome on the linear predictor gives `Slope`, its LR and
+//! null log-likelihood `ll0`: `R2 = (1 - exp(-LR/n)) / (1 - exp(-ll0/n))`,
+//! `D = (LR - 1)/ll0`, `U = -2 (loglik at slope 1 - loglik at slope) / ll0`, `Q = D - U`,
+//! `g = GiniMd(slope * lp)`. Optimism is the mean of train - test; corrected = apparent -
+//! optimism. On the training sample the slope is 1 and `U = 0` exactly (the fit is its own
+//! maximum), which is what rms assumes there.
+
+use serde::Serialize;
+
+use crate::design::TrainingDesign;
+use crate::error::{Error, Result};
+use crate::metrics::censored::{evaluate_censored, CensoredCalibrationGroup};
+use crate::model::fit::Model;
+use crate::survival::concordance::{concordance, gini_mean_difference};
+use crate::survival::cox::{partial_loglik, CoxFit, CoxInput, CoxOptions, Ties};
+use crate::table::Table;
+
+/// Names of the `validate.cph` indexes, in [`CoxIndexes::values`] order.
+pub const INDEX_NAMES: [&str; 7] = [
+    "dxy",
+    "r2_nagelkerke",
+    "calibration_slope",
+    "d",
+    "u",
+    "q",
+    "g",
+];
+
+/// The `validate.cph` indexes of a linear predictor on some rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CoxIndexes {
+    /// Somers' Dxy of the linear predictor with the censored outcome.
+    pub dxy: f64,
+    /// Nagelkerke's R2 of the Cox regression on the linear predictor.
+    pub r2_nagelkerke: f64,
+    /// Slope of the Cox regression on the linear predictor.
+    pub calibration_slope: f64,
+    /// Discrimination index D, `(LR - 1) / ll0`.
+    pub d: f64,
+    /// Unreliability index U.
+    pub u: f64,
+    /// Overall quality Q = D - U.
+    pub q: f64,
+    /// Gini's mean difference of the (recalibrated) linear predictor.
+    pub g: f64,
+}
+
+impl CoxIndexes {
+    /// In [`INDEX_NAMES`] order.
+    pub fn values(&self) -> Vec<f64> {
+        vec![
+            self.dxy,
+            self.r2_nagelkerke,
+            self.calibration_slope,
+            self.d,
+            self.u,
+            self.q,
+            self.g,
+        ]
+    }
+
+    fn from_values(v: &[f64]) -> CoxIndexes {
+        CoxIndexes {
+            dxy: v[0],
+            r2_nagelkerke: v[1],
+            calibration_slope: v[2],
+            d: v[3],
+            u: v[4],
+            q: v[5],
+            g: v[6],
+        }
+    }
+}
+
+/// Apparent performance of a Cox model at a horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoxApparent {
+    /// Harrell's C of the linear predictor.
+    pub c_harrell: f64,
+    /// `2 (C - 1/2)`.
+    pub dxy: f64,
+    /// IPCW time-dependent AUC at the horizon.
+    pub auc: f64,
+    /// Its standard error (riskRegression `se`).
+    pub auc_se: f64,
+    /// IPCW Brier score at the horizon.
+    pub brier: f64,
+    /// Brier score of the Kaplan-Meier (null) model.
+    pub brier_null: f64,
+    /// `1 - brier / brier_null`.
+    pub scaled_brier: f64,
+    /// Kaplan-Meier risk by the horizon / mean predicted risk.
+    pub oe_ratio: f64,
+    /// Slope of the Cox regression on the linear predictor.
+    pub calibration_slope: f64,
+    /// Integrated calibration index at the horizon (mean |predicted - observed|).
+    pub ici: f64,
+    /// Median |predicted - observed|.
+    pub e50: f64,
+    /// 90th percentile of |predicted - observed|.
+    pub e90: f64,
+    /// Nagelkerke's R2 of the Cox regression on the linear predictor.
+    pub r2_nagelkerke: f64,
+    /// Discrimination index D.
+    pub d: f64,
+    /// Unreliability index U.
+    pub u: f64,
+    /// Q = D - U.
+    pub q: f64,
+    /// Gini's mean difference of the linear predictor.
+    pub g: f64,
+}
+
+/// Bootstrap replicates asked for and used.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BootstrapCount {
+    /// Replicates asked for.
+    pub requested: usize,
+    /// Replicates whose refit succeeded.
+    pub used: usize,
+}
+
+/// The validation of a Cox model at a horizon (`metrics.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoxValidation {
+    /// Always `cox`.
+    pub family: &'static str,
+    /// Rows used (complete cases).
+    pub n: usize,
+    /// Events among them (any time).
+    pub events: usize,
+    /// Rows dropped for a missing value.
+    pub n_dropped_missing: crate::privacy::Count,
+    /// The horizon of the risk.
+    pub horizon: f64,
+    /// Events at or before the horizon.
+    pub events_before_horizon: usize,
+    /// Censored at or before the horizon.
+    pub censored_before_horizon: usize,
+    /// Apparent performance.
+    pub apparent: CoxApparent,
+    /// `validate.cph` indexes of the fit on these rows (`index.orig`: on its own training
+    /// rows the slope is 1 and `U = -2/ll0`, as rms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_orig: Option<CoxIndexes>,
+    /// Mean over replicates of the index on the resample minus on all rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimism: Option<CoxIndexes>,
+    /// Apparent minus optimism.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimism_corrected: Option<CoxIndexes>,
+    /// Bootstrap replicates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootstrapCount>,
+    /// Calibration at the horizon by tenths of predicted risk (Kaplan-Meier per group).
+    pub calibration: Vec<CensoredCalibrationGroup>,
+}
+
+/// Validate a Cox `model` on `table` at `horizon`, with `bootstrap` optimism replicates
+/// (0: apparent only; the refits use the rows of `table`, so give the data the model was
+/// fitted on).
+///
+/// # Errors
+/// A model that is not a Cox model, a horizon beyond its baseline, input problems of the
+/// data (exit 2), metrics that cannot be computed (no event before the horizon, nobody
+/// followed beyond it).
+pub fn validate_cox(
+    model: &Model,
+    table: &Table,
+    horizon: f64,
+    bootstrap: usize,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CoxValidation> {
+    let Some(cox) = model.family.cox() else {
+        return Err(Error::Usage(format!(
+            "--horizon validates a Cox model; this is a {} model",
+            model.family.name()
+        )));
+    };
+    let design = model_design(model, table)?;
+    let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
+    let lp_all = linear_predictor(&design, &beta, cox.centre);
+    let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
+    let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
+    // the risk by H: the model's own baseline, per stratum
+    let map = cox.risk_map(&[horizon])?;
+    let risk: Vec<f64> = (0..lp_all.len())
+        .map(|i| {
+            let s = strata.as_ref().map_or(0, |s| s[i] as usize);
+            map.risk(lp_all[i], 0, s)
+        })
+        .collect();
+    let cm = evaluate_censored(&risk, &design.time, &event, horizon)
+        .map_err(|e| Error::Analysis(format!("validation at horizon {horizon}: {e}")))?;
+    let all: Vec<usize> = (0..lp_all.len()).collect();
+    let rows = Rows {
+        time: &design.time,
+        event: &event,
+        strata: strata.as_deref(),
+        ties: cox.ties,
+    };
+    let conc = concordance(&lp_all, &design.time, &event, strata.as_deref());
+    let ix = rows.indexes(&lp_all, &all)?;
+    let (ici, e50, e90) = smoothed_calibration(&risk, &design.time, &event, horizon)?;
+    let apparent = CoxApparent {
+        c_harrell: conc.c(),
+        dxy: conc.dxy(),
+        auc: cm.auc,
+        auc_se: cm.auc_se,
+        brier: cm.brier,
+        brier_null: cm.brier_null,
+        scaled_brier: cm.scaled_brier,
+        oe_ratio: cm.oe_ratio,
+        calibration_slope: ix.calibration_slope,
+        ici,
+        e50,
+        e90,
+        r2_nagelkerke: ix.r2_nagelkerke,
+        d: ix.d,
+        u: ix.u,
+        q: ix.q,
+        g: ix.g,
+    };
+    let (index_orig, optimism, optimism_corrected, count) = if bootstrap > 0 {
+        crate::limits::check_count("--bootstrap", bootstrap, crate::limits::MAX_BOOTSTRAP, true)?;
+        let n = design.y.len();
+        let draw = |b: usize| crate::stats::resample_indices(n, seed, b as u64 + 1);
+        let o = optimism_over(model, &design, cox.ties, bootstrap, draw, progress)?;
+        (
+            Some(CoxIndexes::from_values(&o.apparent)),
+            Some(CoxIndexes::from_values(&o.optimism)),
+            Some(CoxIndexes::from_values(&o.corrected)),
+            Some(BootstrapCount {
+                requested: o.requested,
+                used: o.used,
+            }),
+        )
+    } else {
+        (None, None, None, None)
+    };
+    Ok(CoxValidation {
+        family: "cox",
+        n: lp_all.len(),
+        events: event.iter().filter(|&&e| e).count(),
+        n_dropped_missing: crate::privacy::Count::of(design.n_dropped_missing),
+        horizon,
+        events_before_horizon: cm.events_before_horizon,
+        censored_before_horizon: cm.censored_before_horizon,
+        apparent,
+        index_orig,
+        optimism,
+        optimism_corrected,
+        bootstrap: count,
+        calibration: cm.calibration,
+    })
+}
+
+/// Bootstrap optimism of `validate.cph` on given resamples (`indices[b]`, 0-based rows of
+/// the model's complete-case design): to replay another implementation's draws.
+///
+/// # Errors
+/// As [`validate_cox`] and [`crate::validation::resample::optimism_from_indices`].
+pub fn cox_optimism_from_indices(
+    model: &Model,
+    table: &Table,
+    indices: &[Vec<usize>],
+) -> Result<crate::validation::resample::Optimism> {
+    let Some(cox) = model.family.cox() else {
+        return Err(Error::Usage("not a Cox model".into()));
+    };
+    let design = model_design(model, table)?;
+    let n = design.y.len();
+    if let Some(i) = indices.iter().flatten().find(|&&i| i >= n) {
+        return Err(Error::Usage(format!(
+            "bootstrap row index {i} is out of range for {n} rows (indices are 0-based)"
+        )));
+    }
+    optimism_over(
+        model,
+        &design,
+        cox.ties,
+        indices.len(),
+        |b| indices[b].clone(),
+        &|| {},
+    )
+}
+
+/// The `validate.cph` bootstrap over the resamples `draw(n)` gives, on the resampling engine
+/// ([`crate::validation::resample`]). A refit remembers its rows: measured on them it is the
+/// training measure (rms `evalfit`), on any other rows the test measure.
+fn optimism_over(
+    model: &Model,
+    design: &TrainingDesign,
+    ties: Ties,
+    replicates: usize,
+    draw: impl Fn(usize) -> Vec<usize> + Sync,
+    progress: &(dyn Fn() + Sync),
+) -> Result<crate::validation::resample::Optimism> {
+    let x = design_rows(design);
+    let p = model.coefficients.len();
+    let n = design.y.len();
+    let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
+    let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
+    let fit = |idx: &[usize]| -> Result<(Vec<f64>, Vec<usize>, f64, f64)> {
+        let (beta, ll0, ll) = refit(design, &x, p, idx, model, ties)?;
+        Ok((beta, idx.to_vec(), ll0, ll))
+    };
+    let measure = |f: &(Vec<f64>, Vec<usize>, f64, f64), idx: &[usize]| -> Result<Vec<f64>> {
+        let (b, own, ll0, ll) = f;
+        let lp: Vec<f64> = idx
+            .iter()
+            .map(|&i| dot(&x[i * p..(i + 1) * p], b))
+            .collect();
+        let time: Vec<f64> = idx.iter().map(|&i| design.time[i]).collect();
+        let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+        let st: Option<Vec<u32>> = strata.as_ref().map(|s| idx.iter().map(|&i| s[i]).collect());
+        let r = Rows {
+            time: &time,
+            event: &ev,
+            strata: st.as_deref(),
+            ties,
+        };
+        let sub: Vec<usize> = (0..idx.len()).collect();
+        if own.as_slice() == idx {
+            Ok(r.training_indexes(&lp, *ll0, *ll).values())
+        } else {
+            Ok(r.indexes(&lp, &sub)?.values())
+        }
+    };
+    crate::validation::resample::optimism_over(
+        n,
+        &INDEX_NAMES,
+        replicates,
+        draw,
+        fit,
+        measure,
+        progress,
+    )
+}
+
+/// The model's design replayed on `table` with its own knots and levels, with the outcome
+/// and strata; rows with a missing predictor, time, event or stratum are dropped.
+fn model_design(model: &Model, table: &Table) -> Result<TrainingDesign> {
+    use crate::error::Problem;
+    let file = table.source.as_str();
+    let time_name = model
+        .design
+        .time
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the Cox model names no time column".into()))?;
+    let event_name = model.design.outcome.as_str();
+    let time = table.num(time_name)?;
+    let event = table.num(event_name)?;
+    let strata_spec = model.family.cox().and_then(|c| c.strata.clone());
+    let strata_col = match &strata_spec {
+        Some(s) => Some(table.column(&s.variable)?),
+        None => None,
+    };
+    let compiled = model.design.compile()?;
+    let replayed = crate::design::replay(&compiled, table)?;
+    let p = replayed.width;
+    let mut problems = Vec::new();
+    let mut used = Vec::new();
+    let (mut t_used, mut y_used, mut codes) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..replayed.n {
+        let (Some(t), Some(e)) = (time[i], event[i]) else {
+            continue;
+        };
+        if p > 0 && replayed.x[i * p].is_nan() {
+            continue;
+        }
+        let code = match (&strata_spec, strata_col) {
+            (Some(s), Some(col)) => match s.code(col, i) {
+                None => continue,
+                Some(Ok(c)) => c,
+                Some(Err(label)) => {
+                    problems.push(Problem::cell(
+                        file,
+                        table.row(i),
+                        &s.variable,
+                        &label,
+                        format!("a stratum of the model ({})", s.levels.join(", ")),
+                    ));
+                    continue;
+                }
+            },
+            _ => 0,
+        };
+        if e != 0.0 && e != 1.0 {
+            problems.push(Problem::cell(
+                file,
+                table.row(i),
+                event_name,
+                &crate::design::format_level(e),
+                "0 or 1 (the event indicator of Surv(time, event): 1 = event, 0 = censored)",
+            ));
+            continue;
+        }
+        if !(t.is_finite() && t >= 0.0) {
+            problems.push(Problem::cell(
+                file,
+                table.row(i),
+                time_name,
+                &crate::design::format_level(t),
+                "a follow-up time: a finite number, 0 or more",
+            ));
+            continue;
+        }
+        used.push(i);
+        t_used.push(t);
+        y_used.push(e);
+        codes.push(code);
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
+    if used.is_empty() {
+        return Err(Error::one(Problem::file_level(
+            file,
+            "at least one row with the model's predictors, time and event present".to_string(),
+        )));
+    }
+    let mut x = ndarray::Array2::<f64>::zeros((used.len(), p));
+    for (r, &i) in used.iter().enumerate() {
+        for j in 0..p {
+            x[[r, j]] = replayed.x[i * p + j];
+        }
+    }
+    Ok(TrainingDesign {
+        spec: model.design.clone(),
+        x,
+        y: y_used,
+        time: t_used,
+        strata: strata_spec.map(|s| (s, codes)),
+        n_dropped_missing: replayed.n - used.len(),
+        rows: used,
+        missing: Vec::new(),
+    })
+}
+
+fn design_rows(design: &TrainingDesign) -> Vec<f64> {
+    design
+        .x
+        .as_slice()
+        .map(<[f64]>::to_vec)
+        .unwrap_or_else(|| design.x.iter().copied().collect())
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Linear predictor of every design row, centred as the model file says.
+fn linear_predictor(design: &TrainingDesign, beta: &[f64], centre: f64) -> Vec<f64> {
+    design
+        .x
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>() - centre)
+        .collect()
+}
+
+/// Refit the Cox model on design rows `idx` (the design held fixed).
+fn refit(
+    design: &TrainingDesign,
+    x: &[f64],
+    p: usize,
+    idx: &[usize],
+    model: &Model,
+    ties: Ties,
+) -> Result<(Vec<f64>, f64, f64)> {
+    let xs: Vec<f64> = idx
+        .iter()
+        .flat_map(|&i| x[i * p..(i + 1) * p].iter().copied())
+        .collect();
+    let time: Vec<f64> = idx.iter().map(|&i| design.time[i]).collect();
+    let event: Vec<bool> = idx.iter().map(|&i| design.y[i] == 1.0).collect();
+    let strata: Option<Vec<u32>> = design
+        .strata
+        .as_ref()
+        .map(|(_, c)| idx.iter().map(|&i| c[i]).collect());
+    let penalty = match model.penalty.strip_prefix("ridge=") {
+        Some(l) => {
+            let lambda: f64 = l.parse().unwrap_or(0.0);
+            let sd = column_sd(&xs, p);
+            sd.iter().map(|s| lambda * s * s).collect()
+        }
+        None => Vec::new(),
+    };
+    let input = CoxInput {
+        time: &time,
+        event: &event,
+        x: &xs,
+        p,
+        weights: None,
+        strata: strata.as_deref(),
+    };
+    let opts = CoxOptions {
+        ties,
+        penalty,
+        ..CoxOptions::default()
+    };
+    CoxFit::fit_input(&input, &opts)
+        .map(|f| (f.coef, f.loglik_null, f.loglik))
+        .map_err(|e| Error::Analysis(format!("bootstrap refit failed: {e}")))
+}
+
+fn column_sd(x: &[f64], p: usize) -> Vec<f64> {
+    let n = (x.len() / p.max(1)) as f64;
+    (0..p)
+        .map(|j| {
+            let m = x.iter().skip(j).step_by(p).sum::<f64>() / n;
+            (x.iter()
+                .skip(j)
+                .step_by(p)
+                .map(|v| (v - m).powi(2))
+                .sum::<f64>()
+                / n)
+                .sqrt()
+        })
+        .collect()
+}
+
+/// Outcome rows for the indexes.
+struct Rows<'a> {
+    time: &'a [f64],
+    event: &'a [bool],
+    strata: Option<&'a [u32]>,
+    ties: Ties,
+}
+
+impl Rows<'_> {
+    /// The indexes of a fit measured on its own training rows (rms `evalfit`): slope 1,
+    /// `U = -2/ll0`, LR and `ll0` from the fit's log-likelihoods `loglik_null`, `loglik`.
+    fn training_indexes(&self, lp: &[f64], loglik_null: f64, loglik: f64) -> CoxIndexes {
+        let first = lp.first().copied().unwrap_or(0.0);
+        if lp.iter().all(|&v| v == first) {
+            return CoxIndexes {
+                dxy: 0.0,
+                r2_nagelkerke: 0.0,
+                calibration_slope: 1.0,
+                d: 0.0,
+                u: 0.0,
+                q: 0.0,
+                g: 0.0,
+            };
+        }
+        let nf = lp.len() as f64;
+        let lr = 2.0 * (loglik - loglik_null);
+        let ll0 = -2.0 * loglik_null;
+        let d = (lr - 1.0) / ll0;
+        let u = -2.0 / ll0;
+        CoxIndexes {
+            dxy: concordance(lp, self.time, self.event, self.strata).dxy(),
+            r2_nagelkerke: (1.0 - (-lr / nf).exp()) / (1.0 - (-ll0 / nf).exp()),
+            calibration_slope: 1.0,
+            d,
+            u,
+            q: d - u,
+            g: gini_mean_difference(lp),
+        }
+    }
+
+    /// The `validate.cph` indexes of linear predictor `lp` (one per row) over `rows`.
+    fn indexes(&self, lp: &[f64], rows: &[usize]) -> Result<CoxIndexes> {
+        let n = rows.len();
+        let time: Vec<f64> = rows.iter().map(|&i| self.time[i]).collect();
+        let event: Vec<bool> = rows.iter().map(|&i| self.event[i]).collect();
+        let strata: Option<Vec<u32>> = self.strata.map(|s| rows.iter().map(|&i| s[i]).collect());
+        let x: Vec<f64> = rows.iter().map(|&i| lp[i]).collect();
+        let first = x.first().copied().unwrap_or(0.0);
+        if x.iter().all(|&v| v == first) {
+            return Ok(CoxIndexes {
+                dxy: 0.0,
+                r2_nagelkerke: 0.0,
+                calibration_slope: 1.0,
+                d: 0.0,
+                u: 0.0,
+                q: 0.0,
+                g: 0.0,
+            });
+        }
+        let dxy = concordance(&x, &time, &event, strata.as_deref()).dxy();
+        let input = CoxInput {
+            time: &time,
+            event: &event,
+            x: &x,
+            p: 1,
+            weights: None,
+            strata: strata.as_deref(),
+        };
+        let opts = CoxOptions {
+            ties: self.ties,
+            ..CoxOptions::default()
+        };
+        let fit = CoxFit::fit_input(&input, &opts).map_err(|e| {
+            Error::Analysis(format!(
+                "the Cox regression on the linear predictor failed: {e}"
+            ))
+        })?;
+        let slope = fit.coef[0];
+        let lr = 2.0 * (fit.loglik - fit.loglik_null);
+        let ll0 = -2.0 * fit.loglik_null;
+        let frozen = partial_loglik(&input, &[1.0], self.ties)
+            .map_err(|e| Error::Analysis(e.to_string()))?;
+        let nf = n as f64;
+        let d = (lr - 1.0) / ll0;
+        let u = -2.0 * (frozen - fit.loglik) / ll0;
+        let scaled: Vec<f64> = x.iter().map(|v| slope * v).collect();
+        Ok(CoxIndexes {
+            dxy,
+            r2_nagelkerke: (1.0 - (-lr / nf).exp()) / (1.0 - (-ll0 / nf).exp()),
+            calibration_slope: slope,
+            d,
+            u,
+            q: d - u,
+            g: gini_mean_difference(&scaled),
+        })
+    }
+}
+
+/// ICI, E50 and E90 at the horizon (Austin, Harrell & van Klaveren 2020): the observed risk
+/// of each subject from a Cox model of the outcome on `rcs(cloglog(risk), 3)`.
+fn smoothed_calibration(
+    risk: &[f64],
+    time: &[f64],
+    event: &[bool],
+    horizon: f64,
+) -> Result<(f64, f64, f64)> {
+    let cll: Vec<f64> = risk.iter().map(|&r| (-(-r).ln_1p()).ln()).collect();
+    if cll.iter().any(|v| !v.is_finite()) {
+        return Ok((f64::NAN, f64::NAN, f64::NAN));
+    }
+    let knots = match crate::design::rcs::knots(&cll, 3) {
+        Ok(k) if k.len() >= 3 => k,
+        _ => return Ok((f64::NAN, f64::NAN, f64::NAN)),
+    };
+    let k = knots.len();
+    let kd = crate::design::rcs::norm2_scale(&knots);
+    let mut x = Vec::with_capacity(cll.len() * (k - 1));
+    let mut basis = vec![0.0; k - 1];
+    for &v in &cll {
+        crate::design::rcs::basis_into(v, &knots, kd, &mut basis);
+        x.extend_from_slice(&basis);
+    }
+    let input = CoxInput {
+        time,
+        event,
+        x: &x,
+        p: k - 1,
+        weights: None,
+        strata: None,
+    };
+    let fit = match CoxFit::fit_input(&input, &CoxOptions::default()) {
+        Ok(f) => f,
+        Err(_) => return Ok((f64::NAN, f64::NAN, f64::NAN)),
+    };
+    let h0 = fit.baseline[0].at(horizon);
+    let mut diff: Vec<f64> = risk
+        .iter()
+        .zip(&fit.linear_predictors)
+        .map(|(&r, &lp)| (r - crate::model::family::survival_risk(h0, lp)).abs())
+        .collect();
+    let ici = diff.iter().sum::<f64>() / diff.len() as f64;
+    diff.sort_by(f64::total_cmp);
+    Ok((
+        ici,
+        crate::stats::quantile_sorted(&diff, 0.5),
+        crate::stats::quantile_sorted(&diff, 0.9),
+    ))
+}
+
+/// The terminal table of a Cox validation.
+pub fn render(v: &CoxValidation) -> String {
+    let a = &v.apparent;
+    let mut out = format!(
+        "Cox model validated at horizon {} on {} rows ({} events, {} before the horizon, {} censored before it)\n",
+        crate::design::format_level(v.horizon),
+        v.n,
+        v.events,
+        v.events_before_horizon,
+        v.censored_before_horizon
+    );
+    out += &format!(
+        "  apparent: C (Harrell) {:.4}  Dxy {:.4}  AUC(H) {:.4} (se {:.4})  Brier {:.4} (null {:.4}, scaled {:.4})\n",
+        a.c_harrell, a.dxy, a.auc, a.auc_se, a.brier, a.brier_null, a.scaled_brier
+    );
+    out += &format!(
+        "            O/E {:.3}  slope {:.3}  ICI {:.4}  E50 {:.4}  E90 {:.4}  R2 {:.4}  g {:.3}\n",
+        a.oe_ratio, a.calibration_slope, a.ici, a.e50, a.e90, a.r2_nagelkerke, a.g
+    );
+    if let (Some(o), Some(c), Some(b)) = (&v.optimism, &v.optimism_corrected, &v.bootstrap) {
+        out += &format!(
+            "  bootstrap (as rms::validate.cph, {} of {} refits)\n  {:<18} {:>9} {:>9} {:>9}\n",
+            b.used, b.requested, "index", "apparent", "optimism", "corrected"
+        );
+        let app = v.index_orig.map(|i| i.values()).unwrap_or_default();
+        for (k, name) in INDEX_NAMES.iter().enumerate() {
+            out += &format!(
+                "  {:<18} {:>9.4} {:>9.4} {:>9.4}\n",
+                name,
+                app.get(k).copied().unwrap_or(f64::NAN),
+                o.values()[k],
+                c.values()[k]
+            );
+        }
+    }
+    out += "  calibration at the horizon (tenths of predicted risk; observed = Kaplan-Meier)\n";
+    for g in &v.calibration {
+        out += &format!(
+            "    group {:>2}: n {:>6}  predicted {:.3}  observed {:.3}\n",
+            g.group + 1,
+            g.n,
+            g.mean_predicted,
+            g.observed
+        );
+    }
+    out
+}
