@@ -49,6 +49,11 @@ pub struct Args {
     /// MM profile.
     #[arg(long = "trigger", value_name = "NAME=SQL", requires = "visits")]
     triggers: Vec<String>,
+    /// Cox models: the horizon of the risk (unit of the model's time column); the comparison
+    /// then uses every patient (Kaplan-Meier among the stopped, IPCW sensitivity and
+    /// specificity, net benefit for a time-to-event outcome).
+    #[arg(long)]
+    horizon: Option<f64>,
     /// Output folder for comparison.json, decision_curve.csv and decision_curve.svg/.png.
     #[arg(long)]
     out: PathBuf,
@@ -75,10 +80,17 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         )));
     }
     let model = persist::load(&args.model)?;
-    if model.family.cox().is_some() {
-        return Err(mbdrisk::Error::Usage(format!(
-            "{} is a Cox model: its comparison with the rules (Kaplan-Meier among the stopped, IPCW sensitivity and specificity, survival decision curves) is not implemented yet; compare a logistic model of a 0/1 outcome, or validate this one with `mbdrisk validate --horizon H`",
+    if model.family.cox().is_some() && args.horizon.is_none() {
+        return Err(Error::Usage(format!(
+            "{} is a Cox model: compare its risk by a horizon with --horizon H (e.g. 24)",
             args.model.display()
+        )));
+    }
+    if model.family.cox().is_none() && args.horizon.is_some() {
+        return Err(Error::Usage(format!(
+            "--horizon: {} is a {} model, whose risk has no horizon",
+            args.model.display(),
+            model.family.name()
         )));
     }
     if let Some(visits) = &args.visits {
@@ -142,6 +154,41 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         rules: rules.clone(),
         oracle,
     };
+    let mut inputs = vec![args.model.as_path(), args.data.as_path()];
+    inputs.extend(args.truth.as_deref());
+    if let Some(h) = args.horizon {
+        if !(h.is_finite() && h > 0.0) {
+            return Err(Error::Usage(format!(
+                "--horizon {h}: expected a time after 0"
+            )));
+        }
+        if args.truth.is_some() && h != 24.0 {
+            return Err(Error::Usage(format!(
+                "--truth holds the true risk by 24 months; it cannot be compared at --horizon {h}"
+            )));
+        }
+        let mut c = mbdrisk::compare::compare_cohort_censored(&model, &table, &setup, &opts, h)?;
+        c.words = mbdrisk::compare::CompareWords::of(&study);
+        for w in &c.warnings {
+            note!("warning: {w}");
+        }
+        let files = [
+            ("comparison.json", super::json_text("comparison.json", &c)?),
+            ("decision_curve.csv", c.decision_curve.to_csv()),
+        ];
+        let figures = [(
+            "decision_curve",
+            mbdrisk::report::decision_curve_figure(
+                &study,
+                &rules,
+                &c.decision_curve,
+                c.n,
+                c.events_before_horizon,
+                c.bootstrap,
+            )?,
+        )];
+        return super::write_outputs(&args.out, &inputs, &files, &figures, &c.render_table());
+    }
     let mut c = compare_cohort(&model, &table, &setup, &opts)?;
     c.words = mbdrisk::compare::CompareWords::of(&study);
     for w in &c.warnings {
@@ -151,8 +198,6 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         ("comparison.json", super::json_text("comparison.json", &c)?),
         ("decision_curve.csv", c.decision_curve.to_csv()),
     ];
-    let mut inputs = vec![args.model.as_path(), args.data.as_path()];
-    inputs.extend(args.truth.as_deref());
     let figures = [(
         "decision_curve",
         mbdrisk::report::decision_figure(&study, &rules, &c)?,

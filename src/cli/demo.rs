@@ -4,10 +4,16 @@ use std::path::PathBuf;
 
 use mbdrisk::model::landmark::DEMO_FORMULA as DEMO_DYNAMIC_FORMULA;
 
-/// The default multiple-myeloma formula of the demo: markers, MRD, PET, response, therapy
-/// duration, agent and prior SRE.
-pub const DEMO_FORMULA: &str = "event_24m ~ log(ctx_ng_ml) + log(p1np_ng_ml) + mrd + pet + \
-                                response + rcs(bpa_months, 3) + agent + prior_sre";
+/// The default multiple-myeloma formula of the demo: a Cox model of the time to a bone event
+/// (every patient used, censored or not) on markers, MRD, PET (not measured: a level of its
+/// own), response, therapy duration, agent and prior SRE; its risk by [`DEMO_HORIZON`] months
+/// is compared with the rules.
+pub const DEMO_FORMULA: &str = "Surv(time_months, event) ~ log(ctx_ng_ml) + log(p1np_ng_ml) + \
+                                addNA(mrd) + addNA(pet) + response + rcs(bpa_months, 3) + \
+                                agent + prior_sre";
+
+/// Horizon of the demo's risk, months.
+pub const DEMO_HORIZON: f64 = 24.0;
 
 /// Run the report on data/demo (2,000 simulated patients) and print the key comparison.
 #[derive(Debug, clap::Args)]
@@ -22,6 +28,11 @@ pub struct Args {
     /// Seed.
     #[arg(long, default_value_t = 20261125)]
     seed: u64,
+    /// The static model: the Cox model of the time to a bone event (default, risk by 24
+    /// months), or another formula, e.g. the logistic model of the 24-month outcome:
+    /// "event_24m ~ log(ctx_ng_ml) + log(p1np_ng_ml) + mrd + pet + response + rcs(bpa_months, 3) + agent + prior_sre".
+    #[arg(long, default_value = DEMO_FORMULA)]
+    formula: String,
 }
 
 pub fn run(args: Args) -> mbdrisk::Result<()> {
@@ -35,7 +46,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
     let report = super::report::produce(super::report::Args {
         data: dir.join("cohort.csv"),
         visits: Some(dir.join("visits.csv")),
-        formula: Some(DEMO_FORMULA.to_string()),
+        formula: Some(args.formula.clone()),
+        horizon: Some(DEMO_HORIZON),
         penalty: "none".into(),
         rules: Vec::new(),
         bootstrap: args.bootstrap,
@@ -52,7 +64,12 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         "mbdrisk demo: {} (synthetic, 2,000 patients, written there from the binary)\n",
         dir.display()
     );
-    println!("Model: {DEMO_FORMULA}");
+    println!("Model: {}", args.formula);
+    if let Some(cp) = &report.cox_part {
+        print!("{}", mbdrisk::validation::cox::render(&cp.validation));
+        println!();
+        print!("{}", cp.comparison.render_table());
+    }
     if let Some(sr) = &report.static_part {
         print!("{}", sr.validation.render_table());
         println!();

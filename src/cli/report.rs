@@ -20,10 +20,14 @@ pub struct Args {
     /// Visits file, summarised in the report.
     #[arg(long)]
     pub visits: Option<PathBuf>,
-    /// Static model formula with a 0/1 outcome (e.g. event_24m ~ ...); a report needs it,
-    /// --dynamic-formula, or both.
+    /// Static model formula: a 0/1 outcome (e.g. event_24m ~ ..., logistic) or
+    /// Surv(time, event) ~ ... (Cox, with --horizon); a report needs it, --dynamic-formula,
+    /// or both.
     #[arg(long, required_unless_present = "dynamic_formula")]
     pub formula: Option<String>,
+    /// Horizon of a Cox model's risk (unit of its time column), e.g. 24.
+    #[arg(long)]
+    pub horizon: Option<f64>,
     /// Penalty: none, ridge=LAMBDA or firth.
     #[arg(long, default_value = "none")]
     pub penalty: String,
@@ -77,6 +81,7 @@ pub fn produce(args: Args) -> mbdrisk::Result<mbdrisk::report::Report> {
         study: args.study.resolve()?,
         visits: args.visits,
         formula: args.formula,
+        horizon: args.horizon,
         penalty,
         bootstrap: args.bootstrap,
         seed: args.seed,

@@ -100,6 +100,119 @@ pub fn compare_cohort(
     Ok(c)
 }
 
+/// The censoring-aware comparison of a Cox `model` at `horizon` on `table`: every patient
+/// with a score and follow-up, censored or not ([`super::censored`]).
+///
+/// # Errors
+/// As [`compare_cohort`]; a horizon beyond the model's baseline; follow-up values that are not
+/// times or 0/1 events.
+pub fn compare_cohort_censored(
+    model: &Model,
+    table: &Table,
+    setup: &CohortCompare,
+    opts: &CompareOptions,
+    horizon: f64,
+) -> Result<super::censored::CensoredComparison> {
+    let scores = model.scorer_at(&[horizon])?.score_table(table)?;
+    let time_name = model
+        .design
+        .time
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the model has no time column (not a Cox model)".into()))?;
+    let time = table.num(time_name)?;
+    let event_col = table.num(&model.design.outcome)?;
+    let decisions: Vec<Vec<bool>> = setup
+        .rules
+        .iter()
+        .map(|r| r.evaluate(table))
+        .collect::<Result<_>>()?;
+    let mut excluded = super::Excluded {
+        rows: table.nrows(),
+        ..Default::default()
+    };
+    let mut problems = Vec::new();
+    let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
+    for i in 0..table.nrows() {
+        let (Some(t), Some(e)) = (time[i], event_col[i]) else {
+            excluded.outcome_unknown += 1;
+            continue;
+        };
+        if !(t.is_finite() && t >= 0.0) || (e != 0.0 && e != 1.0) {
+            let (col, v, want) = if e != 0.0 && e != 1.0 {
+                (
+                    model.design.outcome.as_str(),
+                    e,
+                    "0 or 1 (1 = event, 0 = censored)",
+                )
+            } else {
+                (time_name, t, "a follow-up time: a finite number, 0 or more")
+            };
+            problems.push(Problem::cell(
+                &table.source,
+                table.row(i),
+                col,
+                &crate::design::format_level(v),
+                want,
+            ));
+            continue;
+        }
+        if scores.predicted[i].is_nan() {
+            excluded.missing_predictor += 1;
+        } else if setup
+            .oracle
+            .as_ref()
+            .is_some_and(|o| o.get(i).copied().flatten().is_none())
+        {
+            excluded.no_true_risk += 1;
+        } else {
+            keep.push(i);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidInput(problems));
+    }
+    let model_risk: Vec<f64> = keep.iter().map(|&i| scores.predicted[i]).collect();
+    let oracle_risk: Option<Vec<f64>> = setup
+        .oracle
+        .as_ref()
+        .map(|o| keep.iter().map(|&i| o[i].unwrap_or(f64::NAN)).collect());
+    let t: Vec<f64> = keep.iter().map(|&i| time[i].unwrap_or(f64::NAN)).collect();
+    let e: Vec<bool> = keep.iter().map(|&i| event_col[i] == Some(1.0)).collect();
+    let stops: Vec<Vec<bool>> = decisions
+        .iter()
+        .map(|d| keep.iter().map(|&i| d[i]).collect())
+        .collect();
+    let mut score_list = vec![Score {
+        name: "model",
+        risk: &model_risk,
+    }];
+    if let Some(o) = &oracle_risk {
+        score_list.push(Score {
+            name: "oracle (true risk)",
+            risk: o,
+        });
+    }
+    let rule_list: Vec<RuleDecisions> = setup
+        .rules
+        .iter()
+        .zip(&stops)
+        .map(|(r, s)| RuleDecisions {
+            name: &r.name,
+            sql: &r.sql,
+            stop: s,
+        })
+        .collect();
+    let mut c = super::censored::compare_censored(&score_list, &rule_list, &t, &e, horizon, opts)?;
+    c.excluded = Some(excluded);
+    c.warnings = setup
+        .rules
+        .iter()
+        .zip(&decisions)
+        .flat_map(|(r, d)| r.warnings(table, d, crate::rules::RuleUse::Rule))
+        .collect();
+    Ok(c)
+}
+
 /// Read the simulator's `truth.csv` and align `true_risk_24m` (month 0) with the cohort rows
 /// by `patient_id`.
 ///

@@ -11,6 +11,7 @@
 //! replicate (the model's predictions are held fixed: this is the uncertainty of the comparison
 //! on this cohort, not of the model fit; internal validation covers the latter).
 
+pub mod censored;
 pub mod cohort;
 pub mod decision_curve;
 pub mod policy;
@@ -20,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-pub use cohort::{compare_cohort, read_oracle, CohortCompare};
+pub use cohort::{compare_cohort, compare_cohort_censored, read_oracle, CohortCompare};
 use decision_curve::{model_net_benefit, policy_net_benefit, DecisionCurve, NetBenefitCurve};
 pub use policy::PolicyMetrics;
 use policy::{largest_k_within_missed_rate, order_by_risk, policy_metrics, stop_lowest};

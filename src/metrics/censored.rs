@@ -39,6 +39,10 @@ pub struct CensoredCalibrationGroup {
     pub mean_predicted: f64,
     /// Observed risk by the horizon: `1 - S(H)`, Kaplan-Meier within the group.
     pub observed: f64,
+    /// Lower end of its 95% interval (Greenwood standard error, clipped to [0, 1]).
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
 }
 
 /// Censoring-aware performance of a risk score at one horizon.
@@ -290,10 +294,18 @@ fn calibration_at(
         .map(|(group, members)| {
             let t: Vec<f64> = members.iter().map(|&i| time[i]).collect();
             let e: Vec<bool> = members.iter().map(|&i| event[i]).collect();
-            let observed = KaplanMeier::fit(&t, &e)
-                .map(|km| 1.0 - km.survival_at(horizon))
-                .unwrap_or(f64::NAN);
+            let (observed, se) = KaplanMeier::fit(&t, &e)
+                .map(|km| (1.0 - km.survival_at(horizon), km.std_err_at(horizon)))
+                .unwrap_or((f64::NAN, f64::NAN));
+            let z = crate::stats::normal_quantile(0.975);
+            let (ci_low, ci_high) = if se.is_finite() {
+                ((observed - z * se).max(0.0), (observed + z * se).min(1.0))
+            } else {
+                (observed, observed)
+            };
             CensoredCalibrationGroup {
+                ci_low,
+                ci_high,
                 group,
                 n: members.len(),
                 events: members

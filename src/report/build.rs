@@ -29,8 +29,11 @@ pub struct ReportSettings {
     pub study: StudyFile,
     /// Visits file, summarised in the data section when given.
     pub visits: Option<PathBuf>,
-    /// Static model formula (a 0/1 outcome); none for a report of the dynamic model only.
+    /// Static model formula: a 0/1 outcome (logistic) or `Surv(time, event)` (Cox, with
+    /// `horizon`); none for a report of the dynamic model only.
     pub formula: Option<String>,
+    /// Horizon of a Cox model's risk (unit of its time column).
+    pub horizon: Option<f64>,
     /// Penalty of the fit.
     pub penalty: Penalty,
     /// Bootstrap replicates for validation and comparison CIs.
@@ -65,8 +68,11 @@ pub struct Report {
     pub summary: CohortSummary,
     /// Non-fatal input findings.
     pub warnings: Vec<String>,
-    /// The static model's part, when a static formula was given.
+    /// The static model's part, when a static formula with a 0/1 outcome was given.
     pub static_part: Option<StaticReport>,
+    /// The Cox model's part, when a static formula with a `Surv(time, event)` outcome was
+    /// given.
+    pub cox_part: Option<CoxReport>,
     /// The dynamic section, when visits and a dynamic formula were given.
     pub dynamic: Option<super::dynamic::DynamicReport>,
 }
@@ -80,6 +86,21 @@ pub struct StaticReport {
     pub validation: Validation,
     /// Model versus rules.
     pub comparison: Comparison,
+    /// Figures by file stem.
+    pub figures: Vec<(&'static str, Figure)>,
+}
+
+/// The Cox model's part of a report: risk by a horizon, every patient used.
+#[derive(Debug)]
+pub struct CoxReport {
+    /// The fitted model.
+    pub model: Model,
+    /// The horizon of the risk.
+    pub horizon: f64,
+    /// Apparent and optimism-corrected performance at the horizon.
+    pub validation: crate::validation::cox::CoxValidation,
+    /// Model versus rules at the horizon (Kaplan-Meier and IPCW).
+    pub comparison: crate::compare::censored::CensoredComparison,
     /// Figures by file stem.
     pub figures: Vec<(&'static str, Figure)>,
 }
@@ -107,7 +128,21 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
     }
     let summary = summarise(&cohort, visits.as_ref())?;
     let table = &cohort.table;
+    let is_surv = match &settings.formula {
+        Some(f) => matches!(
+            crate::formula::parse(f)?.response,
+            crate::formula::Response::Surv { .. }
+        ),
+        None => false,
+    };
+    let mut cox_part = None;
     let static_part = match &settings.formula {
+        Some(formula) if is_surv => {
+            let part = cox_report(settings, &study, table, formula, &rules, progress)?;
+            warnings.extend(part.comparison.warnings.iter().cloned());
+            cox_part = Some(part);
+            None
+        }
         Some(formula) => {
             let part = static_report(settings, &study, table, formula, &rules, progress)?;
             warnings.extend(part.comparison.warnings.iter().cloned());
@@ -154,8 +189,166 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         summary,
         warnings,
         static_part,
+        cox_part,
         dynamic,
     })
+}
+
+/// Fit, validate and compare the Cox model of `formula` at the settings' horizon, and draw
+/// its plots.
+fn cox_report(
+    settings: &ReportSettings,
+    study: &Study,
+    table: &crate::table::Table,
+    formula: &str,
+    rules: &[Rule],
+    progress: &(dyn Fn() + Sync),
+) -> Result<CoxReport> {
+    let Some(horizon) = settings.horizon else {
+        return Err(Error::Usage(format!(
+            "'{formula}' is a Cox model: give the horizon of its risk with --horizon H (in the unit of its time column)"
+        )));
+    };
+    let fit_opts = FitOptions {
+        penalty: settings.penalty.clone(),
+        units: study.units.clone(),
+        ..FitOptions::default()
+    };
+    let model = crate::model::fit::fit_any(
+        table,
+        formula,
+        &fit_opts,
+        crate::survival::cox::Ties::Efron,
+        MissingPolicy::Drop,
+    )?;
+    let validation = crate::validation::cox::validate_cox(
+        &model,
+        table,
+        horizon,
+        settings.bootstrap,
+        settings.seed,
+        progress,
+    )?;
+    let oracle = match &settings.truth {
+        Some(p) if horizon == 24.0 => Some(read_oracle(p, table)?),
+        Some(_) => {
+            return Err(Error::Usage(format!(
+                "--truth holds the true risk by 24 months; the report's horizon is {horizon}"
+            )))
+        }
+        None => None,
+    };
+    let copts = CompareOptions {
+        bootstrap: settings.bootstrap,
+        seed: settings.seed,
+        ..CompareOptions::default()
+    };
+    let setup = CohortCompare {
+        rules: rules.to_vec(),
+        oracle,
+    };
+    let mut comparison =
+        crate::compare::compare_cohort_censored(&model, table, &setup, &copts, horizon)?;
+    comparison.words = crate::compare::CompareWords::of(study);
+    let figures = cox_figures(study, rules, horizon, &validation, &comparison)?;
+    Ok(CoxReport {
+        model,
+        horizon,
+        validation,
+        comparison,
+        figures,
+    })
+}
+
+/// The plots of a Cox model at a horizon: calibration (smoothed curve and Kaplan-Meier by
+/// tenths of risk, with the patients each rule stops) and the decision curve.
+///
+/// # Errors
+/// Plotting failures.
+pub fn cox_figures(
+    study: &Study,
+    rules: &[Rule],
+    horizon: f64,
+    v: &crate::validation::cox::CoxValidation,
+    c: &crate::compare::censored::CensoredComparison,
+) -> Result<Vec<(&'static str, Figure)>> {
+    let h = crate::design::format_level(horizon);
+    let a = &v.apparent;
+    let rule_points: Vec<RulePoint> = c
+        .rules
+        .iter()
+        .map(|r| RulePoint {
+            name: r.rule.clone(),
+            mean_predicted: r.mean_score_stopped,
+            observed: r.policy.risk_stopped,
+            ci_low: r.policy.risk_stopped,
+            ci_high: r.policy.risk_stopped,
+            n: r.policy.stopped,
+        })
+        .filter(|r| r.mean_predicted.is_finite() && r.observed.is_finite())
+        .collect();
+    let calib = CalibrationPlotData {
+        curve: v
+            .calibration_curve
+            .iter()
+            .map(|p| CurvePoint {
+                predicted: p.predicted,
+                observed: p.observed,
+                ci_low: p.observed,
+                ci_high: p.observed,
+            })
+            .collect(),
+        groups: v
+            .calibration
+            .iter()
+            .filter(|g| g.observed.is_finite())
+            .map(|g| GroupPoint {
+                mean_predicted: g.mean_predicted,
+                observed: g.observed,
+                ci_low: g.ci_low,
+                ci_high: g.ci_high,
+                n: g.n,
+                events: g.events,
+            })
+            .collect(),
+        rules: rule_points,
+        predicted_events: Vec::new(),
+        predicted_non_events: Vec::new(),
+        title: format!("Calibration of the risk by {h} {} (apparent)", study.time_unit),
+        caption: format!(
+            "n = {}, {} events by {h} {}, {} censored before (every patient used). Curve: hazard regression on rcs(cloglog(risk), 3) (Austin et al. 2020); points: tenths of predicted risk, Kaplan-Meier with Greenwood 95% CIs; rule points: the patients each rule {}: their mean predicted risk and Kaplan-Meier risk.",
+            v.n, v.events_before_horizon, study.time_unit, v.censored_before_horizon, if study.is_mm() { "stops" } else { "calls low risk" }
+        ),
+        stats_text: vec![
+            format!("C = {:.3}", a.c_harrell),
+            format!("AUC({h}) = {:.3}", a.auc),
+            format!("Slope = {:.3}", a.calibration_slope),
+            format!("ICI = {:.3}", a.ici),
+            format!("O/E = {:.3}", a.oe_ratio),
+        ],
+        horizon: format!("{h}-{}", study.time_unit.trim_end_matches('s')),
+        event: study.event_name.clone(),
+        histogram_labels: None,
+        rule_label: if study.is_mm() {
+            "patients stopped".into()
+        } else {
+            "called low risk".into()
+        },
+    };
+    Ok(vec![
+        ("calibration", calibration_plot(&calib)?),
+        (
+            "decision_curve",
+            decision_curve_figure(
+                study,
+                rules,
+                &c.decision_curve,
+                c.n,
+                c.events_before_horizon,
+                c.bootstrap,
+            )?,
+        ),
+    ])
 }
 
 /// Fit, validate and compare the static model of `formula`, and draw its plots.
@@ -392,7 +585,21 @@ pub fn static_figures(
 /// # Errors
 /// Plotting failures.
 pub fn decision_figure(study: &Study, rules: &[Rule], c: &Comparison) -> Result<Figure> {
-    let dc = &c.decision_curve;
+    decision_curve_figure(study, rules, &c.decision_curve, c.n, c.events, c.bootstrap)
+}
+
+/// The decision curve `dc` of a comparison on `n` patients with `events` events.
+///
+/// # Errors
+/// Plotting failures.
+pub fn decision_curve_figure(
+    study: &Study,
+    rules: &[Rule],
+    dc: &crate::compare::decision_curve::DecisionCurve,
+    n: usize,
+    events: usize,
+    bootstrap: usize,
+) -> Result<Figure> {
     let series = dc
         .curves
         .iter()
@@ -418,8 +625,8 @@ pub fn decision_figure(study: &Study, rules: &[Rule], c: &Comparison) -> Result<
         thresholds: dc.thresholds.clone(),
         series,
         caption: format!(
-            "n = {}, events = {}. Net benefit of the decision to {}; bands: 95% bootstrap ({} replicates).",
-            c.n, c.events, study.action, c.bootstrap
+            "n = {n}, events = {events}. Net benefit of the decision to {}; bands: 95% bootstrap ({bootstrap} replicates).",
+            study.action
         ),
         x_max: DecisionCurveData::DEFAULT_X_MAX,
         event: study.event_name.clone(),
@@ -463,6 +670,15 @@ impl Report {
                 set.write_str(name, text)?;
             }
             for (stem, fig) in &sr.figures {
+                fig.stage(&mut set, stem)?;
+            }
+        }
+        if let Some(cp) = &self.cox_part {
+            set.write_str("model.json", &persist::to_json(&cp.model)?)?;
+            set.write_str("metrics.json", &to_json(&cp.validation)?)?;
+            set.write_str("comparison.json", &to_json(&cp.comparison)?)?;
+            set.write_str("decision_curve.csv", &cp.comparison.decision_curve.to_csv())?;
+            for (stem, fig) in &cp.figures {
                 fig.stage(&mut set, stem)?;
             }
         }

@@ -3,11 +3,13 @@
 //! utility versus the rules, limitations.
 
 mod build;
+mod cox;
 pub mod dynamic;
 pub mod html;
 
 pub use build::{
-    build_report, decision_figure, static_figures, Report, ReportSettings, StaticReport,
+    build_report, cox_figures, decision_curve_figure, decision_figure, static_figures, CoxReport,
+    Report, ReportSettings, StaticReport,
 };
 use html::Html;
 
@@ -45,6 +47,15 @@ pub fn html_report(r: &Report) -> String {
             sr.model.formula, sr.model.penalty
         ));
     }
+    if let Some(cp) = &r.cox_part {
+        models.push(format!(
+            "Cox formula {} (risk by {} {}); penalty {}",
+            cp.model.formula,
+            crate::design::format_level(cp.horizon),
+            st.time_unit,
+            cp.model.penalty
+        ));
+    }
     if let Some(d) = &r.dynamic {
         if let Some(spec) = &d.model.dynamic {
             models.push(format!("dynamic formula {}", spec.formula));
@@ -65,9 +76,15 @@ pub fn html_report(r: &Report) -> String {
     if let Some(sr) = &r.static_part {
         key_findings(&mut h, r, sr);
     }
+    if let Some(cp) = &r.cox_part {
+        cox::key_findings(&mut h, r, cp);
+    }
     data_section(&mut h, r);
     if let Some(sr) = &r.static_part {
         static_sections(&mut h, r, sr);
+    }
+    if let Some(cp) = &r.cox_part {
+        cox::sections(&mut h, r, cp);
     }
     if let Some(d) = &r.dynamic {
         dynamic_section(&mut h, d, st);
@@ -412,7 +429,14 @@ fn limitations(r: &Report) -> Vec<String> {
         .static_part
         .as_ref()
         .is_some_and(|sr| !sr.comparison.rules.is_empty());
-    if st.is_mm() && r.static_part.is_some() {
+    let has_rules = has_rules
+        || r.cox_part
+            .as_ref()
+            .is_some_and(|cp| !cp.comparison.rules.is_empty());
+    if let Some(cp) = &r.cox_part {
+        out.push(format!("The Cox model uses every patient: those censored before {} {} count with Kaplan-Meier and inverse probability of censoring weights, which assume censoring independent of the outcome (given the stopping decision for the comparison, and overall for the IPCW metrics). Competing events (such as death before a {}) are not modelled yet: coded as censored, they give risks in a world without them.", crate::design::format_level(cp.horizon), st.time_unit, st.event_name));
+    }
+    if st.is_mm() && (r.static_part.is_some() || r.cox_part.is_some()) {
         out.push("The comparison assumes a discontinuation cohort: outcomes were observed after everyone stopped. In a cohort where some patients continued, the events of those who continued do not show what stopping would have done.".into());
     } else if has_rules {
         out.push(format!("The comparison with the rules assumes the outcomes were observed without the intervention the model would guide: where some patients were already chosen to {}, their outcomes do not show what would have happened without it.", st.action));

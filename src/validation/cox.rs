@@ -173,6 +173,18 @@ pub struct CoxValidation {
     pub bootstrap: Option<BootstrapCount>,
     /// Calibration at the horizon by tenths of predicted risk (Kaplan-Meier per group).
     pub calibration: Vec<CensoredCalibrationGroup>,
+    /// The smoothed calibration curve at the horizon (the ICI's hazard regression) at 50
+    /// quantiles of the predicted risk.
+    pub calibration_curve: Vec<SmoothPoint>,
+}
+
+/// One point of the smoothed calibration curve at the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SmoothPoint {
+    /// Predicted risk by the horizon.
+    pub predicted: f64,
+    /// Observed risk by the horizon at that prediction (Cox model on rcs(cloglog(risk), 3)).
+    pub observed: f64,
 }
 
 /// Validate a Cox `model` on `table` at `horizon`, with `bootstrap` optimism replicates
@@ -221,7 +233,7 @@ pub fn validate_cox(
     };
     let conc = concordance(&lp_all, &design.time, &event, strata.as_deref());
     let ix = rows.indexes(&lp_all, &all)?;
-    let (ici, e50, e90) = smoothed_calibration(&risk, &design.time, &event, horizon)?;
+    let smooth = smoothed_calibration(&risk, &design.time, &event, horizon);
     let apparent = CoxApparent {
         c_harrell: conc.c(),
         dxy: conc.dxy(),
@@ -232,9 +244,9 @@ pub fn validate_cox(
         scaled_brier: cm.scaled_brier,
         oe_ratio: cm.oe_ratio,
         calibration_slope: ix.calibration_slope,
-        ici,
-        e50,
-        e90,
+        ici: smooth.ici,
+        e50: smooth.e50,
+        e90: smooth.e90,
         r2_nagelkerke: ix.r2_nagelkerke,
         d: ix.d,
         u: ix.u,
@@ -272,6 +284,7 @@ pub fn validate_cox(
         optimism_corrected,
         bootstrap: count,
         calibration: cm.calibration,
+        calibration_curve: smooth.curve,
     })
 }
 
@@ -639,30 +652,42 @@ impl Rows<'_> {
     }
 }
 
+/// The smoothed calibration at the horizon: ICI, E50, E90 and the curve.
+struct Smooth {
+    ici: f64,
+    e50: f64,
+    e90: f64,
+    curve: Vec<SmoothPoint>,
+}
+
 /// ICI, E50 and E90 at the horizon (Austin, Harrell & van Klaveren 2020): the observed risk
-/// of each subject from a Cox model of the outcome on `rcs(cloglog(risk), 3)`.
-fn smoothed_calibration(
-    risk: &[f64],
-    time: &[f64],
-    event: &[bool],
-    horizon: f64,
-) -> Result<(f64, f64, f64)> {
-    let cll: Vec<f64> = risk.iter().map(|&r| (-(-r).ln_1p()).ln()).collect();
+/// of each subject from a Cox model of the outcome on `rcs(cloglog(risk), 3)`. NaN (and no
+/// curve) when the predictions have too few distinct values for the spline or the
+/// calibration model cannot be fitted.
+fn smoothed_calibration(risk: &[f64], time: &[f64], event: &[bool], horizon: f64) -> Smooth {
+    let none = Smooth {
+        ici: f64::NAN,
+        e50: f64::NAN,
+        e90: f64::NAN,
+        curve: Vec::new(),
+    };
+    let cll_of = |r: f64| (-(-r).ln_1p()).ln();
+    let cll: Vec<f64> = risk.iter().map(|&r| cll_of(r)).collect();
     if cll.iter().any(|v| !v.is_finite()) {
-        return Ok((f64::NAN, f64::NAN, f64::NAN));
+        return none;
     }
     let knots = match crate::design::rcs::knots(&cll, 3) {
         Ok(k) if k.len() >= 3 => k,
-        _ => return Ok((f64::NAN, f64::NAN, f64::NAN)),
+        _ => return none,
     };
     let k = knots.len();
     let kd = crate::design::rcs::norm2_scale(&knots);
-    let mut x = Vec::with_capacity(cll.len() * (k - 1));
-    let mut basis = vec![0.0; k - 1];
-    for &v in &cll {
-        crate::design::rcs::basis_into(v, &knots, kd, &mut basis);
-        x.extend_from_slice(&basis);
-    }
+    let basis = |v: f64| {
+        let mut b = vec![0.0; k - 1];
+        crate::design::rcs::basis_into(v, &knots, kd, &mut b);
+        b
+    };
+    let x: Vec<f64> = cll.iter().flat_map(|&v| basis(v)).collect();
     let input = CoxInput {
         time,
         event,
@@ -671,11 +696,20 @@ fn smoothed_calibration(
         weights: None,
         strata: None,
     };
-    let fit = match CoxFit::fit_input(&input, &CoxOptions::default()) {
-        Ok(f) => f,
-        Err(_) => return Ok((f64::NAN, f64::NAN, f64::NAN)),
+    let Ok(fit) = CoxFit::fit_input(&input, &CoxOptions::default()) else {
+        return none;
     };
     let h0 = fit.baseline[0].at(horizon);
+    let centre: f64 = fit.means.iter().zip(&fit.coef).map(|(m, b)| m * b).sum();
+    let observed_at = |r: f64| {
+        let lp: f64 = basis(cll_of(r))
+            .iter()
+            .zip(&fit.coef)
+            .map(|(x, b)| x * b)
+            .sum::<f64>()
+            - centre;
+        crate::model::family::survival_risk(h0, lp)
+    };
     let mut diff: Vec<f64> = risk
         .iter()
         .zip(&fit.linear_predictors)
@@ -683,11 +717,22 @@ fn smoothed_calibration(
         .collect();
     let ici = diff.iter().sum::<f64>() / diff.len() as f64;
     diff.sort_by(f64::total_cmp);
-    Ok((
+    let mut sorted = risk.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut curve: Vec<SmoothPoint> = (0..50)
+        .map(|q| crate::stats::quantile_sorted(&sorted, (q as f64 + 0.5) / 50.0))
+        .map(|p| SmoothPoint {
+            predicted: p,
+            observed: observed_at(p),
+        })
+        .collect();
+    curve.dedup_by(|a, b| a.predicted == b.predicted);
+    Smooth {
         ici,
-        crate::stats::quantile_sorted(&diff, 0.5),
-        crate::stats::quantile_sorted(&diff, 0.9),
-    ))
+        e50: crate::stats::quantile_sorted(&diff, 0.5),
+        e90: crate::stats::quantile_sorted(&diff, 0.9),
+        curve,
+    }
 }
 
 /// The terminal table of a Cox validation.

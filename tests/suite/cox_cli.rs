@@ -439,3 +439,72 @@ fn rejects_a_damaged_cox_baseline() {
         stderr(&o)
     );
 }
+
+#[test]
+fn compare_at_a_horizon_uses_every_patient() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let model = fitted(dir.path());
+    let out = dir.path().join("cmp");
+    // a cohort file has an identifier: lung's rows numbered
+    let text = std::fs::read_to_string(lung()).expect("lung");
+    let with_id: String = text
+        .lines()
+        .enumerate()
+        .map(|(k, l)| {
+            if k == 0 {
+                format!("id,{l}\n")
+            } else {
+                format!("P{k},{l}\n")
+            }
+        })
+        .collect();
+    let data = dir.path().join("lung_id.csv");
+    std::fs::write(&data, with_id).expect("write");
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "compare",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--id",
+            "id",
+            "--time",
+            "time",
+            "--event",
+            "event",
+            "--rule",
+            "young=age < 60",
+            "--out",
+            s(&out),
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+        v.extend(extra.iter().map(|x| x.to_string()));
+        v
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        mbdrisk(&refs)
+    };
+    let o = run(args(&["--horizon", "365", "--bootstrap", "20"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("comparison.json")).expect("read"))
+            .expect("json");
+    assert_eq!(v["n"], 226, "censored patients are kept");
+    assert!(v["censored_before_horizon"].as_u64().expect("censored") > 0);
+    let d = &v["rules"][0]["scores"][0]["at_rule_stop_rate"]["diff_missed_per_100_stopped"];
+    assert!(
+        d["ci_low"].as_f64().is_some() && d["ci_high"].as_f64().is_some(),
+        "{d}"
+    );
+    assert!(out.join("decision_curve.png").exists());
+    let table = stdout(&o);
+    assert!(table.contains("minus rule, same stop rate"), "{table}");
+    // no horizon: refused with the hint
+    let o = run(args(&[]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--horizon"), "{}", stderr(&o));
+}

@@ -314,8 +314,105 @@ fn validate_cph_b400_with_our_draws() {
             want[k]
         );
     }
+    // the smoothed calibration at 365 days (Austin et al. 2020), computed in R by coxph on
+    // rcs(cloglog(risk), 3) and survfit
+    let g2: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("compare_golden.json")).expect("golden"),
+    )
+    .expect("json");
+    for (k, got) in [
+        ("ici", v.apparent.ici),
+        ("e50", v.apparent.e50),
+        ("e90", v.apparent.e90),
+    ] {
+        let want = g2[k].as_f64().expect(k);
+        assert!((got - want).abs() < COX_RISK_ABS, "{k}: {got} vs R {want}");
+    }
     // the apparent Harrell C is the model's own
     let cox = model.family.cox().expect("cox");
     assert!((v.apparent.c_harrell - cox.indexes.c).abs() < 1e-12);
     assert!((v.apparent.calibration_slope - 1.0).abs() < 1e-6);
+}
+
+/// The censoring-aware comparison on R's numbers: the Kaplan-Meier risk by 365 days among
+/// the patients a rule stops (`survfit` within the subset) and the net benefit for a
+/// time-to-event outcome (the `dcurves` formula, evaluated in R with `survfit`).
+#[test]
+fn censored_comparison_matches_survfit_and_the_dcurves_formula() {
+    use mbdrisk::compare::censored::compare_censored;
+    use mbdrisk::compare::{CompareOptions, RuleDecisions, Score};
+    let text = std::fs::read_to_string(dir().join("compare_golden.json")).expect("golden");
+    let g: Value = serde_json::from_str(&text).expect("json");
+    let table = lung();
+    let num = |c: &str| -> Vec<f64> {
+        table
+            .num(c)
+            .expect(c)
+            .iter()
+            .map(|v| v.expect("value"))
+            .collect()
+    };
+    let (time, age) = (num("time"), num("age"));
+    let event: Vec<bool> = num("event").iter().map(|&e| e == 1.0).collect();
+    let risk = nums(&g["risk"]);
+    let stop: Vec<bool> = age.iter().map(|&a| a < 60.0).collect();
+    let thresholds = nums(&g["thresholds"]);
+    let opts = CompareOptions {
+        bootstrap: 0,
+        thresholds: thresholds.clone(),
+        ..CompareOptions::default()
+    };
+    let c = compare_censored(
+        &[Score {
+            name: "model",
+            risk: &risk,
+        }],
+        &[RuleDecisions {
+            name: "young",
+            sql: "age < 60",
+            stop: &stop,
+        }],
+        &time,
+        &event,
+        365.0,
+        &opts,
+    )
+    .expect("compare");
+    let p = &c.rules[0].policy;
+    assert_eq!(p.stopped as u64, g["young_stopped"].as_u64().expect("n"));
+    let want = g["young_km_risk"].as_f64().expect("km");
+    assert!(
+        (p.risk_stopped - want).abs() < 1e-12,
+        "{} vs {want}",
+        p.risk_stopped
+    );
+    assert!((c.risk_all - g["km_risk_all"].as_f64().expect("all")).abs() < 1e-12);
+    let curve = |name: &str| {
+        c.decision_curve
+            .curves
+            .iter()
+            .find(|k| k.name == name)
+            .expect("curve")
+            .net_benefit
+            .clone()
+    };
+    for (got, want) in curve("model").iter().zip(nums(&g["nb_model"])) {
+        assert!(
+            (got - want).abs() < crate::tolerances::NET_BENEFIT_ABS,
+            "{got} vs {want}"
+        );
+    }
+    for (got, want) in curve("continue all")
+        .iter()
+        .zip(nums(&g["nb_continue_all"]))
+    {
+        assert!(
+            (got - want).abs() < crate::tolerances::NET_BENEFIT_ABS,
+            "{got} vs {want}"
+        );
+    }
+    // matched at the rule's stop rate: as many stopped; at its missed rate: no higher risk
+    let m = &c.rules[0].scores[0];
+    assert_eq!(m.at_rule_stop_rate.policy.stopped, p.stopped);
+    assert!(m.at_rule_missed_rate.policy.risk_stopped <= p.risk_stopped + 1e-12);
 }

@@ -100,3 +100,39 @@ json <- sprintf('{"source": "R %s survival %s rms %s", "rows_complete": %d,\n "f
   paste(fits, collapse = ",\n  "), cph_part, anova_part, val_part(v400), val_part(v50), idx_part)
 writeLines(json, "goldens.json")
 cat("wrote goldens.json\n")
+
+# ---- comparison with a rule at a horizon (tests/suite/cox_golden.rs, compare part) ----------
+# risk by 365 days of the Efron model; the rule "young" stops age < 60. Kaplan-Meier risk by
+# 365 among the stopped, and the net benefit of continuing when risk >= t for a time-to-event
+# outcome (dcurves::dca with Surv: P(risk >= t) (1 - S(H | risk >= t)) - P(risk >= t)
+# S(H | risk >= t) t / (1 - t)), by survfit within the subsets.
+fe <- coxph(Surv(time, event) ~ rcs(age, 4) + sex + ecog + karno, data = cc, ties = "efron",
+            control = ctl)
+H <- 365
+sf <- survfit(fe, newdata = cc, se.fit = FALSE)
+risk <- 1 - summary(sf, times = H, extend = TRUE)$surv[1, ]
+km_risk <- function(sel) {
+  if (!any(sel)) return(NA)
+  s <- survfit(Surv(time, event) ~ 1, data = cc[sel, ])
+  1 - summary(s, times = H, extend = TRUE)$surv
+}
+stop_young <- cc$age < 60
+th <- c(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+nb <- sapply(th, function(t) {
+  sel <- risk >= t; p <- mean(sel)
+  if (p == 0) return(0)
+  r <- km_risk(sel)
+  p * r - p * (1 - r) * t / (1 - t)
+})
+nb_all <- sapply(th, function(t) { r <- km_risk(rep(TRUE, nrow(cc))); r - (1 - r) * t / (1 - t) })
+# smoothed calibration at H (Austin, Harrell & van Klaveren 2020): a Cox model of the outcome
+# on rcs(cloglog(risk), 3); ICI = mean |risk - observed|, E50, E90
+cal_data <- data.frame(time = cc$time, event = cc$event, cll = log(-log(1 - risk)))
+cal <- coxph(Surv(time, event) ~ rcs(cll, 3), data = cal_data, ties = "efron", control = ctl)
+obs <- 1 - summary(survfit(cal, newdata = cal_data, se.fit = FALSE), times = H, extend = TRUE)$surv[1, ]
+dev <- abs(risk - obs)
+cmp <- sprintf('{"horizon": %s, "risk": %s, "young_stopped": %d, "young_km_risk": %.15g, "km_risk_all": %.15g, "thresholds": %s, "nb_model": %s, "nb_continue_all": %s, "ici": %.15g, "e50": %.15g, "e90": %.15g}',
+  H, num(risk), sum(stop_young), km_risk(stop_young), km_risk(rep(TRUE, nrow(cc))), num(th), num(nb), num(nb_all),
+  mean(dev), median(dev), unname(quantile(dev, 0.9)))
+writeLines(cmp, "compare_golden.json")
+cat("wrote compare_golden.json\n")
