@@ -33,70 +33,11 @@ pub fn compare_cohort(
 ) -> Result<Comparison> {
     let scores = model.scorer()?.score_table(table)?;
     let y = outcome_column(table, &model.design.outcome)?;
-    let decisions: Vec<Vec<bool>> = setup
-        .rules
-        .iter()
-        .map(|r| r.evaluate(table))
-        .collect::<Result<_>>()?;
-    let mut excluded = super::Excluded {
-        rows: table.nrows(),
-        ..Default::default()
-    };
-    let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
-    for (i, yi) in y.iter().enumerate() {
-        if yi.is_none() {
-            excluded.outcome_unknown += 1;
-        } else if scores.predicted[i].is_nan() {
-            excluded.missing_predictor += 1;
-        } else if setup
-            .oracle
-            .as_ref()
-            .is_some_and(|o| o.get(i).copied().flatten().is_none())
-        {
-            excluded.no_true_risk += 1;
-        } else {
-            keep.push(i);
-        }
-    }
-    let pick = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
-    let model_risk = pick(&scores.predicted);
-    let oracle_risk: Option<Vec<f64>> = setup
-        .oracle
-        .as_ref()
-        .map(|o| keep.iter().map(|&i| o[i].unwrap_or(f64::NAN)).collect());
-    let event: Vec<bool> = keep.iter().map(|&i| y[i] == Some(1.0)).collect();
-    let stops: Vec<Vec<bool>> = decisions
-        .iter()
-        .map(|d| keep.iter().map(|&i| d[i]).collect())
-        .collect();
-    let mut score_list = vec![Score {
-        name: "model",
-        risk: &model_risk,
-    }];
-    if let Some(o) = &oracle_risk {
-        score_list.push(Score {
-            name: "oracle (true risk)",
-            risk: o,
-        });
-    }
-    let rule_list: Vec<RuleDecisions> = setup
-        .rules
-        .iter()
-        .zip(&stops)
-        .map(|(r, s)| RuleDecisions {
-            name: &r.name,
-            sql: &r.sql,
-            stop: s,
-        })
-        .collect();
-    let mut c = compare(&score_list, &rule_list, &event, opts)?;
-    c.excluded = Some(excluded);
-    c.warnings = setup
-        .rules
-        .iter()
-        .zip(&decisions)
-        .flat_map(|(r, d)| r.warnings(table, d, crate::rules::RuleUse::Rule))
-        .collect();
+    let sel = Selection::of(table, setup, &scores.predicted, |i| Ok(y[i].is_some()))?;
+    let event: Vec<bool> = sel.keep.iter().map(|&i| y[i] == Some(1.0)).collect();
+    let mut c = compare(&sel.scores(), &sel.rules(setup), &event, opts)?;
+    c.excluded = Some(sel.excluded);
+    c.warnings = sel.warnings;
     Ok(c)
 }
 
@@ -119,98 +60,148 @@ pub fn compare_cohort_censored(
         .time
         .as_deref()
         .ok_or_else(|| Error::Usage("the model has no time column (not a Cox model)".into()))?;
+    let event_name = model.design.outcome.as_str();
     let time = table.num(time_name)?;
-    let event_col = table.num(&model.design.outcome)?;
-    let decisions: Vec<Vec<bool>> = setup
-        .rules
-        .iter()
-        .map(|r| r.evaluate(table))
-        .collect::<Result<_>>()?;
-    let mut excluded = super::Excluded {
-        rows: table.nrows(),
-        ..Default::default()
-    };
-    let mut problems = Vec::new();
-    let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
-    for i in 0..table.nrows() {
-        let (Some(t), Some(e)) = (time[i], event_col[i]) else {
-            excluded.outcome_unknown += 1;
-            continue;
+    let event = table.num(event_name)?;
+    let known = |i: usize| -> std::result::Result<bool, Problem> {
+        let (Some(t), Some(e)) = (time[i], event[i]) else {
+            return Ok(false);
         };
-        if !(t.is_finite() && t >= 0.0) || (e != 0.0 && e != 1.0) {
-            let (col, v, want) = if e != 0.0 && e != 1.0 {
-                (
-                    model.design.outcome.as_str(),
-                    e,
-                    "0 or 1 (1 = event, 0 = censored)",
-                )
-            } else {
-                (time_name, t, "a follow-up time: a finite number, 0 or more")
-            };
-            problems.push(Problem::cell(
+        let bad = |col: &str, v: f64, want: &str| {
+            Problem::cell(
                 &table.source,
                 table.row(i),
                 col,
                 &crate::design::format_level(v),
                 want,
-            ));
-            continue;
-        }
-        if scores.predicted[i].is_nan() {
-            excluded.missing_predictor += 1;
-        } else if setup
-            .oracle
-            .as_ref()
-            .is_some_and(|o| o.get(i).copied().flatten().is_none())
-        {
-            excluded.no_true_risk += 1;
+            )
+        };
+        if e != 0.0 && e != 1.0 {
+            Err(bad(event_name, e, "0 or 1 (1 = event, 0 = censored)"))
+        } else if !(t.is_finite() && t >= 0.0) {
+            Err(bad(
+                time_name,
+                t,
+                "a follow-up time: a finite number, 0 or more",
+            ))
         } else {
-            keep.push(i);
+            Ok(true)
         }
-    }
-    if !problems.is_empty() {
-        return Err(Error::InvalidInput(problems));
-    }
-    let model_risk: Vec<f64> = keep.iter().map(|&i| scores.predicted[i]).collect();
-    let oracle_risk: Option<Vec<f64>> = setup
-        .oracle
-        .as_ref()
-        .map(|o| keep.iter().map(|&i| o[i].unwrap_or(f64::NAN)).collect());
-    let t: Vec<f64> = keep.iter().map(|&i| time[i].unwrap_or(f64::NAN)).collect();
-    let e: Vec<bool> = keep.iter().map(|&i| event_col[i] == Some(1.0)).collect();
-    let stops: Vec<Vec<bool>> = decisions
+    };
+    let sel = Selection::of(table, setup, &scores.predicted, known)?;
+    let t: Vec<f64> = sel
+        .keep
         .iter()
-        .map(|d| keep.iter().map(|&i| d[i]).collect())
+        .map(|&i| time[i].unwrap_or(f64::NAN))
         .collect();
-    let mut score_list = vec![Score {
-        name: "model",
-        risk: &model_risk,
-    }];
-    if let Some(o) = &oracle_risk {
-        score_list.push(Score {
-            name: "oracle (true risk)",
-            risk: o,
-        });
-    }
-    let rule_list: Vec<RuleDecisions> = setup
-        .rules
-        .iter()
-        .zip(&stops)
-        .map(|(r, s)| RuleDecisions {
-            name: &r.name,
-            sql: &r.sql,
-            stop: s,
-        })
-        .collect();
-    let mut c = super::censored::compare_censored(&score_list, &rule_list, &t, &e, horizon, opts)?;
-    c.excluded = Some(excluded);
-    c.warnings = setup
-        .rules
-        .iter()
-        .zip(&decisions)
-        .flat_map(|(r, d)| r.warnings(table, d, crate::rules::RuleUse::Rule))
-        .collect();
+    let e: Vec<bool> = sel.keep.iter().map(|&i| event[i] == Some(1.0)).collect();
+    let mut c =
+        super::censored::compare_censored(&sel.scores(), &sel.rules(setup), &t, &e, horizon, opts)?;
+    c.excluded = Some(sel.excluded);
+    c.warnings = sel.warnings;
     Ok(c)
+}
+
+/// The rows a comparison keeps (outcome known, every score present), with the scores and
+/// rule decisions on them, why the others are left out, and the rules' warnings.
+struct Selection {
+    keep: Vec<usize>,
+    excluded: super::Excluded,
+    model_risk: Vec<f64>,
+    oracle_risk: Option<Vec<f64>>,
+    stops: Vec<Vec<bool>>,
+    warnings: Vec<String>,
+}
+
+impl Selection {
+    /// `known(i)`: whether row `i`'s outcome is known (`Err` for a value that is not an
+    /// outcome: every such cell is reported).
+    fn of(
+        table: &Table,
+        setup: &CohortCompare,
+        predicted: &[f64],
+        known: impl Fn(usize) -> std::result::Result<bool, Problem>,
+    ) -> Result<Selection> {
+        let decisions: Vec<Vec<bool>> = setup
+            .rules
+            .iter()
+            .map(|r| r.evaluate(table))
+            .collect::<Result<_>>()?;
+        let mut excluded = super::Excluded {
+            rows: table.nrows(),
+            ..Default::default()
+        };
+        let mut problems = Vec::new();
+        let mut keep: Vec<usize> = Vec::with_capacity(table.nrows());
+        for (i, p) in predicted.iter().enumerate() {
+            match known(i) {
+                Err(e) => problems.push(e),
+                Ok(false) => excluded.outcome_unknown += 1,
+                Ok(true) if p.is_nan() => excluded.missing_predictor += 1,
+                Ok(true)
+                    if setup
+                        .oracle
+                        .as_ref()
+                        .is_some_and(|o| o.get(i).copied().flatten().is_none()) =>
+                {
+                    excluded.no_true_risk += 1
+                }
+                Ok(true) => keep.push(i),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::InvalidInput(problems));
+        }
+        let warnings = setup
+            .rules
+            .iter()
+            .zip(&decisions)
+            .flat_map(|(r, d)| r.warnings(table, d, crate::rules::RuleUse::Rule))
+            .collect();
+        Ok(Selection {
+            model_risk: keep.iter().map(|&i| predicted[i]).collect(),
+            oracle_risk: setup
+                .oracle
+                .as_ref()
+                .map(|o| keep.iter().map(|&i| o[i].unwrap_or(f64::NAN)).collect()),
+            stops: decisions
+                .iter()
+                .map(|d| keep.iter().map(|&i| d[i]).collect())
+                .collect(),
+            keep,
+            excluded,
+            warnings,
+        })
+    }
+
+    /// The model, then the oracle when there is one.
+    fn scores(&self) -> Vec<Score<'_>> {
+        let mut out = vec![Score {
+            name: "model",
+            risk: &self.model_risk,
+        }];
+        if let Some(o) = &self.oracle_risk {
+            out.push(Score {
+                name: "oracle (true risk)",
+                risk: o,
+            });
+        }
+        out
+    }
+
+    /// Each rule's decisions on the kept rows.
+    fn rules<'a>(&'a self, setup: &'a CohortCompare) -> Vec<RuleDecisions<'a>> {
+        setup
+            .rules
+            .iter()
+            .zip(&self.stops)
+            .map(|(r, s)| RuleDecisions {
+                name: &r.name,
+                sql: &r.sql,
+                stop: s,
+            })
+            .collect()
+    }
 }
 
 /// Read the simulator's `truth.csv` and align `true_risk_24m` (month 0) with the cohort rows

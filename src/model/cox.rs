@@ -385,7 +385,7 @@ fn model_of(
 
 /// The `print(cph)`-style printout of a Cox model.
 pub(crate) fn fmt_cox(model: &Model, spec: &CoxSpec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    use crate::model::fit::{fmt_p, fmt_sig};
+    use crate::model::fit::fmt_p;
     writeln!(f, "Cox Proportional Hazards Model")?;
     writeln!(f)?;
     writeln!(f, " {}", model.formula)?;
@@ -428,32 +428,7 @@ pub(crate) fn fmt_cox(model: &Model, spec: &CoxSpec, f: &mut fmt::Formatter<'_>)
     }
     crate::model::fit::fmt_missing(model, f)?;
     writeln!(f)?;
-    let nw = model
-        .coefficients
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    writeln!(
-        f,
-        " {:<nw$} {:>9} {:>9} {:>7} {:>9} {:>12} {:>23}",
-        "", "Coef", "S.E.", "Wald Z", "Pr(>|Z|)", "Hazard ratio", "95% CI (hazard ratio)"
-    )?;
-    for c in &model.coefficients {
-        let ci = format!("{} to {}", fmt_sig(c.ci_low), fmt_sig(c.ci_high));
-        writeln!(
-            f,
-            " {:<nw$} {:>9.4} {:>9.4} {:>7.2} {:>9} {:>12} {:>23}",
-            c.name,
-            c.estimate,
-            c.std_error,
-            c.z,
-            fmt_p(c.p_value),
-            fmt_sig(c.hazard_ratio),
-            ci
-        )?;
-    }
+    crate::model::fit::fmt_coefficients(model, "Hazard ratio", |c| c.hazard_ratio, f)?;
     crate::model::fit::fmt_anova(model, "anova(cph)", f)?;
     writeln!(f)?;
     writeln!(

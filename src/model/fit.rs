@@ -600,35 +600,49 @@ impl fmt::Display for Model {
         }
         fmt_missing(self, f)?;
         writeln!(f)?;
-        let nw = self
-            .coefficients
-            .iter()
-            .map(|c| c.name.chars().count())
-            .max()
-            .unwrap_or(9)
-            .max(9);
-        writeln!(
-            f,
-            " {:<nw$} {:>9} {:>9} {:>7} {:>9} {:>11} {:>23}",
-            "", "Coef", "S.E.", "Wald Z", "Pr(>|Z|)", "Odds ratio", "95% CI (odds ratio)"
-        )?;
-        for c in &self.coefficients {
-            let ci = format!("{} to {}", fmt_sig(c.ci_low), fmt_sig(c.ci_high));
-            writeln!(
-                f,
-                " {:<nw$} {:>9.4} {:>9.4} {:>7.2} {:>9} {:>11} {:>23}",
-                c.name,
-                c.estimate,
-                c.std_error,
-                c.z,
-                fmt_p(c.p_value),
-                fmt_sig(c.odds_ratio),
-                ci
-            )?;
-        }
+        fmt_coefficients(self, "Odds ratio", |c| c.odds_ratio, f)?;
         fmt_anova(self, "anova(lrm)", f)?;
         Ok(())
     }
+}
+
+/// The coefficient table of a model's printout: Coef, S.E., Wald Z, Pr(>|Z|), the ratio
+/// `exp(coef)` named `ratio` ("Odds ratio", "Hazard ratio") and its 95% Wald interval.
+pub(crate) fn fmt_coefficients(
+    model: &Model,
+    ratio: &str,
+    value: impl Fn(&Coefficient) -> f64,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let nw = model
+        .coefficients
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let rw = ratio.len().max(11);
+    let ci_title = format!("95% CI ({})", ratio.to_lowercase());
+    writeln!(
+        f,
+        " {:<nw$} {:>9} {:>9} {:>7} {:>9} {:>rw$} {:>23}",
+        "", "Coef", "S.E.", "Wald Z", "Pr(>|Z|)", ratio, ci_title
+    )?;
+    for c in &model.coefficients {
+        let ci = format!("{} to {}", fmt_sig(c.ci_low), fmt_sig(c.ci_high));
+        writeln!(
+            f,
+            " {:<nw$} {:>9.4} {:>9.4} {:>7.2} {:>9} {:>rw$} {:>23}",
+            c.name,
+            c.estimate,
+            c.std_error,
+            c.z,
+            fmt_p(c.p_value),
+            fmt_sig(value(c)),
+            ci
+        )?;
+    }
+    Ok(())
 }
 
 /// The missing-value frequencies of a model's printout (nothing when none were missing).

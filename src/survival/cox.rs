@@ -228,8 +228,12 @@ struct Prepared {
     w: Vec<f64>,
     /// Row-major centred covariates in sorted order.
     x: Vec<f64>,
+    /// The same, laid out for the Gram kernel.
+    xb: Blocked,
     /// Internal centring (weighted means).
     centre: Vec<f64>,
+    /// Columns whose values are all -1, 0 or 1 (coxph does not centre them).
+    dummy: Vec<bool>,
     /// Groups of equal (stratum, time), in sorted order.
     groups: Vec<Group>,
 }
@@ -397,7 +401,7 @@ impl CoxFit {
         let std_err: Vec<f64> = (0..p).map(|j| cov[j * p + j].sqrt()).collect();
         let covariance: Vec<Vec<f64>> = (0..p).map(|j| cov[j * p..(j + 1) * p].to_vec()).collect();
         let wald_test = dot(&beta, &mat_vec(&info, &beta, p));
-        let means = coxph_means(input, &prep);
+        let means = coxph_means(&prep);
         let (linear_predictors, baseline) = baseline(&prep, input, &beta, &means, options.ties);
         Ok(CoxFit {
             hazard_ratio: beta.iter().map(|b| b.exp()).collect(),
@@ -537,24 +541,30 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
     }
     let w_in = |i: usize| input.weights.map_or(1.0, |w| w[i]);
     let s_in = |i: usize| input.strata.map_or(0, |s| s[i]);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
-        s_in(a)
-            .cmp(&s_in(b))
-            .then(input.time[a].total_cmp(&input.time[b]))
-            .then(input.event[b].cmp(&input.event[a]))
-            .then(a.cmp(&b))
-    });
-    let wsum: f64 = (0..n).map(w_in).sum();
-    let centre: Vec<f64> = (0..p)
-        .map(|j| {
-            let s: f64 = (0..n).map(|i| w_in(i) * input.x[i * p + j]).sum();
-            if wsum > 0.0 {
-                s / wsum
-            } else {
-                0.0
-            }
-        })
+    // sort keys (stratum, time, censored after events, index): times are >= 0, so the bits
+    // of `t + 0.0` (no -0.0) order as the numbers do
+    let mut keys: Vec<(u32, u64, bool, usize)> = (0..n)
+        .map(|i| (s_in(i), (input.time[i] + 0.0).to_bits(), !input.event[i], i))
+        .collect();
+    keys.par_sort_unstable();
+    let order: Vec<usize> = keys.iter().map(|k| k.3).collect();
+    drop(keys);
+    // weighted column means and whether each column is a dummy (values in {-1, 0, 1}), in
+    // one pass over the rows
+    let mut wsum = 0.0;
+    let mut sums = vec![0.0; p];
+    let mut dummy = vec![true; p];
+    for (i, row) in input.x.chunks_exact(p).enumerate() {
+        let wi = w_in(i);
+        wsum += wi;
+        for (j, &v) in row.iter().enumerate() {
+            sums[j] += wi * v;
+            dummy[j] &= v == 0.0 || v == 1.0 || v == -1.0;
+        }
+    }
+    let centre: Vec<f64> = sums
+        .iter()
+        .map(|s| if wsum > 0.0 { s / wsum } else { 0.0 })
         .collect();
     let mut x = vec![0.0; n * p];
     x.par_chunks_mut(p * 1024).enumerate().for_each(|(c, dst)| {
@@ -588,12 +598,15 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
         });
         start = end;
     }
+    let xb = Blocked::of(&x, p);
     Ok(Prepared {
+        dummy,
         n,
         p,
         order,
         event,
         w,
+        xb,
         x,
         centre,
         groups,
@@ -676,21 +689,46 @@ fn backward(
             Ties::Breslow => 1,
             Ties::Efron => grp.d,
         };
-        // Breslow: one term of weight wsum; Efron: d terms of the mean event weight
+        // Breslow: one term of weight wsum; Efron: d terms of the mean event weight, with
+        // denominators D_k = S0 - f_k E0, f_k = k/d
         let tw = if terms == 1 { wsum } else { wsum / d };
+        // sums over the terms of tw/D, tw f/D, tw/D^2, tw f/D^2, tw f^2/D^2, tw ln D
+        let (mut c, mut e, mut aa, mut ab, mut bb, mut logs) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for k in 0..terms {
             let f = if terms == 1 { 0.0 } else { k as f64 / d };
             let den = s0 - f * e0;
-            inc.c[g] += tw / den;
-            inc.e[g] += tw * f / den;
-            if let Some(sk) = sink.as_deref_mut() {
-                sk.loglik -= tw * den.ln();
+            c += tw / den;
+            e += tw * f / den;
+            aa += tw / (den * den);
+            ab += tw * f / (den * den);
+            bb += tw * f * f / (den * den);
+            logs += tw * den.ln();
+        }
+        inc.c[g] = c;
+        inc.e[g] = e;
+        if let Some(sk) = sink.as_deref_mut() {
+            // the terms' vectors a_k = (S1 - f_k E1) / D_k enter the score as
+            // sum tw a_k = c S1 - e E1, and the information as
+            // sum tw a_k a_k' = aa S1 S1' - ab (S1 E1' + E1 S1') + bb E1 E1'
+            //                 = (aa + ab) S1 S1' + (bb + ab) E1 E1' - ab (S1 + E1)(S1 + E1)'
+            // (three weighted rows per tie group instead of one per event)
+            sk.loglik -= logs;
+            for j in 0..p {
+                sk.score[j] -= c * s1[j] - e * e1[j];
+            }
+            if ab == 0.0 {
+                sk.a.push(&s1);
+                sk.aw.push(aa);
+            } else {
+                sk.a.push(&s1);
+                sk.aw.push(aa + ab);
+                sk.a.push(&e1);
+                sk.aw.push(bb + ab);
                 for j in 0..p {
-                    a[j] = (s1[j] - f * e1[j]) / den;
-                    sk.score[j] -= tw * a[j];
+                    a[j] = s1[j] + e1[j];
                 }
-                sk.a.extend_from_slice(&a);
-                sk.aw.push(tw);
+                sk.a.push(&a);
+                sk.aw.push(-ab);
             }
         }
     }
@@ -701,8 +739,8 @@ fn backward(
 struct Sink {
     loglik: f64,
     score: Vec<f64>,
-    /// Row-major event vectors `a` and their weights.
-    a: Vec<f64>,
+    /// Event vectors `a` (laid out for the Gram kernel) and their weights.
+    a: Blocked,
     aw: Vec<f64>,
 }
 
@@ -711,14 +749,14 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties) -> Eval {
     let p = prep.p;
     let (eta, shift) = linear_predictor(prep, beta);
     let risk: Vec<f64> = eta
-        .iter()
+        .par_iter()
         .zip(&prep.w)
         .map(|(e, w)| w * (e - shift).exp())
         .collect();
     let mut sink = Sink {
         loglik: 0.0,
         score: vec![0.0; p],
-        a: Vec::new(),
+        a: Blocked::new(p),
         aw: Vec::new(),
     };
     let inc = backward(prep, &eta, &risk, shift, ties, Some(&mut sink));
@@ -738,8 +776,8 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties) -> Eval {
             *ui = risk[i] * (cum - own);
         }
     }
-    let mut info = gram(&prep.x, p, &u);
-    let outer = gram(&sink.a, p, &sink.aw);
+    let mut info = prep.xb.gram(&u);
+    let outer = sink.a.gram(&sink.aw);
     for (v, o) in info.iter_mut().zip(&outer) {
         *v -= o;
     }
@@ -750,73 +788,119 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties) -> Eval {
     }
 }
 
-/// `X' diag(w) X` (full `p x p`, row-major) of a row-major `n x p` matrix, over fixed chunks
-/// of rows summed in chunk order.
-fn gram(x: &[f64], p: usize, w: &[f64]) -> Vec<f64> {
-    let n = w.len();
-    let qpad = p.div_ceil(2) * 2;
-    let stride = qpad + 2;
-    let isa = Isa::detect();
-    let mut block = 256;
-    while block > 64 && stride * block * 8 > 24 * 1024 {
-        block /= 2;
+/// Rows stored for the Gram kernel: blocks of `block` rows, each block column-major with
+/// `stride` columns (zero padding up to `stride` columns and `block` rows), so `X' diag(w) X`
+/// runs the SIMD kernel on the blocks in place. The design is laid out once per fit; the
+/// event vectors of each pass are written into one directly.
+struct Blocked {
+    p: usize,
+    qpad: usize,
+    stride: usize,
+    block: usize,
+    rows: usize,
+    data: Vec<f64>,
+}
+
+impl Blocked {
+    fn new(p: usize) -> Blocked {
+        let qpad = p.div_ceil(2) * 2;
+        let stride = qpad + 2;
+        let mut block = 256;
+        while block > 64 && stride * block * 8 > 24 * 1024 {
+            block /= 2;
+        }
+        Blocked {
+            p,
+            qpad,
+            stride,
+            block,
+            rows: 0,
+            data: Vec::new(),
+        }
     }
-    let chunks = n.div_ceil(CHUNK_ROWS);
-    let partial = |c: usize| -> Vec<f64> {
-        let mut acc = vec![0.0; stride * stride];
-        let mut xs = vec![0.0; stride * block];
-        let mut wb = vec![0.0; block];
-        let (r0, r1) = (c * CHUNK_ROWS, ((c + 1) * CHUNK_ROWS).min(n));
-        let mut start = r0;
-        while start < r1 {
-            let len = block.min(r1 - start);
-            xs.iter_mut().for_each(|v| *v = 0.0);
-            wb.iter_mut().for_each(|v| *v = 0.0);
-            for r in 0..len {
-                let i = start + r;
-                wb[r] = w[i];
-                for j in 0..p {
-                    xs[j * block + r] = x[i * p + j];
+
+    /// The row-major `n x p` matrix `x`, laid out in parallel.
+    fn of(x: &[f64], p: usize) -> Blocked {
+        let mut b = Blocked::new(p);
+        let n = x.len() / p.max(1);
+        let (block, stride) = (b.block, b.stride);
+        b.rows = n;
+        b.data = vec![0.0; n.div_ceil(block) * block * stride];
+        b.data
+            .par_chunks_mut(block * stride)
+            .enumerate()
+            .for_each(|(k, dst)| {
+                let r0 = k * block;
+                for r in 0..block.min(n - r0) {
+                    for j in 0..p {
+                        dst[j * block + r] = x[(r0 + r) * p + j];
+                    }
                 }
+            });
+        b
+    }
+
+    /// Append one row.
+    fn push(&mut self, row: &[f64]) {
+        let (block, stride) = (self.block, self.stride);
+        if self.rows % block == 0 {
+            self.data.resize(self.data.len() + block * stride, 0.0);
+        }
+        let base = (self.rows / block) * block * stride;
+        let r = self.rows % block;
+        for (j, &v) in row.iter().enumerate() {
+            self.data[base + j * block + r] = v;
+        }
+        self.rows += 1;
+    }
+
+    /// `X' diag(w) X` (full `p x p`, row-major), `w` one weight per row; fixed chunks of
+    /// blocks summed in chunk order (thread-count invariant).
+    fn gram(&self, w: &[f64]) -> Vec<f64> {
+        let (p, block, stride, qpad) = (self.p, self.block, self.stride, self.qpad);
+        let isa = Isa::detect();
+        let n_blocks = self.rows.div_ceil(block);
+        let per_chunk = (CHUNK_ROWS / block).max(1);
+        let partial = |c: usize| -> Vec<f64> {
+            let mut acc = vec![0.0; stride * stride];
+            let mut wb = vec![0.0; block];
+            for k in c * per_chunk..((c + 1) * per_chunk).min(n_blocks) {
+                let r0 = k * block;
+                let len = block.min(self.rows - r0);
+                wb[..len].copy_from_slice(&w[r0..r0 + len]);
+                wb[len..].iter_mut().for_each(|v| *v = 0.0);
+                let xs = &self.data[k * block * stride..(k + 1) * block * stride];
+                isa.syrk_upper(xs, &wb, qpad, stride, &mut acc);
             }
-            isa.syrk_upper(&xs, &wb, qpad, stride, &mut acc);
-            start += len;
+            acc
+        };
+        let parts: Vec<Vec<f64>> = (0..n_blocks.div_ceil(per_chunk))
+            .into_par_iter()
+            .map(partial)
+            .collect();
+        let mut total = vec![0.0; stride * stride];
+        for part in parts {
+            for (t, v) in total.iter_mut().zip(&part) {
+                *t += v;
+            }
         }
-        acc
-    };
-    let parts: Vec<Vec<f64>> = (0..chunks).into_par_iter().map(partial).collect();
-    let mut total = vec![0.0; stride * stride];
-    for part in parts {
-        for (t, v) in total.iter_mut().zip(&part) {
-            *t += v;
+        let mut out = vec![0.0; p * p];
+        for j in 0..p {
+            for k in j..p {
+                out[j * p + k] = total[j * stride + k];
+                out[k * p + j] = total[j * stride + k];
+            }
         }
+        out
     }
-    let mut out = vec![0.0; p * p];
-    for j in 0..p {
-        for k in j..p {
-            out[j * p + k] = total[j * stride + k];
-            out[k * p + j] = total[j * stride + k];
-        }
-    }
-    out
 }
 
 /// coxph's `means`: weighted column means, 0 for columns with every value in {-1, 0, 1}.
-fn coxph_means(input: &CoxInput<'_>, prep: &Prepared) -> Vec<f64> {
-    let n = prep.n;
-    let p = prep.p;
-    (0..p)
-        .map(|j| {
-            let dummy = (0..n).all(|i| {
-                let v = input.x[i * p + j];
-                v == 0.0 || v == 1.0 || v == -1.0
-            });
-            if dummy {
-                0.0
-            } else {
-                prep.centre[j]
-            }
-        })
+fn coxph_means(prep: &Prepared) -> Vec<f64> {
+    prep.centre
+        .iter()
+        .zip(&prep.dummy)
+        .map(|(&c, &d)| if d { 0.0 } else { c })
         .collect()
 }
 

@@ -65,6 +65,17 @@ pub struct CoxIndexes {
 }
 
 impl CoxIndexes {
+    /// The indexes of a constant linear predictor (rms: no discrimination, slope 1).
+    pub const FLAT: CoxIndexes = CoxIndexes {
+        dxy: 0.0,
+        r2_nagelkerke: 0.0,
+        calibration_slope: 1.0,
+        d: 0.0,
+        u: 0.0,
+        q: 0.0,
+        g: 0.0,
+    };
+
     /// In [`INDEX_NAMES`] order.
     pub fn values(&self) -> Vec<f64> {
         vec![
@@ -568,15 +579,7 @@ impl Rows<'_> {
     fn training_indexes(&self, lp: &[f64], loglik_null: f64, loglik: f64) -> CoxIndexes {
         let first = lp.first().copied().unwrap_or(0.0);
         if lp.iter().all(|&v| v == first) {
-            return CoxIndexes {
-                dxy: 0.0,
-                r2_nagelkerke: 0.0,
-                calibration_slope: 1.0,
-                d: 0.0,
-                u: 0.0,
-                q: 0.0,
-                g: 0.0,
-            };
+            return CoxIndexes::FLAT;
         }
         let nf = lp.len() as f64;
         let lr = 2.0 * (loglik - loglik_null);
@@ -603,15 +606,7 @@ impl Rows<'_> {
         let x: Vec<f64> = rows.iter().map(|&i| lp[i]).collect();
         let first = x.first().copied().unwrap_or(0.0);
         if x.iter().all(|&v| v == first) {
-            return Ok(CoxIndexes {
-                dxy: 0.0,
-                r2_nagelkerke: 0.0,
-                calibration_slope: 1.0,
-                d: 0.0,
-                u: 0.0,
-                q: 0.0,
-                g: 0.0,
-            });
+            return Ok(CoxIndexes::FLAT);
         }
         let dxy = concordance(&x, &time, &event, strata.as_deref()).dxy();
         let input = CoxInput {

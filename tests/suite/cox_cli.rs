@@ -33,6 +33,23 @@ fn fit(dir: &Path, data: &Path, formula: &str, extra: &[&str]) -> (std::process:
     (mbdrisk(&args), out)
 }
 
+/// `mbdrisk score` of `data` with `model` into `out`, at `horizon` when given.
+fn score(model: &Path, data: &Path, horizon: Option<&str>, out: &Path) -> std::process::Output {
+    let mut args = vec![
+        "score",
+        "--model",
+        s(model),
+        "--data",
+        s(data),
+        "--out",
+        s(out),
+    ];
+    if let Some(h) = horizon {
+        args.extend(["--horizon", h]);
+    }
+    mbdrisk(&args)
+}
+
 fn fitted(dir: &Path) -> PathBuf {
     let (o, out) = fit(dir, &lung(), FORMULA, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -84,17 +101,7 @@ fn score_writes_risks_by_each_horizon_matching_survfit() {
     let dir = tempfile::tempdir().expect("tmp");
     let model = fitted(dir.path());
     let out = dir.path().join("risks.csv");
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&lung()),
-        "--horizon",
-        "180,365",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &lung(), Some("180,365"), &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).expect("read");
     let mut lines = text.lines();
@@ -119,17 +126,7 @@ fn score_writes_risks_by_each_horizon_matching_survfit() {
         }
     }
     // one horizon: the risk is in `predicted`
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&lung()),
-        "--horizon",
-        "365",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &lung(), Some("365"), &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).expect("read");
     assert!(
@@ -143,43 +140,15 @@ fn rejects_scoring_without_a_horizon_or_beyond_the_baseline() {
     let dir = tempfile::tempdir().expect("tmp");
     let model = fitted(dir.path());
     let out = dir.path().join("risks.csv");
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&lung()),
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &lung(), None, &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--horizon"), "{}", stderr(&o));
     for bad in ["5000", "0", "abc", "365,365"] {
-        let o = mbdrisk(&[
-            "score",
-            "--model",
-            s(&model),
-            "--data",
-            s(&lung()),
-            "--horizon",
-            bad,
-            "--out",
-            s(&out),
-        ]);
+        let o = score(&model, &lung(), Some(bad), &out);
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
         assert!(!out.exists(), "no output for {bad}");
     }
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&lung()),
-        "--horizon",
-        "5000",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &lung(), Some("5000"), &out);
     assert!(
         stderr(&o).contains("estimated up to time"),
         "{}",
@@ -197,17 +166,7 @@ fn rejects_a_horizon_for_a_logistic_model() {
     let (o, model) = fit(dir.path(), &data, "y ~ age + sex", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = dir.path().join("s.csv");
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&data),
-        "--horizon",
-        "365",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &data, Some("365"), &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no horizon"), "{}", stderr(&o));
 }
@@ -392,17 +351,7 @@ fn strata_get_a_baseline_each_and_unseen_strata_are_refused() {
     assert_eq!(v["strata"]["levels"], serde_json::json!(["F", "M"]));
     let data = edited(dir.path(), &[(2, "sex", "\"X\"")]);
     let out = dir.path().join("s.csv");
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&data),
-        "--horizon",
-        "180",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &data, Some("180"), &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -421,17 +370,7 @@ fn rejects_a_damaged_cox_baseline() {
     v["baseline"][0]["n_risk"][0] = Value::from(3);
     std::fs::write(&model, serde_json::to_string(&v).expect("json")).expect("write");
     let out = dir.path().join("s.csv");
-    let o = mbdrisk(&[
-        "score",
-        "--model",
-        s(&model),
-        "--data",
-        s(&lung()),
-        "--horizon",
-        "180",
-        "--out",
-        s(&out),
-    ]);
+    let o = score(&model, &lung(), Some("180"), &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("fewer than 5 at risk"),
