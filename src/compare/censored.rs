@@ -538,10 +538,36 @@ impl CensoredComparison {
     /// missed-event rate, with the differences and their CIs.
     pub fn render_table(&self) -> String {
         let w = &self.words;
-        let (stopped, spared, missed) = if w.mm {
-            ("stopped", "spared/100", "missed/100 stopped")
+        // the MM profile's words, or a rule's "low-risk call" in any other study
+        let (stopped, spared, missed, stop_rate, missed_rate) = if w.mm {
+            (
+                "stopped",
+                "spared/100",
+                "missed/100 stopped",
+                "stop rate",
+                "missed rate",
+            )
         } else {
-            ("low risk", "low/100", "events/100 low")
+            (
+                "low risk",
+                "low/100",
+                "events/100 low",
+                "low-risk rate",
+                "event rate",
+            )
+        };
+        let (same_missed, missed_long, spared_long) = if w.mm {
+            (
+                "missed-event rate",
+                "missed events per 100 stopped",
+                "patients spared per 100",
+            )
+        } else {
+            (
+                "event rate among low risk",
+                "events per 100 called low risk",
+                "patients called low risk per 100",
+            )
         };
         let mut s = format!(
             "{} patients, {} {} by the horizon ({}; {} censored before it: Kaplan-Meier and IPCW, every patient used); Kaplan-Meier risk by the horizon {:.1}%\n",
@@ -584,21 +610,21 @@ impl CensoredComparison {
             s.push_str(&line(&r.rule, &r.policy));
             for sc in &r.scores {
                 s.push_str(&line(
-                    &format!("{} at the rule's stop rate", sc.score),
+                    &format!("{} at the rule's {stop_rate}", sc.score),
                     &sc.at_rule_stop_rate.policy,
                 ));
                 s.push_str(&line(
-                    &format!("{} at the rule's missed rate", sc.score),
+                    &format!("{} at the rule's {missed_rate}", sc.score),
                     &sc.at_rule_missed_rate.policy,
                 ));
                 s.push_str(&format!(
-                    "  {} minus rule, same stop rate: missed events per 100 stopped {}; sensitivity {} pts\n",
+                    "  {} minus rule, same {stop_rate}: {missed_long} {}; sensitivity {} pts\n",
                     sc.score,
                     ci(&sc.at_rule_stop_rate.diff_missed_per_100_stopped, 1.0),
                     ci(&sc.at_rule_stop_rate.diff_sensitivity, 100.0)
                 ));
                 s.push_str(&format!(
-                    "  {} minus rule, same missed-event rate: patients spared per 100 {}\n",
+                    "  {} minus rule, same {same_missed}: {spared_long} {}\n",
                     sc.score,
                     ci(&sc.at_rule_missed_rate.diff_spared_per_100, 1.0)
                 ));

@@ -175,6 +175,22 @@ pub fn fit_cox_on_rows(
             formula.text
         )));
     }
+    if let Some((st, codes)) = &design.strata {
+        for (k, level) in st.levels.iter().enumerate() {
+            let rows = codes.iter().filter(|&&c| c as usize == k).count();
+            let ev = codes
+                .iter()
+                .zip(&design.y)
+                .filter(|&(&c, &y)| c as usize == k && y == 1.0)
+                .count();
+            if ev < min {
+                return Err(Error::Usage(format!(
+                    "'{}': stratum {}={level} has {ev} events among {rows} rows used; each stratum needs at least {min} events for a baseline hazard that identifies no one: merge it with another level, or leave strata() out",
+                    formula.text, st.variable
+                )));
+            }
+        }
+    }
     let weights: Option<Vec<f64>> = match &opts.weights {
         Some(w) if w.len() != table.nrows() => {
             return Err(Error::Usage(format!(

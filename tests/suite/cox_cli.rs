@@ -447,3 +447,27 @@ fn compare_at_a_horizon_uses_every_patient() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--horizon"), "{}", stderr(&o));
 }
+
+/// Regression: a stratum without events got an empty baseline, the model printed "up to
+/// time 0" and its file could not be read back (found on flchain, mgus = 1).
+#[test]
+fn rejects_a_stratum_with_fewer_than_5_events() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("time,event,x,g\n");
+    for i in 0..60 {
+        // group b: 12 patients, never an event
+        let g = if i % 5 == 0 { "b" } else { "a" };
+        let event = u8::from(g == "a" && i % 3 != 0);
+        text.push_str(&format!("{},{event},{},{g}\n", i + 1, (i * 7 % 11) as f64));
+    }
+    let data = dir.path().join("strata.csv");
+    std::fs::write(&data, text).expect("write");
+    let (o, out) = fit(dir.path(), &data, "Surv(time, event) ~ x + strata(g)", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stratum g=b has 0 events"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
