@@ -441,7 +441,7 @@ fn compare_at_a_horizon_uses_every_patient() {
     );
     assert!(out.join("decision_curve.png").exists());
     let table = stdout(&o);
-    assert!(table.contains("minus rule, same stop rate"), "{table}");
+    assert!(table.contains("minus rule, same low-risk rate"), "{table}");
     // no horizon: refused with the hint
     let o = run(args(&[]));
     assert_eq!(o.status.code(), Some(2));
