@@ -328,6 +328,24 @@ fn validate_cph_b400_with_our_draws() {
         let want = g2[k].as_f64().expect(k);
         assert!((got - want).abs() < COX_RISK_ABS, "{k}: {got} vs R {want}");
     }
+    // IPCW AUC (with its SE) and Brier at 365 days as riskRegression::Score on
+    // predictRisk(coxph)
+    let g3: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("score_golden.json")).expect("golden"),
+    )
+    .expect("json");
+    for (k, got) in [
+        ("auc", v.apparent.auc),
+        ("auc_se", v.apparent.auc_se),
+        ("brier", v.apparent.brier),
+        ("brier_null", v.apparent.brier_null),
+    ] {
+        let want = g3[k].as_f64().expect(k);
+        assert!(
+            (got - want).abs() < crate::tolerances::CENSORED_SCORE_ABS,
+            "{k}: {got} vs Score {want}"
+        );
+    }
     // the apparent Harrell C is the model's own
     let cox = model.family.cox().expect("cox");
     assert!((v.apparent.c_harrell - cox.indexes.c).abs() < 1e-12);

@@ -136,3 +136,16 @@ cmp <- sprintf('{"horizon": %s, "risk": %s, "young_stopped": %d, "young_km_risk"
   mean(dev), median(dev), unname(quantile(dev, 0.9)))
 writeLines(cmp, "compare_golden.json")
 cat("wrote compare_golden.json\n")
+
+# ---- riskRegression::Score on predictRisk(coxph) at 365 days ------------------------------
+suppressMessages(library(riskRegression))
+fx <- coxph(Surv(time, event) ~ rcs(age, 4) + sex + ecog + karno, data = cc, ties = "efron",
+            control = ctl, x = TRUE)
+sc <- Score(list(cox = fx), formula = Surv(time, event) ~ 1, data = cc, times = H,
+            metrics = c("auc", "brier"), cens.model = "km", null.model = TRUE, se.fit = TRUE)
+auc <- sc$AUC$score[model == "cox"]
+br <- sc$Brier$score
+score_part <- sprintf('{"times": %s, "auc": %.15g, "auc_se": %.15g, "brier": %.15g, "brier_null": %.15g, "version": "%s"}',
+  H, auc$AUC, auc$se, br[model == "cox"]$Brier, br[model == "Null model"]$Brier, packageVersion("riskRegression"))
+writeLines(score_part, "score_golden.json")
+cat("wrote score_golden.json\n")
