@@ -661,6 +661,9 @@ impl Study {
     }
 }
 
+/// The time unit of a study whose time column's name gives none and that names none.
+pub const GENERIC_TIME_UNIT: &str = "time units";
+
 /// The unit of the time columns when the study does not say: months in the MM profile; else
 /// the unit the time column's name gives (`time_months`, `days`, ...), or "time units".
 fn time_unit_of(profile: Profile, time: Option<&str>) -> String {
@@ -671,7 +674,7 @@ fn time_unit_of(profile: Profile, time: Option<&str>) -> String {
     ["month", "day", "week", "year"]
         .iter()
         .find(|u| name.contains(*u))
-        .map_or_else(|| "time units".to_string(), |u| format!("{u}s"))
+        .map_or_else(|| GENERIC_TIME_UNIT.to_string(), |u| format!("{u}s"))
 }
 
 /// The units an MM role's column may come in, with the factor to the role's own unit.
@@ -841,7 +844,7 @@ pub fn template(cohort_source: &str, cohort: &[String], visits: Option<&[String]
     out.push_str(&format!(
         "# Unit of the time columns, in words (check it: a name does not always say).\n# time_unit = \"{}\"\n",
         match time_unit_of(Profile::Generic, time.as_deref()).as_str() {
-            "time units" => "months".to_string(),
+            GENERIC_TIME_UNIT => "months".to_string(),
             u => u.to_string(),
         }
     ));

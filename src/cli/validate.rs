@@ -173,7 +173,10 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             bar.finish_and_clear();
             let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
             let text = mbdrisk::validation::cox::render(&v);
-            return super::write_outputs(&args.out, &inputs, &files, &[], &text);
+            let study =
+                mbdrisk::study::Study::resolve_words(&study_file, &table.names, &table.source);
+            let figures = mbdrisk::report::cox_figures(&study, &[], h, &v, None)?;
+            return super::write_outputs(&args.out, &inputs, &files, &figures, &text);
         }
         if args.horizon.is_some() {
             return Err(Error::Usage(format!(

@@ -250,7 +250,7 @@ fn cox_report(
     let mut comparison =
         crate::compare::compare_cohort_censored(&model, table, &setup, &copts, horizon)?;
     comparison.words = crate::compare::CompareWords::of(study);
-    let figures = cox_figures(study, rules, horizon, &validation, &comparison)?;
+    let figures = cox_figures(study, rules, horizon, &validation, Some(&comparison))?;
     Ok(CoxReport {
         model,
         horizon,
@@ -261,7 +261,8 @@ fn cox_report(
 }
 
 /// The plots of a Cox model at a horizon: calibration (smoothed curve and Kaplan-Meier by
-/// tenths of risk, with the patients each rule stops) and the decision curve.
+/// tenths of risk, with the patients each rule stops when a comparison is given) and, with a
+/// comparison, the decision curve. Used by `report` and `validate`.
 ///
 /// # Errors
 /// Plotting failures.
@@ -270,13 +271,20 @@ pub fn cox_figures(
     rules: &[Rule],
     horizon: f64,
     v: &crate::validation::cox::CoxValidation,
-    c: &crate::compare::censored::CensoredComparison,
+    c: Option<&crate::compare::censored::CensoredComparison>,
 ) -> Result<Vec<(&'static str, Figure)>> {
     let h = crate::design::format_level(horizon);
+    // a study without a time unit says "time 1825", not "1825 time units"
+    let generic_unit = study.time_unit == crate::study::GENERIC_TIME_UNIT;
+    let by = if generic_unit {
+        format!("time {h}")
+    } else {
+        format!("{h} {}", study.time_unit)
+    };
     let a = &v.apparent;
     let rule_points: Vec<RulePoint> = c
-        .rules
-        .iter()
+        .into_iter()
+        .flat_map(|c| c.rules.iter())
         .map(|r| RulePoint {
             name: r.rule.clone(),
             mean_predicted: r.mean_score_stopped,
@@ -311,14 +319,24 @@ pub fn cox_figures(
                 events: g.events,
             })
             .collect(),
-        rules: rule_points,
         predicted_events: Vec::new(),
         predicted_non_events: Vec::new(),
-        title: format!("Calibration of the risk by {h} {} (apparent)", study.time_unit),
+        title: format!("Calibration of the risk by {by} (apparent)"),
         caption: format!(
-            "n = {}, {} events by {h} {}, {} censored before (every patient used). Curve: hazard regression on rcs(cloglog(risk), 3) (Austin et al. 2020); points: tenths of predicted risk, Kaplan-Meier with Greenwood 95% CIs; rule points: the patients each rule {}: their mean predicted risk and Kaplan-Meier risk.",
-            v.n, v.events_before_horizon, study.time_unit, v.censored_before_horizon, if study.is_mm() { "stops" } else { "calls low risk" }
+            "n = {}, {} events by {by}, {} censored before (every patient used). Curve: hazard regression on rcs(cloglog(risk), 3) (Austin et al. 2020); points: tenths of predicted risk, Kaplan-Meier with Greenwood 95% CIs{}.",
+            v.n,
+            v.events_before_horizon,
+            v.censored_before_horizon,
+            if rule_points.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; rule points: the patients each rule {}: their mean predicted risk and Kaplan-Meier risk",
+                    if study.is_mm() { "stops" } else { "calls low risk" }
+                )
+            }
         ),
+        rules: rule_points,
         stats_text: vec![
             format!("C = {:.3}", a.c_harrell),
             format!("AUC({h}) = {:.3}", a.auc),
@@ -326,7 +344,11 @@ pub fn cox_figures(
             format!("ICI = {:.3}", a.ici),
             format!("O/E = {:.3}", a.oe_ratio),
         ],
-        horizon: format!("{h}-{}", study.time_unit.trim_end_matches('s')),
+        horizon: if generic_unit {
+            format!("t = {h}")
+        } else {
+            format!("{h}-{}", study.time_unit.trim_end_matches('s'))
+        },
         event: study.event_name.clone(),
         histogram_labels: None,
         rule_label: if study.is_mm() {
@@ -335,9 +357,9 @@ pub fn cox_figures(
             "called low risk".into()
         },
     };
-    Ok(vec![
-        ("calibration", calibration_plot(&calib)?),
-        (
+    let mut out = vec![("calibration", calibration_plot(&calib)?)];
+    if let Some(c) = c {
+        out.push((
             "decision_curve",
             decision_curve_figure(
                 study,
@@ -347,8 +369,9 @@ pub fn cox_figures(
                 c.events_before_horizon,
                 c.bootstrap,
             )?,
-        ),
-    ])
+        ));
+    }
+    Ok(out)
 }
 
 /// Fit, validate and compare the static model of `formula`, and draw its plots.

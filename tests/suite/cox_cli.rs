@@ -221,6 +221,7 @@ fn validate_at_a_horizon_with_bootstrap() {
     assert!(corrected < v["apparent"]["dxy"].as_f64().expect("dxy"));
     assert_eq!(v["bootstrap"]["requested"], 20);
     assert_eq!(v["calibration"].as_array().expect("groups").len(), 10);
+    assert!(out.join("calibration.png").exists() && out.join("calibration.svg").exists());
     // no horizon: refused
     let o = mbdrisk(&[
         "validate",
