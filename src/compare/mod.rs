@@ -211,17 +211,32 @@ pub struct Excluded {
     pub no_true_risk: usize,
 }
 
-/// Everything one replicate (or the full sample) yields, flattened in a fixed order.
+/// One score matched to one rule in one sample: its policy at the rule's stop rate and at
+/// its missed-event rate (each with the risk cut-off), and the reclassification.
+struct Matched {
+    at_stop: (PolicyMetrics, f64),
+    at_missed: (PolicyMetrics, f64),
+    nri: [f64; 3],
+}
+
+/// Everything one sample (the full cohort or a replicate) yields, by name.
+struct Sample {
+    /// Per rule: the rule's policy, then each score matched to it.
+    rules: Vec<(PolicyMetrics, Vec<Matched>)>,
+    /// Net benefit curves: scores, rules, continue all.
+    curves: Vec<Vec<f64>>,
+}
+
+/// The statistics of the patients `idx` (repeats allowed) of the full data.
 fn statistics(
     idx: &[usize],
     event_all: &[bool],
     scores: &[Score],
     rules: &[RuleDecisions],
     opts: &CompareOptions,
-) -> Vec<f64> {
+) -> Sample {
     let event: Vec<bool> = idx.iter().map(|&i| event_all[i]).collect();
     let t = opts.reference_threshold;
-    let mut out = Vec::new();
     let score_data: Vec<(Vec<f64>, Vec<usize>)> = scores
         .iter()
         .map(|s| {
@@ -234,32 +249,62 @@ fn statistics(
         .iter()
         .map(|rule| idx.iter().map(|&i| rule.stop[i]).collect())
         .collect();
+    let rule_stats = stops
+        .iter()
+        .map(|stop| {
+            let rm = policy_metrics(stop, &event, t);
+            let per = score_data
+                .iter()
+                .map(|(risk, order)| {
+                    let (s_stop, s_cut) = stop_lowest(order, risk, rm.stopped);
+                    let k = largest_k_within_missed_rate(
+                        order,
+                        &event,
+                        rm.missed_events as f64 / rm.stopped as f64,
+                    );
+                    let (m_stop, m_cut) = stop_lowest(order, risk, k);
+                    Matched {
+                        at_stop: (policy_metrics(&s_stop, &event, t), s_cut),
+                        at_missed: (policy_metrics(&m_stop, &event, t), m_cut),
+                        nri: nri(stop, &s_stop, &event),
+                    }
+                })
+                .collect();
+            (rm, per)
+        })
+        .collect();
+    let mut curves: Vec<Vec<f64>> = score_data
+        .iter()
+        .map(|(risk, _)| model_net_benefit(risk, &event, &opts.thresholds))
+        .collect();
     for stop in &stops {
-        let rm = policy_metrics(stop, &event, t);
-        for (risk, order) in &score_data {
-            let (s_stop, _) = stop_lowest(order, risk, rm.stopped);
-            let a = policy_metrics(&s_stop, &event, t);
-            out.extend(diffs(&a, &rm));
-            let k = largest_k_within_missed_rate(
-                order,
-                &event,
-                rm.missed_events as f64 / rm.stopped as f64,
-            );
-            let (m_stop, _) = stop_lowest(order, risk, k);
-            let b = policy_metrics(&m_stop, &event, t);
-            out.extend(diffs(&b, &rm));
-            out.extend(nri(stop, &s_stop, &event));
-        }
-    }
-    for (risk, _) in &score_data {
-        out.extend(model_net_benefit(risk, &event, &opts.thresholds));
-    }
-    for stop in &stops {
-        out.extend(policy_net_benefit(stop, &event, &opts.thresholds));
+        curves.push(policy_net_benefit(stop, &event, &opts.thresholds));
     }
     let none = vec![false; idx.len()];
-    out.extend(policy_net_benefit(&none, &event, &opts.thresholds));
-    out
+    curves.push(policy_net_benefit(&none, &event, &opts.thresholds));
+    Sample {
+        rules: rule_stats,
+        curves,
+    }
+}
+
+/// A value on the full sample with the 95% percentile interval of its replicates.
+fn estimate(estimate: f64, replicates: impl Iterator<Item = f64>) -> Estimate {
+    let mut v: Vec<f64> = replicates.filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let (ci_low, ci_high) = if v.is_empty() {
+        (f64::NAN, f64::NAN)
+    } else {
+        (
+            crate::stats::quantile_sorted(&v, 0.025),
+            crate::stats::quantile_sorted(&v, 0.975),
+        )
+    };
+    Estimate {
+        estimate,
+        ci_low,
+        ci_high,
+    }
 }
 
 fn diffs(a: &PolicyMetrics, r: &PolicyMetrics) -> [f64; 5] {
@@ -333,124 +378,98 @@ pub fn compare(
     }
     let all: Vec<usize> = (0..n).collect();
     let full = statistics(&all, event, scores, rules, opts);
-    let reps: Vec<Vec<f64>> = (0..opts.bootstrap)
+    let reps: Vec<Sample> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|b| {
             let idx = crate::stats::resample_indices(n, opts.seed, b as u64 + 1);
             statistics(&idx, event, scores, rules, opts)
         })
         .collect();
-    let est = |k: usize| -> Estimate {
-        let mut v: Vec<f64> = reps
-            .iter()
-            .map(|r| r[k])
-            .filter(|x| x.is_finite())
-            .collect();
-        v.sort_by(f64::total_cmp);
-        let (lo, hi) = if v.is_empty() {
-            (f64::NAN, f64::NAN)
-        } else {
-            (
-                crate::stats::quantile_sorted(&v, 0.025),
-                crate::stats::quantile_sorted(&v, 0.975),
-            )
-        };
-        Estimate {
-            estimate: full[k],
-            ci_low: lo,
-            ci_high: hi,
-        }
-    };
 
-    let t = opts.reference_threshold;
-    let mut k = 0;
     let mut rule_out = Vec::new();
-    for rule in rules {
-        let rm = policy_metrics(rule.stop, event, t);
+    for (r, rule) in rules.iter().enumerate() {
+        let (rm, per) = &full.rules[r];
         let mut per_score = Vec::new();
-        for s in scores {
-            let order = order_by_risk(s.risk);
-            let matched = |stop_k: usize, k: &mut usize| {
-                let (stop, cutoff) = stop_lowest(&order, s.risk, stop_k);
-                let m = MatchedPolicy {
-                    policy: policy_metrics(&stop, event, t),
+        for (s, score) in scores.iter().enumerate() {
+            // differences score minus rule, on the full sample and in every replicate
+            let matched = |pick: &dyn Fn(&Matched) -> &(PolicyMetrics, f64)| {
+                let (policy, cutoff) = *pick(&per[s]);
+                let d = diffs(&policy, rm);
+                let rep_d: Vec<[f64; 5]> = reps
+                    .iter()
+                    .map(|x| diffs(&pick(&x.rules[r].1[s]).0, &x.rules[r].0))
+                    .collect();
+                let e = |k: usize| estimate(d[k], rep_d.iter().map(|v| v[k]));
+                MatchedPolicy {
+                    policy,
                     risk_cutoff: cutoff,
-                    diff_missed_per_100_stopped: est(*k),
-                    diff_spared_per_100: est(*k + 1),
-                    diff_sensitivity: est(*k + 2),
-                    diff_specificity: est(*k + 3),
-                    diff_net_benefit: est(*k + 4),
-                };
-                *k += 5;
-                m
+                    diff_missed_per_100_stopped: e(0),
+                    diff_spared_per_100: e(1),
+                    diff_sensitivity: e(2),
+                    diff_specificity: e(3),
+                    diff_net_benefit: e(4),
+                }
             };
-            let at_stop = matched(rm.stopped, &mut k);
-            let kk = largest_k_within_missed_rate(
-                &order,
-                event,
-                rm.missed_events as f64 / rm.stopped as f64,
-            );
-            let at_missed = matched(kk, &mut k);
-            let nri = Nri {
-                events: est(k),
-                non_events: est(k + 1),
-                total: est(k + 2),
-            };
-            k += 3;
+            let nri_e =
+                |k: usize| estimate(per[s].nri[k], reps.iter().map(|x| x.rules[r].1[s].nri[k]));
             per_score.push(ScoreVsRule {
-                score: s.name.to_string(),
-                at_rule_stop_rate: at_stop,
-                at_rule_missed_rate: at_missed,
-                nri,
+                score: score.name.to_string(),
+                at_rule_stop_rate: matched(&|m| &m.at_stop),
+                at_rule_missed_rate: matched(&|m| &m.at_missed),
+                nri: Nri {
+                    events: nri_e(0),
+                    non_events: nri_e(1),
+                    total: nri_e(2),
+                },
             });
         }
         rule_out.push(RuleComparison {
             rule: rule.name.to_string(),
             sql: rule.sql.to_string(),
-            policy: rm,
+            policy: *rm,
             scores: per_score,
         });
     }
     let nt = opts.thresholds.len();
-    let curve = |name: &str, k: &mut usize| {
-        let e: Vec<Estimate> = (0..nt).map(|j| est(*k + j)).collect();
-        *k += nt;
-        NetBenefitCurve {
-            name: name.to_string(),
-            net_benefit: e.iter().map(|x| x.estimate).collect(),
-            ci_low: if opts.bootstrap > 0 {
-                e.iter().map(|x| x.ci_low).collect()
-            } else {
-                vec![]
-            },
-            ci_high: if opts.bootstrap > 0 {
-                e.iter().map(|x| x.ci_high).collect()
-            } else {
-                vec![]
-            },
-        }
-    };
-    let mut curves = Vec::new();
-    for s in scores {
-        curves.push(curve(s.name, &mut k));
-    }
-    for r in rules {
-        curves.push(curve(r.name, &mut k));
-    }
-    curves.push(curve("continue all", &mut k));
+    let names = scores
+        .iter()
+        .map(|s| s.name)
+        .chain(rules.iter().map(|r| r.name))
+        .chain(std::iter::once("continue all"));
+    let mut curves: Vec<NetBenefitCurve> = names
+        .enumerate()
+        .map(|(c, name)| {
+            let e: Vec<Estimate> = (0..nt)
+                .map(|j| estimate(full.curves[c][j], reps.iter().map(|x| x.curves[c][j])))
+                .collect();
+            NetBenefitCurve {
+                name: name.to_string(),
+                net_benefit: e.iter().map(|x| x.estimate).collect(),
+                ci_low: if opts.bootstrap > 0 {
+                    e.iter().map(|x| x.ci_low).collect()
+                } else {
+                    vec![]
+                },
+                ci_high: if opts.bootstrap > 0 {
+                    e.iter().map(|x| x.ci_high).collect()
+                } else {
+                    vec![]
+                },
+            }
+        })
+        .collect();
     curves.push(NetBenefitCurve {
         name: "stop all".into(),
         net_benefit: vec![0.0; nt],
         ci_low: vec![],
         ci_high: vec![],
     });
-    debug_assert_eq!(k, full.len());
     Ok(Comparison {
         n,
         events,
         bootstrap: opts.bootstrap,
         seed: opts.seed,
-        reference_threshold: t,
+        reference_threshold: opts.reference_threshold,
         rules: rule_out,
         decision_curve: DecisionCurve {
             thresholds: opts.thresholds.clone(),
