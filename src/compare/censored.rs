@@ -348,25 +348,6 @@ fn diffs(a: &CensoredPolicy, r: &CensoredPolicy) -> [f64; 5] {
     ]
 }
 
-/// A percentile interval of `values` around `estimate` (NaN bounds without finite values).
-fn estimate(estimate: f64, mut values: Vec<f64>) -> Estimate {
-    values.retain(|v| v.is_finite());
-    values.sort_by(f64::total_cmp);
-    let (ci_low, ci_high) = if values.is_empty() {
-        (f64::NAN, f64::NAN)
-    } else {
-        (
-            crate::stats::quantile_sorted(&values, 0.025),
-            crate::stats::quantile_sorted(&values, 0.975),
-        )
-    };
-    Estimate {
-        estimate,
-        ci_low,
-        ci_high,
-    }
-}
-
 /// Compare scores (risks by `horizon`) with rules on patients with follow-up `(time, event)`.
 ///
 /// # Errors
@@ -442,7 +423,7 @@ pub fn compare_censored(
                     .iter()
                     .map(|x| diffs(&x.rules[r].1[s][m].0, &x.rules[r].0))
                     .collect();
-                let e = |k: usize| estimate(d[k], rep_d.iter().map(|v| v[k]).collect());
+                let e = |k: usize| super::estimate(d[k], rep_d.iter().map(|v| v[k]));
                 CensoredMatched {
                     policy,
                     risk_cutoff: cutoff,
