@@ -48,23 +48,7 @@ pub struct CensoredPolicy {
 }
 
 /// The score's policy matched to a rule, with score-minus-rule differences.
-#[derive(Debug, Clone, Serialize)]
-pub struct CensoredMatched {
-    /// What the score's policy does.
-    pub policy: CensoredPolicy,
-    /// Highest risk among the patients the score stops.
-    pub risk_cutoff: f64,
-    /// Score minus rule: missed events per 100 stopped.
-    pub diff_missed_per_100_stopped: Estimate,
-    /// Score minus rule: patients spared per 100.
-    pub diff_spared_per_100: Estimate,
-    /// Score minus rule: sensitivity.
-    pub diff_sensitivity: Estimate,
-    /// Score minus rule: specificity.
-    pub diff_specificity: Estimate,
-    /// Score minus rule: net benefit at the reference threshold.
-    pub diff_net_benefit: Estimate,
-}
+pub type CensoredMatched = super::MatchedPolicy<CensoredPolicy>;
 
 /// One score against one rule.
 #[derive(Debug, Clone, Serialize)]

@@ -82,11 +82,13 @@ pub struct RuleDecisions<'a> {
     pub stop: &'a [bool],
 }
 
-/// Differences score minus rule when the score is matched to the rule.
+/// Differences score minus rule when the score is matched to the rule. `P` is how a policy
+/// is counted: [`PolicyMetrics`] for a binary outcome, [`censored::CensoredPolicy`] at a
+/// horizon.
 #[derive(Debug, Clone, Serialize)]
-pub struct MatchedPolicy {
+pub struct MatchedPolicy<P = PolicyMetrics> {
     /// What the score's policy does.
-    pub policy: PolicyMetrics,
+    pub policy: P,
     /// Highest risk among the patients the score stops.
     pub risk_cutoff: f64,
     /// Score minus rule: missed events per 100 stopped.
