@@ -226,9 +226,8 @@ struct Prepared {
     order: Vec<usize>,
     event: Vec<bool>,
     w: Vec<f64>,
-    /// Row-major centred covariates in sorted order.
-    x: Vec<f64>,
-    /// The same, laid out for the Gram kernel.
+    /// Centred covariates in sorted order, laid out for the Gram kernel (every pass reads
+    /// them from there: one copy of the design per fit).
     xb: Blocked,
     /// Internal centring (weighted means).
     centre: Vec<f64>,
@@ -566,13 +565,11 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
         .iter()
         .map(|s| if wsum > 0.0 { s / wsum } else { 0.0 })
         .collect();
-    let mut x = vec![0.0; n * p];
-    x.par_chunks_mut(p * 1024).enumerate().for_each(|(c, dst)| {
-        for (r, row) in dst.chunks_exact_mut(p).enumerate() {
-            let i = order[c * 1024 + r];
-            for (j, v) in row.iter_mut().enumerate() {
-                *v = input.x[i * p + j] - centre[j];
-            }
+    // the sorted, centred design, laid out once for every pass
+    let xb = Blocked::of_rows(n, p, |r, out| {
+        let i = order[r];
+        for (j, v) in out.iter_mut().enumerate() {
+            *v = input.x[i * p + j] - centre[j];
         }
     });
     let event: Vec<bool> = order.iter().map(|&i| input.event[i]).collect();
@@ -598,7 +595,6 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
         });
         start = end;
     }
-    let xb = Blocked::of(&x, p);
     Ok(Prepared {
         dummy,
         n,
@@ -607,7 +603,6 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
         event,
         w,
         xb,
-        x,
         centre,
         groups,
     })
@@ -615,17 +610,8 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
 
 /// `eta = X beta` over the sorted rows, and the largest value (the exponent shift).
 fn linear_predictor(prep: &Prepared, beta: &[f64]) -> (Vec<f64>, f64) {
-    let p = prep.p;
     let mut eta = vec![0.0; prep.n];
-    eta.par_chunks_mut(CHUNK_ROWS)
-        .enumerate()
-        .for_each(|(c, dst)| {
-            let base = c * CHUNK_ROWS;
-            for (r, e) in dst.iter_mut().enumerate() {
-                let i = base + r;
-                *e = dot(&prep.x[i * p..(i + 1) * p], beta);
-            }
-        });
+    prep.xb.times(beta, &mut eta);
     let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     (eta, if shift.is_finite() { shift } else { 0.0 })
 }
@@ -661,9 +647,9 @@ fn backward(
         for (i, &r) in risk.iter().enumerate().take(grp.end).skip(grp.start) {
             s0 += r;
             if track {
-                let xi = &prep.x[i * p..(i + 1) * p];
-                for (s, &v) in s1.iter_mut().zip(xi) {
-                    *s += r * v;
+                let (x0, bs) = (prep.xb.row_start(i), prep.xb.block);
+                for (j, s) in s1.iter_mut().enumerate() {
+                    *s += r * prep.xb.data[x0 + j * bs];
                 }
             }
         }
@@ -677,11 +663,12 @@ fn backward(
         if let Some(sk) = sink.as_deref_mut() {
             e1.iter_mut().for_each(|v| *v = 0.0);
             for i in ev.clone() {
-                let xi = &prep.x[i * p..(i + 1) * p];
+                let (x0, bs) = (prep.xb.row_start(i), prep.xb.block);
                 sk.loglik += prep.w[i] * (eta[i] - shift);
                 for j in 0..p {
-                    sk.score[j] += prep.w[i] * xi[j];
-                    e1[j] += risk[i] * xi[j];
+                    let xij = prep.xb.data[x0 + j * bs];
+                    sk.score[j] += prep.w[i] * xij;
+                    e1[j] += risk[i] * xij;
                 }
             }
         }
@@ -819,10 +806,9 @@ impl Blocked {
         }
     }
 
-    /// The row-major `n x p` matrix `x`, laid out in parallel.
-    fn of(x: &[f64], p: usize) -> Blocked {
+    /// `n` rows of `p` values, row `r` written by `fill(r, out)`, laid out in parallel.
+    fn of_rows(n: usize, p: usize, fill: impl Fn(usize, &mut [f64]) + Sync) -> Blocked {
         let mut b = Blocked::new(p);
-        let n = x.len() / p.max(1);
         let (block, stride) = (b.block, b.stride);
         b.rows = n;
         b.data = vec![0.0; n.div_ceil(block) * block * stride];
@@ -831,13 +817,37 @@ impl Blocked {
             .enumerate()
             .for_each(|(k, dst)| {
                 let r0 = k * block;
+                let mut row = vec![0.0; p];
                 for r in 0..block.min(n - r0) {
-                    for j in 0..p {
-                        dst[j * block + r] = x[(r0 + r) * p + j];
+                    fill(r0 + r, &mut row);
+                    for (j, &v) in row.iter().enumerate() {
+                        dst[j * block + r] = v;
                     }
                 }
             });
         b
+    }
+
+    /// Where row `i` starts; its value `j` is at `start + j * block`.
+    #[inline]
+    fn row_start(&self, i: usize) -> usize {
+        (i / self.block) * self.block * self.stride + i % self.block
+    }
+
+    /// `out[i] = x_i' beta` for every row, a column axpy per block (in parallel).
+    fn times(&self, beta: &[f64], out: &mut [f64]) {
+        let (block, stride) = (self.block, self.stride);
+        out.par_chunks_mut(block)
+            .zip(self.data.par_chunks(block * stride))
+            .for_each(|(dst, xs)| {
+                dst.iter_mut().for_each(|v| *v = 0.0);
+                for (j, &b) in beta.iter().enumerate() {
+                    let col = &xs[j * block..j * block + dst.len()];
+                    for (d, &x) in dst.iter_mut().zip(col) {
+                        *d += b * x;
+                    }
+                }
+            });
     }
 
     /// Append one row.
