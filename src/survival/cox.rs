@@ -665,10 +665,10 @@ fn backward(
             for i in ev.clone() {
                 let (x0, bs) = (prep.xb.row_start(i), prep.xb.block);
                 sk.loglik += prep.w[i] * (eta[i] - shift);
-                for j in 0..p {
+                for (j, (sc, e)) in sk.score.iter_mut().zip(e1.iter_mut()).enumerate() {
                     let xij = prep.xb.data[x0 + j * bs];
-                    sk.score[j] += prep.w[i] * xij;
-                    e1[j] += risk[i] * xij;
+                    *sc += prep.w[i] * xij;
+                    *e += risk[i] * xij;
                 }
             }
         }
