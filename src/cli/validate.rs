@@ -156,13 +156,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                     "--horizon {h}: expected a time after 0"
                 )));
             }
-            if opts.cv.is_some() {
-                return Err(Error::Usage(
-                    "--cv is not available for Cox models yet: use --bootstrap".into(),
-                ));
-            }
-            let bar = super::progress_bar(opts.bootstrap as u64, "validating");
-            let v = mbdrisk::validation::cox::validate_cox(
+            let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
+            let bar = super::progress_bar(jobs as u64, "validating");
+            let mut v = mbdrisk::validation::cox::validate_cox(
                 &model,
                 &table,
                 h,
@@ -170,6 +166,17 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 opts.seed,
                 &|| bar.inc(1),
             )?;
+            if let Some((folds, repeats)) = opts.cv {
+                v.cross_validated = Some(mbdrisk::validation::cox::cross_validate_cox(
+                    &model,
+                    &table,
+                    h,
+                    folds,
+                    repeats,
+                    opts.seed,
+                    &|| bar.inc(1),
+                )?);
+            }
             bar.finish_and_clear();
             let files = [("metrics.json", super::json_text("metrics.json", &v)?)];
             let text = mbdrisk::validation::cox::render(&v);

@@ -182,6 +182,9 @@ pub struct CoxValidation {
     /// Bootstrap replicates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<BootstrapCount>,
+    /// Repeated stratified K-fold cross-validation ([`cross_validate_cox`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_validated: Option<CoxCrossValidated>,
     /// Calibration at the horizon by tenths of predicted risk (Kaplan-Meier per group).
     pub calibration: Vec<CensoredCalibrationGroup>,
     /// The smoothed calibration curve at the horizon (the ICI's hazard regression) at 50
@@ -294,8 +297,151 @@ pub fn validate_cox(
         optimism,
         optimism_corrected,
         bootstrap: count,
+        cross_validated: None,
         calibration: cm.calibration,
         calibration_curve: smooth.curve,
+    })
+}
+
+/// Performance at the horizon of the out-of-fold risks of repeated stratified K-fold
+/// cross-validation: each fold's model (refitted on the other folds, the design held fixed)
+/// gives the risk by the horizon of its held-out rows from its own baseline; each repeat's
+/// pooled out-of-fold risks are measured as the apparent ones, then averaged over repeats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoxCrossValidated {
+    /// Folds.
+    pub folds: usize,
+    /// Repeats.
+    pub repeats: usize,
+    /// Fold fits that succeeded (of folds x repeats).
+    pub used: usize,
+    /// Harrell's C of the out-of-fold risks.
+    pub c_harrell: f64,
+    /// IPCW AUC at the horizon.
+    pub auc: f64,
+    /// IPCW Brier score at the horizon.
+    pub brier: f64,
+    /// `1 - brier / brier_null`.
+    pub scaled_brier: f64,
+    /// Kaplan-Meier risk / mean out-of-fold risk.
+    pub oe_ratio: f64,
+    /// Slope of the Cox regression on cloglog(out-of-fold risk).
+    pub calibration_slope: f64,
+    /// Integrated calibration index of the out-of-fold risks.
+    pub ici: f64,
+}
+
+/// Repeated stratified (by event) K-fold cross-validation of a Cox model at `horizon` on the
+/// rows of `table` (see [`CoxCrossValidated`]).
+///
+/// # Errors
+/// As [`validate_cox`]; folds or repeats out of bounds; no fold could be fitted.
+pub fn cross_validate_cox(
+    model: &Model,
+    table: &Table,
+    horizon: f64,
+    folds: usize,
+    repeats: usize,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CoxCrossValidated> {
+    let Some(cox) = model.family.cox() else {
+        return Err(Error::Usage("not a Cox model".into()));
+    };
+    let design = model_design(model, table)?;
+    let x = design_rows(&design);
+    let p = model.coefficients.len();
+    let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
+    let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
+    let stratum = |i: usize| strata.as_ref().map_or(0, |s| s[i] as usize);
+    // a fold's model: coefficients, centring and the baseline at the horizon per stratum
+    let fit = |idx: &[usize]| -> Result<(Vec<f64>, f64, Vec<f64>)> {
+        let f = refit_full(&design, &x, p, idx, model, cox.ties)?;
+        let centre: f64 = f.means.iter().zip(&f.coef).map(|(m, b)| m * b).sum();
+        let h0 = f.baseline.iter().map(|b| b.at(horizon)).collect();
+        Ok((f.coef, centre, h0))
+    };
+    let risk_of = |m: &(Vec<f64>, f64, Vec<f64>), i: usize| -> f64 {
+        let lp = dot(&x[i * p..(i + 1) * p], &m.0) - m.1;
+        // a stratum absent from the training folds has no baseline: no risk
+        m.2.get(stratum(i))
+            .map_or(f64::NAN, |&h| crate::model::family::survival_risk(h, lp))
+    };
+    let measure =
+        |_: &(Vec<f64>, f64, Vec<f64>), _: &[usize]| -> Result<Vec<f64>> { Ok(Vec::new()) };
+    let predict = |m: &(Vec<f64>, f64, Vec<f64>), idx: &[usize]| -> Vec<f64> {
+        idx.iter().map(|&i| risk_of(m, i)).collect()
+    };
+    let cv = crate::validation::resample::cross_validate(
+        &event,
+        &[],
+        crate::validation::resample::CvPlan {
+            folds,
+            repeats,
+            seed,
+        },
+        fit,
+        measure,
+        predict,
+        progress,
+    )?;
+    let mut per_repeat: Vec<[f64; 7]> = Vec::new();
+    for pooled in &cv.pooled {
+        let keep: Vec<usize> = (0..pooled.len())
+            .filter(|&i| pooled[i].is_finite())
+            .collect();
+        let r: Vec<f64> = keep.iter().map(|&i| pooled[i]).collect();
+        let t: Vec<f64> = keep.iter().map(|&i| design.time[i]).collect();
+        let e: Vec<bool> = keep.iter().map(|&i| event[i]).collect();
+        let st: Option<Vec<u32>> = strata
+            .as_ref()
+            .map(|s| keep.iter().map(|&i| s[i]).collect());
+        let Ok(cm) = evaluate_censored(&r, &t, &e, horizon) else {
+            continue;
+        };
+        let c = concordance(&r, &t, &e, st.as_deref()).c();
+        let cll: Vec<f64> = r.iter().map(|&v| (-(-v).ln_1p()).ln()).collect();
+        let slope = if cll.iter().all(|v| v.is_finite()) {
+            let input = CoxInput {
+                time: &t,
+                event: &e,
+                x: &cll,
+                p: 1,
+                weights: None,
+                strata: st.as_deref(),
+            };
+            CoxFit::fit_input(&input, &CoxOptions::default()).map_or(f64::NAN, |f| f.coef[0])
+        } else {
+            f64::NAN
+        };
+        let smooth = smoothed_calibration(&r, &t, &e, horizon);
+        per_repeat.push([
+            c,
+            cm.auc,
+            cm.brier,
+            cm.scaled_brier,
+            cm.oe_ratio,
+            slope,
+            smooth.ici,
+        ]);
+    }
+    if per_repeat.is_empty() {
+        return Err(Error::Analysis(format!(
+            "cross-validation at horizon {horizon}: no repeat's out-of-fold risks could be measured"
+        )));
+    }
+    let mean = |k: usize| per_repeat.iter().map(|v| v[k]).sum::<f64>() / per_repeat.len() as f64;
+    Ok(CoxCrossValidated {
+        folds,
+        repeats,
+        used: cv.used,
+        c_harrell: mean(0),
+        auc: mean(1),
+        brier: mean(2),
+        scaled_brier: mean(3),
+        oe_ratio: mean(4),
+        calibration_slope: mean(5),
+        ici: mean(6),
     })
 }
 
@@ -504,7 +650,8 @@ fn linear_predictor(design: &TrainingDesign, beta: &[f64], centre: f64) -> Vec<f
         .collect()
 }
 
-/// Refit the Cox model on design rows `idx` (the design held fixed).
+/// Refit the Cox model on design rows `idx` (the design held fixed): the coefficients and
+/// the null and final log partial likelihoods.
 fn refit(
     design: &TrainingDesign,
     x: &[f64],
@@ -513,6 +660,18 @@ fn refit(
     model: &Model,
     ties: Ties,
 ) -> Result<(Vec<f64>, f64, f64)> {
+    refit_full(design, x, p, idx, model, ties).map(|f| (f.coef, f.loglik_null, f.loglik))
+}
+
+/// [`refit`] returning the whole fit (centring and baseline included).
+fn refit_full(
+    design: &TrainingDesign,
+    x: &[f64],
+    p: usize,
+    idx: &[usize],
+    model: &Model,
+    ties: Ties,
+) -> Result<CoxFit> {
     let xs: Vec<f64> = idx
         .iter()
         .flat_map(|&i| x[i * p..(i + 1) * p].iter().copied())
@@ -544,9 +703,7 @@ fn refit(
         penalty,
         ..CoxOptions::default()
     };
-    CoxFit::fit_input(&input, &opts)
-        .map(|f| (f.coef, f.loglik_null, f.loglik))
-        .map_err(|e| Error::Analysis(format!("bootstrap refit failed: {e}")))
+    CoxFit::fit_input(&input, &opts).map_err(|e| Error::Analysis(format!("refit failed: {e}")))
 }
 
 fn column_sd(x: &[f64], p: usize) -> Vec<f64> {
@@ -764,6 +921,12 @@ pub fn render(v: &CoxValidation) -> String {
                 c.values()[k]
             );
         }
+    }
+    if let Some(cv) = &v.cross_validated {
+        out += &format!(
+            "  cross-validated ({}-fold x {}, {} fits; pooled out-of-fold risks): C {:.4}  AUC(H) {:.4}  Brier {:.4} (scaled {:.4})  O/E {:.3}  slope {:.3}  ICI {:.4}\n",
+            cv.folds, cv.repeats, cv.used, cv.c_harrell, cv.auc, cv.brier, cv.scaled_brier, cv.oe_ratio, cv.calibration_slope, cv.ici
+        );
     }
     out += "  calibration at the horizon (tenths of predicted risk; observed = Kaplan-Meier)\n";
     for g in &v.calibration {

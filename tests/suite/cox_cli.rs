@@ -222,6 +222,41 @@ fn validate_at_a_horizon_with_bootstrap() {
     assert_eq!(v["bootstrap"]["requested"], 20);
     assert_eq!(v["calibration"].as_array().expect("groups").len(), 10);
     assert!(out.join("calibration.png").exists() && out.join("calibration.svg").exists());
+    // repeated cross-validation: the pooled out-of-fold risks, close to the apparent C
+    let o = mbdrisk(&[
+        "validate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&lung()),
+        "--horizon",
+        "365",
+        "--cv",
+        "5x2",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("read"))
+            .expect("json");
+    let cv = &v["cross_validated"];
+    assert_eq!(cv["used"], 10, "{cv}");
+    let c = cv["c_harrell"].as_f64().expect("cv c");
+    assert!(
+        c > 0.5 && c < v["apparent"]["c_harrell"].as_f64().expect("c") + 0.02,
+        "{cv}"
+    );
+    for k in [
+        "auc",
+        "brier",
+        "scaled_brier",
+        "oe_ratio",
+        "calibration_slope",
+        "ici",
+    ] {
+        assert!(cv[k].as_f64().is_some_and(f64::is_finite), "{k}: {cv}");
+    }
     // no horizon: refused
     let o = mbdrisk(&[
         "validate",
