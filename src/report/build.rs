@@ -135,6 +135,11 @@ pub fn build_report(settings: &ReportSettings, progress: &(dyn Fn() + Sync)) -> 
         ),
         None => false,
     };
+    if settings.horizon.is_some() && !is_surv {
+        return Err(Error::Usage(
+            "--horizon is the horizon of a Cox model's risk: give --formula \"Surv(time, event) ~ ...\" (a 0/1 outcome has its horizon in its definition)".into(),
+        ));
+    }
     let mut cox_part = None;
     let static_part = match &settings.formula {
         Some(formula) if is_surv => {

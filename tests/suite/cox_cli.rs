@@ -507,3 +507,35 @@ fn rejects_a_stratum_with_fewer_than_5_events() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn report_needs_a_horizon_for_a_cox_formula_and_refuses_one_for_logistic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo/cohort.csv");
+    let out = dir.path().join("r");
+    let o = mbdrisk(&[
+        "report",
+        "--data",
+        s(&demo),
+        "--formula",
+        "Surv(time_months, event) ~ age + mrd",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--horizon"), "{}", stderr(&o));
+    let o = mbdrisk(&[
+        "report",
+        "--data",
+        s(&demo),
+        "--formula",
+        "event_24m ~ age + mrd",
+        "--horizon",
+        "24",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Cox model"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
