@@ -643,15 +643,9 @@ fn backward(
             s0 = 0.0;
             s1.iter_mut().for_each(|v| *v = 0.0);
         }
-        let track = sink.is_some();
-        for (i, &r) in risk.iter().enumerate().take(grp.end).skip(grp.start) {
-            s0 += r;
-            if track {
-                let (x0, bs) = (prep.xb.row_start(i), prep.xb.block);
-                for (j, s) in s1.iter_mut().enumerate() {
-                    *s += r * prep.xb.data[x0 + j * bs];
-                }
-            }
+        s0 += risk[grp.start..grp.end].iter().sum::<f64>();
+        if sink.is_some() {
+            prep.xb.add_weighted(grp.start..grp.end, risk, &mut s1);
         }
         if grp.d == 0 {
             continue;
@@ -662,15 +656,12 @@ fn backward(
         let e0: f64 = ev.clone().map(|i| risk[i]).sum();
         if let Some(sk) = sink.as_deref_mut() {
             e1.iter_mut().for_each(|v| *v = 0.0);
-            for i in ev.clone() {
-                let (x0, bs) = (prep.xb.row_start(i), prep.xb.block);
-                sk.loglik += prep.w[i] * (eta[i] - shift);
-                for (j, (sc, e)) in sk.score.iter_mut().zip(e1.iter_mut()).enumerate() {
-                    let xij = prep.xb.data[x0 + j * bs];
-                    *sc += prep.w[i] * xij;
-                    *e += risk[i] * xij;
-                }
-            }
+            prep.xb.add_weighted(ev.clone(), risk, &mut e1);
+            prep.xb.add_weighted(ev.clone(), &prep.w, &mut sk.score);
+            sk.loglik += ev
+                .clone()
+                .map(|i| prep.w[i] * (eta[i] - shift))
+                .sum::<f64>();
         }
         let terms = match ties {
             Ties::Breslow => 1,
@@ -828,10 +819,37 @@ impl Blocked {
         b
     }
 
-    /// Where row `i` starts; its value `j` is at `start + j * block`.
-    #[inline]
-    fn row_start(&self, i: usize) -> usize {
-        (i / self.block) * self.block * self.stride + i % self.block
+    /// `acc[j] += sum_{i in rows} w[i] x_ij`: per block a dot product of each column's
+    /// slice with the weights' (contiguous, vectorised), in a fixed order.
+    fn add_weighted(&self, rows: std::ops::Range<usize>, w: &[f64], acc: &mut [f64]) {
+        let (block, stride) = (self.block, self.stride);
+        let mut i = rows.start;
+        while i < rows.end {
+            let k = i / block;
+            let r0 = i - k * block;
+            let len = (block - r0).min(rows.end - i);
+            let base = k * block * stride;
+            let ws = &w[i..i + len];
+            for (j, a) in acc.iter_mut().enumerate() {
+                let col = &self.data[base + j * block + r0..base + j * block + r0 + len];
+                // four interleaved partial sums (vectorised), combined in a fixed order
+                let mut lanes = [0.0f64; 4];
+                let (c4, w4) = (col.chunks_exact(4), ws.chunks_exact(4));
+                let tail: f64 = c4
+                    .remainder()
+                    .iter()
+                    .zip(w4.remainder())
+                    .map(|(x, w)| x * w)
+                    .sum();
+                for (c, w) in c4.zip(w4) {
+                    for l in 0..4 {
+                        lanes[l] += c[l] * w[l];
+                    }
+                }
+                *a += ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
+            }
+            i += len;
+        }
     }
 
     /// `out[i] = x_i' beta` for every row, a column axpy per block (in parallel).
