@@ -67,25 +67,12 @@ pub fn compare_cohort_censored(
         let (Some(t), Some(e)) = (time[i], event[i]) else {
             return Ok(false);
         };
-        let bad = |col: &str, v: f64, want: &str| {
-            Problem::cell(
-                &table.source,
-                table.row(i),
-                col,
-                &crate::design::format_level(v),
-                want,
-            )
-        };
-        if e != 0.0 && e != 1.0 {
-            Err(bad(event_name, e, "0 or 1 (1 = event, 0 = censored)"))
-        } else if !(t.is_finite() && t >= 0.0) {
-            Err(bad(
-                time_name,
-                t,
-                "a follow-up time: a finite number, 0 or more",
-            ))
-        } else {
-            Ok(true)
+        match crate::design::follow_up_problems(table, i, (time_name, t), (event_name, e))
+            .into_iter()
+            .next()
+        {
+            Some(p) => Err(p),
+            None => Ok(true),
         }
     };
     let sel = Selection::of(table, setup, &scores.predicted, known)?;

@@ -189,6 +189,37 @@ fn stratum_label(col: &Column, i: usize) -> Option<String> {
     }
 }
 
+/// The problems of one row's follow-up `(time, event)` of a `Surv(time, event)` outcome: an
+/// event other than 0/1, a time that is not a finite number >= 0 (empty when both are fine).
+/// The one rule every Cox path applies (fit, validation, comparison).
+pub fn follow_up_problems(
+    table: &Table,
+    i: usize,
+    (time_name, time): (&str, f64),
+    (event_name, event): (&str, f64),
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if event != 0.0 && event != 1.0 {
+        out.push(Problem::cell(
+            &table.source,
+            table.row(i),
+            event_name,
+            &format_level(event),
+            "0 or 1 (the event indicator of Surv(time, event): 1 = event, 0 = censored)",
+        ));
+    }
+    if !(time.is_finite() && time >= 0.0) {
+        out.push(Problem::cell(
+            &table.source,
+            table.row(i),
+            time_name,
+            &format_level(time),
+            "a follow-up time: a finite number, 0 or more",
+        ));
+    }
+    out
+}
+
 /// Number of missing cells in one formula column among the rows considered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MissingCount {
@@ -1028,39 +1059,31 @@ pub fn learn_on_rows_in_units(
     // outcome must be 0/1; a follow-up time finite and not negative
     let mut problems = Vec::new();
     let mut y = Vec::with_capacity(used.len());
-    let expected = if time_name.is_some() {
-        "0 or 1 (the event indicator of Surv(time, event): 1 = event, 0 = censored)"
-    } else {
-        "0 or 1 (the outcome of a logistic model)"
-    };
-    for &i in &used {
-        let v = y_col[i].unwrap_or(f64::NAN);
-        if v != 0.0 && v != 1.0 {
-            problems.push(Problem::cell(
-                file,
-                table.row(i),
-                &outcome,
-                &format_level(v),
-                expected,
-            ));
-        }
-        y.push(v);
-    }
     let mut time = Vec::new();
-    if let (Some(name), Some(tc)) = (&time_name, time_col) {
-        time.reserve(used.len());
-        for &i in &used {
-            let v = tc[i].unwrap_or(f64::NAN);
-            if !(v.is_finite() && v >= 0.0) {
-                problems.push(Problem::cell(
-                    file,
-                    table.row(i),
-                    name,
-                    &format_level(v),
-                    "a follow-up time: a finite number, 0 or more",
-                ));
+    match (&time_name, time_col) {
+        (Some(name), Some(tc)) => {
+            time.reserve(used.len());
+            for &i in &used {
+                let (t, e) = (tc[i].unwrap_or(f64::NAN), y_col[i].unwrap_or(f64::NAN));
+                problems.extend(follow_up_problems(table, i, (name, t), (&outcome, e)));
+                time.push(t);
+                y.push(e);
             }
-            time.push(v);
+        }
+        _ => {
+            for &i in &used {
+                let v = y_col[i].unwrap_or(f64::NAN);
+                if v != 0.0 && v != 1.0 {
+                    problems.push(Problem::cell(
+                        file,
+                        table.row(i),
+                        &outcome,
+                        &format_level(v),
+                        "0 or 1 (the outcome of a logistic model)",
+                    ));
+                }
+                y.push(v);
+            }
         }
     }
     if !problems.is_empty() {

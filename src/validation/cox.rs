@@ -576,24 +576,9 @@ fn model_design(model: &Model, table: &Table) -> Result<TrainingDesign> {
             },
             _ => 0,
         };
-        if e != 0.0 && e != 1.0 {
-            problems.push(Problem::cell(
-                file,
-                table.row(i),
-                event_name,
-                &crate::design::format_level(e),
-                "0 or 1 (the event indicator of Surv(time, event): 1 = event, 0 = censored)",
-            ));
-            continue;
-        }
-        if !(t.is_finite() && t >= 0.0) {
-            problems.push(Problem::cell(
-                file,
-                table.row(i),
-                time_name,
-                &crate::design::format_level(t),
-                "a follow-up time: a finite number, 0 or more",
-            ));
+        let bad = crate::design::follow_up_problems(table, i, (time_name, t), (event_name, e));
+        if !bad.is_empty() {
+            problems.extend(bad);
             continue;
         }
         used.push(i);
