@@ -1,4 +1,6 @@
-//! Models: logistic regression engine and model files.
+//! Models: one `Model` with a family (logistic, Cox, landmark; `family.rs` turns a linear
+//! predictor into a risk), the logistic engine, the Cox pipeline, the landmark super-model
+//! and model files.
 
 pub mod anova;
 pub mod cox;
