@@ -203,12 +203,9 @@ pub fn fit_cox_on_rows(
         None => None,
     };
     let p = design.x.ncols();
-    let penalty = match opts.penalty {
-        Penalty::None => Vec::new(),
-        Penalty::Ridge(lambda) => column_sd(&design.x, weights.as_deref())
-            .into_iter()
-            .map(|sd| lambda * sd * sd)
-            .collect(),
+    let ridge = match opts.penalty {
+        Penalty::None => 0.0,
+        Penalty::Ridge(lambda) => lambda,
         Penalty::Firth => return Err(Error::Usage(
             "--penalty firth is for logistic models; a Cox model takes --penalty none or ridge=L"
                 .into(),
@@ -232,27 +229,13 @@ pub fn fit_cox_on_rows(
     let cox_opts = CoxOptions {
         max_iter: opts.max_iter.max(30),
         ties,
-        penalty,
+        ridge,
         ..CoxOptions::default()
     };
     let fit = CoxFit::fit_input(&input, &cox_opts)
         .map_err(|e| engine_error(e, &columns, &formula.text))?;
     let model = model_of(table, formula, opts, &design, &fit, &event)?;
     Ok((model, fit, design))
-}
-
-/// Population standard deviation of each column (weighted when weights are given).
-fn column_sd(x: &ndarray::Array2<f64>, w: Option<&[f64]>) -> Vec<f64> {
-    let n = x.nrows();
-    let wt = |i: usize| w.map_or(1.0, |w| w[i]);
-    let sw: f64 = (0..n).map(wt).sum();
-    (0..x.ncols())
-        .map(|j| {
-            let col = x.column(j);
-            let m = (0..n).map(|i| wt(i) * col[i]).sum::<f64>() / sw;
-            ((0..n).map(|i| wt(i) * (col[i] - m).powi(2)).sum::<f64>() / sw).sqrt()
-        })
-        .collect()
 }
 
 fn engine_error(e: CoxError, columns: &[String], formula: &str) -> Error {

@@ -115,9 +115,10 @@ pub struct CoxOptions {
     pub eps: f64,
     /// Tie handling (default Efron).
     pub ties: Ties,
-    /// Ridge penalty per covariate: the penalised log-likelihood is
-    /// `loglik - sum_j penalty[j] b_j^2 / 2` (empty: no penalty).
-    pub penalty: Vec<f64>,
+    /// Ridge penalty `lambda` on standardised covariates (as the logistic engine's): the
+    /// penalised log-likelihood is `loglik - lambda/2 sum_j (sd_j b_j)^2`, `sd_j` the
+    /// (weighted) population standard deviation of covariate `j`. 0 (the default): none.
+    pub ridge: f64,
 }
 
 impl Default for CoxOptions {
@@ -126,7 +127,7 @@ impl Default for CoxOptions {
             max_iter: 30,
             eps: 1e-10,
             ties: Ties::Efron,
-            penalty: Vec::new(),
+            ridge: 0.0,
         }
     }
 }
@@ -322,7 +323,8 @@ impl CoxFit {
         if n_events == 0 {
             return Err(CoxError::NoEvents);
         }
-        let pen = |j: usize| options.penalty.get(j).copied().unwrap_or(0.0);
+        let penalty = ridge_penalty(&prep, options.ridge);
+        let pen = |j: usize| penalty.get(j).copied().unwrap_or(0.0);
         let penalised = |e: &Eval, beta: &[f64]| -> f64 {
             e.loglik - 0.5 * (0..p).map(|j| pen(j) * beta[j] * beta[j]).sum::<f64>()
         };
@@ -330,7 +332,7 @@ impl CoxFit {
         let mut cur = evaluate(&prep, &beta, options.ties);
         let loglik_null = cur.loglik;
         // the score test and collinearity from the information at 0
-        let info0 = add_penalty(&cur.info, p, &options.penalty);
+        let info0 = add_penalty(&cur.info, p, &penalty);
         let chol0 = Cholesky::new(&info0, p).map_err(|_| collinearity(&info0, p))?;
         let score_test = dot(&cur.score, &chol0.solve(&cur.score));
         let mut cur_pl = penalised(&cur, &beta);
@@ -339,7 +341,7 @@ impl CoxFit {
         let mut last_step = vec![0.0; p];
         while iterations < options.max_iter {
             iterations += 1;
-            let info = add_penalty(&cur.info, p, &options.penalty);
+            let info = add_penalty(&cur.info, p, &penalty);
             let grad: Vec<f64> = (0..p).map(|j| cur.score[j] - pen(j) * beta[j]).collect();
             let chol = Cholesky::new(&info, p).map_err(|_| collinearity(&info, p))?;
             let step = chol.solve(&grad);
@@ -375,7 +377,7 @@ impl CoxFit {
                 break;
             }
         }
-        let info = add_penalty(&cur.info, p, &options.penalty);
+        let info = add_penalty(&cur.info, p, &penalty);
         let chol = Cholesky::new(&info, p).map_err(|_| collinearity(&info, p))?;
         let grad: Vec<f64> = (0..p).map(|j| cur.score[j] - pen(j) * beta[j]).collect();
         let residual = chol.solve(&grad);
@@ -461,6 +463,18 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 fn mat_vec(a: &[f64], v: &[f64], p: usize) -> Vec<f64> {
     (0..p).map(|i| dot(&a[i * p..(i + 1) * p], v)).collect()
+}
+
+/// The ridge penalty per covariate, `lambda sd_j^2` (empty without a penalty): the weighted
+/// variances are the diagonal of `X' diag(w) X` of the centred design over the weight sum.
+fn ridge_penalty(prep: &Prepared, lambda: f64) -> Vec<f64> {
+    if lambda <= 0.0 {
+        return Vec::new();
+    }
+    let p = prep.p;
+    let wsum: f64 = prep.w.iter().sum();
+    let g = prep.xb.gram(&prep.w);
+    (0..p).map(|j| lambda * g[j * p + j] / wsum).collect()
 }
 
 fn add_penalty(info: &[f64], p: usize, penalty: &[f64]) -> Vec<f64> {
@@ -1125,6 +1139,59 @@ mod tests {
         for (a, b) in wfit.baseline[0].cumhaz.iter().zip(&dfit.baseline[0].cumhaz) {
             assert!((a - b).abs() < 1e-9);
         }
+    }
+
+    /// The ridge estimate maximises `loglik - lambda/2 sum (sd_j b_j)^2`, sd the weighted
+    /// population standard deviation: moving any coefficient either way lowers it.
+    #[test]
+    fn ridge_maximises_the_penalised_likelihood_on_standardised_columns() {
+        let n = 60;
+        let t: Vec<f64> = (0..n).map(|i| ((i * 7) % 23 + 1) as f64).collect();
+        let e: Vec<bool> = (0..n).map(|i| i % 3 != 0).collect();
+        let x: Vec<f64> = (0..n)
+            .flat_map(|i| [((i * 5) % 11) as f64 * 10.0, ((i * 3) % 7) as f64 / 10.0])
+            .collect();
+        let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64 / 2.0).collect();
+        let input = CoxInput {
+            time: &t,
+            event: &e,
+            x: &x,
+            p: 2,
+            weights: Some(&w),
+            strata: None,
+        };
+        let lambda = 2.5;
+        let opts = CoxOptions {
+            ridge: lambda,
+            ..CoxOptions::default()
+        };
+        let fit = CoxFit::fit_input(&input, &opts).unwrap();
+        let wsum: f64 = w.iter().sum();
+        let var: Vec<f64> = (0..2)
+            .map(|j| {
+                let m = (0..n).map(|i| w[i] * x[i * 2 + j]).sum::<f64>() / wsum;
+                (0..n)
+                    .map(|i| w[i] * (x[i * 2 + j] - m).powi(2))
+                    .sum::<f64>()
+                    / wsum
+            })
+            .collect();
+        let objective = |b: &[f64]| {
+            partial_loglik(&input, b, Ties::Efron).unwrap()
+                - 0.5 * lambda * (0..2).map(|j| var[j] * b[j] * b[j]).sum::<f64>()
+        };
+        let best = objective(&fit.coef);
+        for j in 0..2 {
+            for step in [-1e-3, 1e-3] {
+                let mut b = fit.coef.clone();
+                b[j] += step * fit.std_err[j];
+                assert!(objective(&b) < best, "coefficient {j} moved by {step} se");
+            }
+        }
+        // and the penalty shrinks: the unpenalised estimate lies farther from 0
+        let ml = CoxFit::fit_input(&input, &CoxOptions::default()).unwrap();
+        let size = |b: &[f64]| (0..2).map(|j| var[j] * b[j] * b[j]).sum::<f64>();
+        assert!(size(&fit.coef) < size(&ml.coef));
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::design::TrainingDesign;
 use crate::error::{Error, Result};
 use crate::metrics::censored::{evaluate_censored, CensoredCalibrationGroup};
 use crate::model::fit::Model;
+use crate::model::logistic::Penalty;
 use crate::survival::concordance::{concordance, gini_mean_difference};
 use crate::survival::cox::{partial_loglik, CoxFit, CoxInput, CoxOptions, Ties};
 use crate::table::Table;
@@ -667,13 +668,16 @@ fn refit_full(
         .strata
         .as_ref()
         .map(|(_, c)| idx.iter().map(|&i| c[i]).collect());
-    let penalty = match model.penalty.strip_prefix("ridge=") {
-        Some(l) => {
-            let lambda: f64 = l.parse().unwrap_or(0.0);
-            let sd = column_sd(&xs, p);
-            sd.iter().map(|s| lambda * s * s).collect()
+    // the model's own penalty (its file says it as the command line did)
+    let ridge = match model.penalty.parse::<Penalty>() {
+        Ok(Penalty::Ridge(lambda)) => lambda,
+        Ok(Penalty::None) => 0.0,
+        _ => {
+            return Err(Error::Usage(format!(
+                "the model's penalty '{}' is not one a Cox model takes (none or ridge=L): the file is damaged or was edited",
+                model.penalty
+            )))
         }
-        None => Vec::new(),
     };
     let input = CoxInput {
         time: &time,
@@ -685,26 +689,10 @@ fn refit_full(
     };
     let opts = CoxOptions {
         ties,
-        penalty,
+        ridge,
         ..CoxOptions::default()
     };
     CoxFit::fit_input(&input, &opts).map_err(|e| Error::Analysis(format!("refit failed: {e}")))
-}
-
-fn column_sd(x: &[f64], p: usize) -> Vec<f64> {
-    let n = (x.len() / p.max(1)) as f64;
-    (0..p)
-        .map(|j| {
-            let m = x.iter().skip(j).step_by(p).sum::<f64>() / n;
-            (x.iter()
-                .skip(j)
-                .step_by(p)
-                .map(|v| (v - m).powi(2))
-                .sum::<f64>()
-                / n)
-                .sqrt()
-        })
-        .collect()
 }
 
 /// Outcome rows for the indexes.
