@@ -239,7 +239,6 @@ pub fn validate_cox(
         .collect();
     let cm = evaluate_censored(&risk, &design.time, &event, horizon)
         .map_err(|e| Error::Analysis(format!("validation at horizon {horizon}: {e}")))?;
-    let all: Vec<usize> = (0..lp_all.len()).collect();
     let rows = Rows {
         time: &design.time,
         event: &event,
@@ -247,7 +246,7 @@ pub fn validate_cox(
         ties: cox.ties,
     };
     let conc = concordance(&lp_all, &design.time, &event, strata.as_deref());
-    let ix = rows.indexes(&lp_all, &all)?;
+    let ix = rows.indexes(&lp_all)?;
     let smooth = smoothed_calibration(&risk, &design.time, &event, horizon);
     let apparent = CoxApparent {
         c_harrell: conc.c(),
@@ -363,7 +362,7 @@ pub fn cross_validate_cox(
         Ok((f.coef, centre, h0))
     };
     let risk_of = |m: &(Vec<f64>, f64, Vec<f64>), i: usize| -> f64 {
-        let lp = dot(&x[i * p..(i + 1) * p], &m.0) - m.1;
+        let lp = crate::score::dot_row(&x[i * p..(i + 1) * p], &m.0, -m.1);
         // a stratum absent from the training folds has no baseline: no risk
         m.2.get(stratum(i))
             .map_or(f64::NAN, |&h| crate::model::family::survival_risk(h, lp))
@@ -500,7 +499,7 @@ fn optimism_over(
         let (b, own, ll0, ll) = f;
         let lp: Vec<f64> = idx
             .iter()
-            .map(|&i| dot(&x[i * p..(i + 1) * p], b))
+            .map(|&i| crate::score::dot_row(&x[i * p..(i + 1) * p], b, 0.0))
             .collect();
         let time: Vec<f64> = idx.iter().map(|&i| design.time[i]).collect();
         let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
@@ -511,11 +510,10 @@ fn optimism_over(
             strata: st.as_deref(),
             ties,
         };
-        let sub: Vec<usize> = (0..idx.len()).collect();
         if own.as_slice() == idx {
             Ok(r.training_indexes(&lp, *ll0, *ll).values())
         } else {
-            Ok(r.indexes(&lp, &sub)?.values())
+            Ok(r.indexes(&lp)?.values())
         }
     };
     crate::validation::resample::optimism_over(
@@ -614,25 +612,19 @@ fn model_design(model: &Model, table: &Table) -> Result<TrainingDesign> {
     })
 }
 
-fn design_rows(design: &TrainingDesign) -> Vec<f64> {
-    design
-        .x
-        .as_slice()
-        .map(<[f64]>::to_vec)
-        .unwrap_or_else(|| design.x.iter().copied().collect())
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// The design rows as one row-major slice (borrowed: the design is built row-major).
+fn design_rows(design: &TrainingDesign) -> std::borrow::Cow<'_, [f64]> {
+    match design.x.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(design.x.iter().copied().collect()),
+    }
 }
 
 /// Linear predictor of every design row, centred as the model file says.
 fn linear_predictor(design: &TrainingDesign, beta: &[f64], centre: f64) -> Vec<f64> {
-    design
-        .x
-        .rows()
-        .into_iter()
-        .map(|r| r.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>() - centre)
+    let x = design_rows(design);
+    x.chunks_exact(beta.len().max(1))
+        .map(|row| crate::score::dot_row(row, beta, -centre))
         .collect()
 }
 
@@ -707,45 +699,27 @@ impl Rows<'_> {
     /// The indexes of a fit measured on its own training rows (rms `evalfit`): slope 1,
     /// `U = -2/ll0`, LR and `ll0` from the fit's log-likelihoods `loglik_null`, `loglik`.
     fn training_indexes(&self, lp: &[f64], loglik_null: f64, loglik: f64) -> CoxIndexes {
-        let first = lp.first().copied().unwrap_or(0.0);
-        if lp.iter().all(|&v| v == first) {
+        if is_constant(lp) {
             return CoxIndexes::FLAT;
         }
-        let nf = lp.len() as f64;
-        let lr = 2.0 * (loglik - loglik_null);
-        let ll0 = -2.0 * loglik_null;
-        let d = (lr - 1.0) / ll0;
-        let u = -2.0 / ll0;
-        CoxIndexes {
-            dxy: concordance(lp, self.time, self.event, self.strata).dxy(),
-            r2_nagelkerke: (1.0 - (-lr / nf).exp()) / (1.0 - (-ll0 / nf).exp()),
-            calibration_slope: 1.0,
-            d,
-            u,
-            q: d - u,
-            g: gini_mean_difference(lp),
-        }
+        let dxy = concordance(lp, self.time, self.event, self.strata).dxy();
+        indexes_of(lp, dxy, (loglik_null, loglik), 1.0, None)
     }
 
-    /// The `validate.cph` indexes of linear predictor `lp` (one per row) over `rows`.
-    fn indexes(&self, lp: &[f64], rows: &[usize]) -> Result<CoxIndexes> {
-        let n = rows.len();
-        let time: Vec<f64> = rows.iter().map(|&i| self.time[i]).collect();
-        let event: Vec<bool> = rows.iter().map(|&i| self.event[i]).collect();
-        let strata: Option<Vec<u32>> = self.strata.map(|s| rows.iter().map(|&i| s[i]).collect());
-        let x: Vec<f64> = rows.iter().map(|&i| lp[i]).collect();
-        let first = x.first().copied().unwrap_or(0.0);
-        if x.iter().all(|&v| v == first) {
+    /// The `validate.cph` indexes of linear predictor `lp` (one per row): a Cox regression of
+    /// the outcome on it gives the slope, LR and `ll0`; its log-likelihood at slope 1 gives U.
+    fn indexes(&self, lp: &[f64]) -> Result<CoxIndexes> {
+        if is_constant(lp) {
             return Ok(CoxIndexes::FLAT);
         }
-        let dxy = concordance(&x, &time, &event, strata.as_deref()).dxy();
+        let dxy = concordance(lp, self.time, self.event, self.strata).dxy();
         let input = CoxInput {
-            time: &time,
-            event: &event,
-            x: &x,
+            time: self.time,
+            event: self.event,
+            x: lp,
             p: 1,
             weights: None,
-            strata: strata.as_deref(),
+            strata: self.strata,
         };
         let opts = CoxOptions {
             ties: self.ties,
@@ -756,24 +730,47 @@ impl Rows<'_> {
                 "the Cox regression on the linear predictor failed: {e}"
             ))
         })?;
-        let slope = fit.coef[0];
-        let lr = 2.0 * (fit.loglik - fit.loglik_null);
-        let ll0 = -2.0 * fit.loglik_null;
         let frozen = partial_loglik(&input, &[1.0], self.ties)
             .map_err(|e| Error::Analysis(e.to_string()))?;
-        let nf = n as f64;
-        let d = (lr - 1.0) / ll0;
-        let u = -2.0 * (frozen - fit.loglik) / ll0;
-        let scaled: Vec<f64> = x.iter().map(|v| slope * v).collect();
-        Ok(CoxIndexes {
+        Ok(indexes_of(
+            lp,
             dxy,
-            r2_nagelkerke: (1.0 - (-lr / nf).exp()) / (1.0 - (-ll0 / nf).exp()),
-            calibration_slope: slope,
-            d,
-            u,
-            q: d - u,
-            g: gini_mean_difference(&scaled),
-        })
+            (fit.loglik_null, fit.loglik),
+            fit.coef[0],
+            Some(frozen),
+        ))
+    }
+}
+
+fn is_constant(x: &[f64]) -> bool {
+    x.first().is_none_or(|&f| x.iter().all(|&v| v == f))
+}
+
+/// The indexes from a Cox regression on `lp` with log-likelihoods `(null, fitted)` and
+/// `slope`: `R2 = (1 - exp(-LR/n)) / (1 - exp(-ll0/n))`, `D = (LR - 1)/ll0`, `Q = D - U`,
+/// `g = GiniMd(slope lp)`; `U = -2 (frozen - fitted)/ll0` with `frozen` the log-likelihood
+/// at slope 1, or `-2/ll0` on the fit's own training rows (`frozen` = `None`, rms evalfit).
+fn indexes_of(
+    lp: &[f64],
+    dxy: f64,
+    (loglik_null, loglik): (f64, f64),
+    slope: f64,
+    frozen: Option<f64>,
+) -> CoxIndexes {
+    let nf = lp.len() as f64;
+    let lr = 2.0 * (loglik - loglik_null);
+    let ll0 = -2.0 * loglik_null;
+    let d = (lr - 1.0) / ll0;
+    let u = frozen.map_or(-2.0 / ll0, |f| -2.0 * (f - loglik) / ll0);
+    let scaled: Vec<f64> = lp.iter().map(|v| slope * v).collect();
+    CoxIndexes {
+        dxy,
+        r2_nagelkerke: (1.0 - (-lr / nf).exp()) / (1.0 - (-ll0 / nf).exp()),
+        calibration_slope: slope,
+        d,
+        u,
+        q: d - u,
+        g: gini_mean_difference(&scaled),
     }
 }
 
