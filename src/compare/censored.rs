@@ -21,7 +21,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::decision_curve::{DecisionCurve, NetBenefitCurve};
+use super::decision_curve::DecisionCurve;
 use super::policy::order_by_risk;
 use super::{CompareOptions, CompareWords, Estimate, Excluded, RuleDecisions, Score};
 use crate::error::{Error, Result};
@@ -322,14 +322,16 @@ fn sample(
     Sample { rules, curves }
 }
 
-fn diffs(a: &CensoredPolicy, r: &CensoredPolicy) -> [f64; 5] {
-    [
-        a.missed_per_100_stopped - r.missed_per_100_stopped,
-        a.spared_per_100 - r.spared_per_100,
-        a.sensitivity - r.sensitivity,
-        a.specificity - r.specificity,
-        a.net_benefit - r.net_benefit,
-    ]
+impl super::PolicyHeadline for CensoredPolicy {
+    fn headline(&self) -> [f64; 5] {
+        [
+            self.missed_per_100_stopped,
+            self.spared_per_100,
+            self.sensitivity,
+            self.specificity,
+            self.net_benefit,
+        ]
+    }
 }
 
 /// Compare scores (risks by `horizon`) with rules on patients with follow-up `(time, event)`.
@@ -353,23 +355,7 @@ pub fn compare_censored(
         true,
     )?;
     let n = time.len();
-    if scores.is_empty() {
-        return Err(Error::Usage("comparison needs a score".into()));
-    }
-    for s in scores {
-        if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {
-            return Err(Error::Usage(format!(
-                "score '{}' must have {n} probabilities in [0, 1]",
-                s.name
-            )));
-        }
-    }
-    if let Some(r) = rules.iter().find(|r| r.stop.len() != n) {
-        return Err(Error::Usage(format!(
-            "rule '{}' must have {n} decisions",
-            r.name
-        )));
-    }
+    super::check_scores_and_rules(scores, rules, n)?;
     let full_f = FollowUp::new(time, event, horizon)?;
     let events_before_horizon = (0..n).filter(|&i| full_f.is_case(i)).count();
     let censored_before_horizon = (0..n).filter(|&i| !event[i] && time[i] <= horizon).count();
@@ -402,21 +388,8 @@ pub fn compare_censored(
         for (s, score) in scores.iter().enumerate() {
             let matched = |m: usize| -> CensoredMatched {
                 let (policy, cutoff) = per[s][m];
-                let d = diffs(&policy, rp);
-                let rep_d: Vec<[f64; 5]> = reps
-                    .iter()
-                    .map(|x| diffs(&x.rules[r].1[s][m].0, &x.rules[r].0))
-                    .collect();
-                let e = |k: usize| super::estimate(d[k], rep_d.iter().map(|v| v[k]));
-                CensoredMatched {
-                    policy,
-                    risk_cutoff: cutoff,
-                    diff_missed_per_100_stopped: e(0),
-                    diff_spared_per_100: e(1),
-                    diff_sensitivity: e(2),
-                    diff_specificity: e(3),
-                    diff_net_benefit: e(4),
-                }
+                let reps = reps.iter().map(|x| (x.rules[r].1[s][m].0, x.rules[r].0));
+                super::matched_policy(policy, cutoff, rp, reps)
             };
             scores_out.push(CensoredScoreVsRule {
                 score: score.name.to_string(),
@@ -436,47 +409,9 @@ pub fn compare_censored(
             scores: scores_out,
         });
     }
-    let names: Vec<String> = scores
-        .iter()
-        .map(|s| s.name.to_string())
-        .chain(rules.iter().map(|r| r.name.to_string()))
-        .chain(std::iter::once("continue all".to_string()))
-        .collect();
-    let nt = opts.thresholds.len();
-    let mut curves: Vec<NetBenefitCurve> = names
-        .iter()
-        .enumerate()
-        .map(|(c, name)| {
-            let band = |q: f64| -> Vec<f64> {
-                if reps.is_empty() {
-                    return Vec::new();
-                }
-                (0..nt)
-                    .map(|k| {
-                        let mut v: Vec<f64> = reps
-                            .iter()
-                            .map(|x| x.curves[c][k])
-                            .filter(|v| v.is_finite())
-                            .collect();
-                        v.sort_by(f64::total_cmp);
-                        crate::stats::quantile_sorted(&v, q)
-                    })
-                    .collect()
-            };
-            NetBenefitCurve {
-                name: name.clone(),
-                net_benefit: full.curves[c].clone(),
-                ci_low: band(0.025),
-                ci_high: band(0.975),
-            }
-        })
-        .collect();
-    curves.push(NetBenefitCurve {
-        name: "stop all".into(),
-        net_benefit: vec![0.0; nt],
-        ci_low: vec![],
-        ci_high: vec![],
-    });
+    let rep_curves: Vec<&[Vec<f64>]> = reps.iter().map(|x| x.curves.as_slice()).collect();
+    let decision =
+        super::decision_curve(&opts.thresholds, scores, rules, &full.curves, &rep_curves);
     let all = vec![true; n];
     Ok(CensoredComparison {
         horizon,
@@ -488,10 +423,7 @@ pub fn compare_censored(
         seed: opts.seed,
         reference_threshold: opts.reference_threshold,
         rules: rules_out,
-        decision_curve: DecisionCurve {
-            thresholds: opts.thresholds.clone(),
-            curves,
-        },
+        decision_curve: decision,
         excluded: None,
         warnings: Vec::new(),
         words: CompareWords::default(),

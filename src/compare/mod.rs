@@ -309,14 +309,124 @@ fn estimate(estimate: f64, replicates: impl Iterator<Item = f64>) -> Estimate {
     }
 }
 
-fn diffs(a: &PolicyMetrics, r: &PolicyMetrics) -> [f64; 5] {
-    [
-        a.missed_per_100_stopped - r.missed_per_100_stopped,
-        a.spared_per_100 - r.spared_per_100,
-        a.sensitivity - r.sensitivity,
-        a.specificity - r.specificity,
-        a.net_benefit - r.net_benefit,
-    ]
+/// The five numbers a score's policy is compared with a rule's on, in the order of
+/// [`MatchedPolicy`]'s differences: missed events per 100 stopped, spared per 100,
+/// sensitivity, specificity, net benefit. Counted on a binary outcome ([`PolicyMetrics`]) or
+/// censoring-aware ([`censored::CensoredPolicy`]).
+pub trait PolicyHeadline: Copy {
+    /// The five numbers.
+    fn headline(&self) -> [f64; 5];
+}
+
+impl PolicyHeadline for PolicyMetrics {
+    fn headline(&self) -> [f64; 5] {
+        [
+            self.missed_per_100_stopped,
+            self.spared_per_100,
+            self.sensitivity,
+            self.specificity,
+            self.net_benefit,
+        ]
+    }
+}
+
+/// Score minus rule, number by number.
+fn diffs<P: PolicyHeadline>(a: &P, r: &P) -> [f64; 5] {
+    let (a, r) = (a.headline(), r.headline());
+    std::array::from_fn(|k| a[k] - r[k])
+}
+
+/// A score's `policy` (stopping up to `risk_cutoff`) matched to the `rule`'s, with the
+/// differences' percentile intervals over the replicates' `(score policy, rule policy)`.
+fn matched_policy<P: PolicyHeadline>(
+    policy: P,
+    risk_cutoff: f64,
+    rule: &P,
+    replicates: impl Iterator<Item = (P, P)>,
+) -> MatchedPolicy<P> {
+    let d = diffs(&policy, rule);
+    let rep_d: Vec<[f64; 5]> = replicates.map(|(a, r)| diffs(&a, &r)).collect();
+    let e = |k: usize| estimate(d[k], rep_d.iter().map(|v| v[k]));
+    MatchedPolicy {
+        policy,
+        risk_cutoff,
+        diff_missed_per_100_stopped: e(0),
+        diff_spared_per_100: e(1),
+        diff_sensitivity: e(2),
+        diff_specificity: e(3),
+        diff_net_benefit: e(4),
+    }
+}
+
+/// Every score has `n` probabilities, every rule `n` decisions, and there is a score.
+fn check_scores_and_rules(scores: &[Score], rules: &[RuleDecisions], n: usize) -> Result<()> {
+    if scores.is_empty() {
+        return Err(Error::Usage("comparison needs a score".into()));
+    }
+    for s in scores {
+        if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return Err(Error::Usage(format!(
+                "score '{}' must have {n} probabilities in [0, 1]",
+                s.name
+            )));
+        }
+    }
+    if let Some(r) = rules.iter().find(|r| r.stop.len() != n) {
+        return Err(Error::Usage(format!(
+            "rule '{}' must have {n} decisions",
+            r.name
+        )));
+    }
+    Ok(())
+}
+
+/// The decision curve of the scores, the rules and "continue all" (`full[c]`, with 95%
+/// percentile bands over the replicates' curves `replicates[b][c]` when there are any),
+/// then "stop all".
+fn decision_curve(
+    thresholds: &[f64],
+    scores: &[Score],
+    rules: &[RuleDecisions],
+    full: &[Vec<f64>],
+    replicates: &[&[Vec<f64>]],
+) -> DecisionCurve {
+    let names = scores
+        .iter()
+        .map(|s| s.name)
+        .chain(rules.iter().map(|r| r.name))
+        .chain(std::iter::once("continue all"));
+    let nt = thresholds.len();
+    let mut curves: Vec<NetBenefitCurve> = names
+        .enumerate()
+        .map(|(c, name)| {
+            let e: Vec<Estimate> = (0..nt)
+                .map(|j| estimate(full[c][j], replicates.iter().map(|x| x[c][j])))
+                .collect();
+            let band = |f: fn(&Estimate) -> f64| -> Vec<f64> {
+                if replicates.is_empty() {
+                    Vec::new()
+                } else {
+                    e.iter().map(f).collect()
+                }
+            };
+            NetBenefitCurve {
+                name: name.to_string(),
+                net_benefit: full[c].clone(),
+                ci_low: band(|x| x.ci_low),
+                ci_high: band(|x| x.ci_high),
+            }
+        })
+        .collect();
+    curves.push(NetBenefitCurve {
+        name: "stop all".into(),
+        net_benefit: vec![0.0; nt],
+        ci_low: vec![],
+        ci_high: vec![],
+    });
+    DecisionCurve {
+        thresholds: thresholds.to_vec(),
+        curves,
+    }
 }
 
 fn nri(rule_stop: &[bool], score_stop: &[bool], event: &[bool]) -> [f64; 3] {
@@ -359,25 +469,7 @@ pub fn compare(
             "comparison needs both events and non-events among patients with a known outcome (n = {n}, events = {events})"
         )));
     }
-    if scores.is_empty() {
-        return Err(Error::Usage("comparison needs a score".into()));
-    }
-    for s in scores {
-        if s.risk.len() != n || s.risk.iter().any(|p| !(0.0..=1.0).contains(p)) {
-            return Err(Error::Usage(format!(
-                "score '{}' must have {n} probabilities in [0, 1]",
-                s.name
-            )));
-        }
-    }
-    for r in rules {
-        if r.stop.len() != n {
-            return Err(Error::Usage(format!(
-                "rule '{}' must have {n} decisions",
-                r.name
-            )));
-        }
-    }
+    check_scores_and_rules(scores, rules, n)?;
     let all: Vec<usize> = (0..n).collect();
     let full = statistics(&all, event, scores, rules, opts);
     let reps: Vec<Sample> = (0..opts.bootstrap)
@@ -396,21 +488,10 @@ pub fn compare(
             // differences score minus rule, on the full sample and in every replicate
             let matched = |pick: &dyn Fn(&Matched) -> &(PolicyMetrics, f64)| {
                 let (policy, cutoff) = *pick(&per[s]);
-                let d = diffs(&policy, rm);
-                let rep_d: Vec<[f64; 5]> = reps
+                let reps = reps
                     .iter()
-                    .map(|x| diffs(&pick(&x.rules[r].1[s]).0, &x.rules[r].0))
-                    .collect();
-                let e = |k: usize| estimate(d[k], rep_d.iter().map(|v| v[k]));
-                MatchedPolicy {
-                    policy,
-                    risk_cutoff: cutoff,
-                    diff_missed_per_100_stopped: e(0),
-                    diff_spared_per_100: e(1),
-                    diff_sensitivity: e(2),
-                    diff_specificity: e(3),
-                    diff_net_benefit: e(4),
-                }
+                    .map(|x| (pick(&x.rules[r].1[s]).0, x.rules[r].0));
+                matched_policy(policy, cutoff, rm, reps)
             };
             let nri_e =
                 |k: usize| estimate(per[s].nri[k], reps.iter().map(|x| x.rules[r].1[s].nri[k]));
@@ -432,40 +513,8 @@ pub fn compare(
             scores: per_score,
         });
     }
-    let nt = opts.thresholds.len();
-    let names = scores
-        .iter()
-        .map(|s| s.name)
-        .chain(rules.iter().map(|r| r.name))
-        .chain(std::iter::once("continue all"));
-    let mut curves: Vec<NetBenefitCurve> = names
-        .enumerate()
-        .map(|(c, name)| {
-            let e: Vec<Estimate> = (0..nt)
-                .map(|j| estimate(full.curves[c][j], reps.iter().map(|x| x.curves[c][j])))
-                .collect();
-            NetBenefitCurve {
-                name: name.to_string(),
-                net_benefit: e.iter().map(|x| x.estimate).collect(),
-                ci_low: if opts.bootstrap > 0 {
-                    e.iter().map(|x| x.ci_low).collect()
-                } else {
-                    vec![]
-                },
-                ci_high: if opts.bootstrap > 0 {
-                    e.iter().map(|x| x.ci_high).collect()
-                } else {
-                    vec![]
-                },
-            }
-        })
-        .collect();
-    curves.push(NetBenefitCurve {
-        name: "stop all".into(),
-        net_benefit: vec![0.0; nt],
-        ci_low: vec![],
-        ci_high: vec![],
-    });
+    let rep_curves: Vec<&[Vec<f64>]> = reps.iter().map(|x| x.curves.as_slice()).collect();
+    let decision = decision_curve(&opts.thresholds, scores, rules, &full.curves, &rep_curves);
     Ok(Comparison {
         n,
         events,
@@ -473,10 +522,7 @@ pub fn compare(
         seed: opts.seed,
         reference_threshold: opts.reference_threshold,
         rules: rule_out,
-        decision_curve: DecisionCurve {
-            thresholds: opts.thresholds.clone(),
-            curves,
-        },
+        decision_curve: decision,
         excluded: None,
         warnings: Vec::new(),
         words: CompareWords::default(),
