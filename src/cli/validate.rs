@@ -141,8 +141,9 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             "--horizon needs a Cox --model, or --predicted COL --time COL --event COL".into(),
         ));
     }
-    if let Some(m) = &args.model {
-        let model = persist::load(m)?;
+    // the model file, read once for both routes below
+    let model = args.model.as_deref().map(persist::load).transpose()?;
+    if let (Some(m), Some(model)) = (&args.model, &model) {
         if let Some(cox) = model.family.cox() {
             let Some(h) = args.horizon else {
                 return Err(Error::Usage(format!(
@@ -159,7 +160,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
             let bar = super::progress_bar(jobs as u64, "validating");
             let mut v = mbdrisk::validation::cox::validate_cox(
-                &model,
+                model,
                 &table,
                 h,
                 opts.bootstrap,
@@ -168,7 +169,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             )?;
             if let Some((folds, repeats)) = opts.cv {
                 v.cross_validated = Some(mbdrisk::validation::cox::cross_validate_cox(
-                    &model,
+                    model,
                     &table,
                     h,
                     folds,
@@ -194,9 +195,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
         }
     }
     let id = id.as_deref();
-    let v = match (&args.model, &args.predicted, &args.outcome) {
-        (Some(m), None, _) => {
-            let model = persist::load(m)?;
+    let v = match (&args.model, &model, &args.predicted, &args.outcome) {
+        (Some(m), Some(model), None, _) => {
             if model.dynamic.is_some() {
                 return Err(Error::Usage(format!(
                     "{} is a dynamic (landmark) model: validate it with --data COHORT --visits VISITS",
@@ -205,11 +205,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             }
             let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
             let bar = super::progress_bar(jobs as u64, "validating");
-            let v = validate_model(&model, &table, id, &opts, &|| bar.inc(1))?;
+            let v = validate_model(model, &table, id, &opts, &|| bar.inc(1))?;
             bar.finish_and_clear();
             v
         }
-        (None, Some(p), Some(o)) => {
+        (None, _, Some(p), Some(o)) => {
             if opts.bootstrap > 0 || opts.cv.is_some() {
                 return Err(Error::Usage(
                     "--bootstrap/--cv refit a model: they need --model, not --predicted".into(),
