@@ -323,6 +323,10 @@ fn sample(
 }
 
 impl super::PolicyHeadline for CensoredPolicy {
+    fn stopped(&self) -> usize {
+        self.stopped
+    }
+
     fn headline(&self) -> [f64; 5] {
         [
             self.missed_per_100_stopped,

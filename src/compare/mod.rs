@@ -316,9 +316,15 @@ fn estimate(estimate: f64, replicates: impl Iterator<Item = f64>) -> Estimate {
 pub trait PolicyHeadline: Copy {
     /// The five numbers.
     fn headline(&self) -> [f64; 5];
+    /// Patients the policy stops.
+    fn stopped(&self) -> usize;
 }
 
 impl PolicyHeadline for PolicyMetrics {
+    fn stopped(&self) -> usize {
+        self.stopped
+    }
+
     fn headline(&self) -> [f64; 5] {
         [
             self.missed_per_100_stopped,

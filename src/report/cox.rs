@@ -2,8 +2,7 @@
 //! calibration at the horizon, and the comparison with the rules using every patient.
 
 use super::html::Html;
-use super::{ci, f3, CoxReport, Report};
-use crate::compare::censored::CensoredPolicy;
+use super::{ci, f3, figure, policy_row, CoxReport, Report};
 
 /// The key findings of the Cox model: each rule against the model, discrimination.
 pub(super) fn key_findings(h: &mut Html, r: &Report, cp: &CoxReport) {
@@ -134,9 +133,7 @@ pub(super) fn sections(h: &mut Html, r: &Report, cp: &CoxReport) {
         &["index", "apparent", "optimism", "optimism-corrected"],
         &rows,
     );
-    figure(
-        h,
-        cp,
+    figure(h, &cp.figures,
         "calibration",
         &format!("Calibration of the risk by {hz}: smoothed (hazard regression) and by tenths of predicted risk (Kaplan-Meier), with the patients each rule {}.", if mm { "stops" } else { "calls low risk" }),
     );
@@ -255,31 +252,11 @@ pub(super) fn sections(h: &mut Html, r: &Report, cp: &CoxReport) {
             &diffs,
         );
     }
-    figure(
-        h,
-        cp,
+    figure(h, &cp.figures,
         "decision_curve",
         &format!(
             "Decision curve at {hz}: net benefit of the decision to {} by threshold probability (time-to-event outcome: Kaplan-Meier among those above the threshold).",
             st.action
         ),
     );
-}
-
-fn policy_row(name: &str, p: &CensoredPolicy) -> Vec<String> {
-    vec![
-        name.to_string(),
-        p.stopped.to_string(),
-        format!("{:.1}", p.spared_per_100),
-        format!("{:.1}", p.missed_per_100_stopped),
-        f3(p.sensitivity),
-        f3(p.specificity),
-        format!("{:.4}", p.net_benefit),
-    ]
-}
-
-fn figure(h: &mut Html, cp: &CoxReport, stem: &str, caption: &str) {
-    if let Some((_, f)) = cp.figures.iter().find(|(s, _)| *s == stem) {
-        h.png_figure(&f.png, caption, caption);
-    }
 }

@@ -222,7 +222,7 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
     metric_table(h, sr, &["auc", "auc_ci_low", "auc_ci_high", "dxy"]);
     figure(
         h,
-        sr,
+        &sr.figures,
         "roc",
         "ROC curve of the model with each rule as a point.",
     );
@@ -247,7 +247,7 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
     );
     figure(
         h,
-        sr,
+        &sr.figures,
         "calibration",
         if mm {
             "Calibration plot: smoothed observed risk against predicted risk, decile groups and the patients each rule stops."
@@ -370,7 +370,7 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
     }
     figure(
         h,
-        sr,
+        &sr.figures,
         "decision_curve",
         &format!(
             "Decision curve: net benefit of the decision to {} by threshold probability.",
@@ -379,7 +379,7 @@ fn static_sections(h: &mut Html, r: &Report, sr: &StaticReport) {
     );
     figure(
         h,
-        sr,
+        &sr.figures,
         "risk_distribution",
         "Distribution of predicted risk by outcome.",
     );
@@ -597,15 +597,18 @@ fn dynamic_section(h: &mut Html, d: &dynamic::DynamicReport, st: &crate::study::
     }
 }
 
-fn policy_row(name: &str, p: &crate::compare::PolicyMetrics) -> Vec<String> {
+/// A policy's row of a utility table: name, stopped, spared per 100, missed per 100
+/// stopped, sensitivity, specificity, net benefit (either outcome's counting).
+fn policy_row<P: crate::compare::PolicyHeadline>(name: &str, p: &P) -> Vec<String> {
+    let [missed, spared, sensitivity, specificity, net_benefit] = p.headline();
     vec![
         name.to_string(),
-        p.stopped.to_string(),
-        format!("{:.1}", p.spared_per_100),
-        format!("{:.1}", p.missed_per_100_stopped),
-        f3(p.sensitivity),
-        f3(p.specificity),
-        format!("{:.4}", p.net_benefit),
+        p.stopped().to_string(),
+        format!("{spared:.1}"),
+        format!("{missed:.1}"),
+        f3(sensitivity),
+        f3(specificity),
+        format!("{net_benefit:.4}"),
     ]
 }
 
@@ -634,8 +637,9 @@ fn metric_table(h: &mut Html, sr: &StaticReport, names: &[&str]) {
     );
 }
 
-fn figure(h: &mut Html, sr: &StaticReport, stem: &str, caption: &str) {
-    if let Some((_, f)) = sr.figures.iter().find(|(s, _)| *s == stem) {
+/// The figure `stem` of `figures`, if drawn, with its caption.
+fn figure(h: &mut Html, figures: &[(&str, crate::plot::Figure)], stem: &str, caption: &str) {
+    if let Some((_, f)) = figures.iter().find(|(s, _)| *s == stem) {
         h.png_figure(&f.png, caption, caption);
     }
 }
