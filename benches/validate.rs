@@ -188,10 +188,18 @@ fn bench_validate_cox(c: &mut Criterion) {
                 MissingPolicy::Drop,
             )
             .expect("fit");
-            mbdrisk::validation::cox::validate_cox(&model, &table, 24.0, B, 1, &|| {})
-                .expect("validate")
-                .apparent
-                .ici
+            mbdrisk::validation::cox::validate_cox(
+                &model,
+                &table,
+                24.0,
+                B,
+                mbdrisk::validation::calibrate::DEFAULT_GROUP_SIZE,
+                1,
+                &|| {},
+            )
+            .expect("validate")
+            .calibrate
+            .map(|c| c.mean_abs_error_corrected)
         })
     });
     g.finish();

@@ -18,6 +18,7 @@ pub mod cohort;
 pub mod compare;
 pub mod design;
 pub mod error;
+pub mod export;
 pub mod formula;
 pub mod io;
 pub mod limits;

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 
 /// Bootstrap replicates (`--bootstrap`): rms users take 200-1,000.
 pub const MAX_BOOTSTRAP: usize = 100_000;
+/// `--calibrate-m`: largest average group size of the corrected calibration.
+pub const MAX_GROUP_SIZE: usize = 10_000_000;
 /// Folds of cross-validation (`--cv K`).
 pub const MAX_CV_FOLDS: usize = 1_000;
 /// Repeats of cross-validation (`--cv KxR`).

@@ -4,6 +4,7 @@
 mod check;
 mod compare;
 mod demo;
+mod export;
 mod fit;
 mod init;
 mod report;
@@ -30,7 +31,9 @@ enum Command {
     Compare(compare::Args),
     /// Run the full report on the embedded demo cohort and print the key comparison.
     Demo(demo::Args),
-    /// Fit a logistic model from a formula and write model.json.
+    /// Write a model as one SQL query that scores a table in DuckDB, SQLite, PostgreSQL or Spark.
+    Export(export::Args),
+    /// Fit a logistic or Cox model from a formula and write model.json.
     Fit(fit::Args),
     /// Write a commented study file (roles and words) from a cohort's header.
     Init(init::Args),
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> mbdrisk::Result<()> {
         Command::Check(a) => check::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Export(a) => export::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Init(a) => init::run(a),
         Command::Report(a) => report::run(a),

@@ -41,6 +41,10 @@ pub struct Args {
     /// Bootstrap replicates for optimism correction (refits the model's formula on each).
     #[arg(long, default_value_t = 0, value_parser = super::bootstrap_arg)]
     bootstrap: usize,
+    /// Cox model with --bootstrap: average group size of the overfitting-corrected grouped
+    /// calibration at the horizon (rms calibrate.cph `m`).
+    #[arg(long, value_name = "M", default_value_t = mbdrisk::validation::calibrate::DEFAULT_GROUP_SIZE, value_parser = calibrate_m_arg)]
+    calibrate_m: usize,
     /// Repeated stratified cross-validation: K folds, or KxR for R repeats (e.g. 10x5).
     #[arg(long)]
     cv: Option<String>,
@@ -61,6 +65,13 @@ pub struct Args {
     /// (calibration, roc, risk_distribution as SVG and PNG).
     #[arg(long)]
     out: PathBuf,
+}
+
+fn calibrate_m_arg(s: &str) -> Result<usize, String> {
+    use mbdrisk::limits::{parse_count, MAX_GROUP_SIZE};
+    let m = parse_count("--calibrate-m", s, MAX_GROUP_SIZE, false).map_err(|e| e.to_string())?;
+    mbdrisk::validation::calibrate::check_group_size(m).map_err(|e| e.to_string())?;
+    Ok(m)
 }
 
 fn parse_cv(s: &str) -> mbdrisk::Result<(usize, usize)> {
@@ -164,6 +175,7 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 &table,
                 h,
                 opts.bootstrap,
+                args.calibrate_m,
                 opts.seed,
                 &|| bar.inc(1),
             )?;

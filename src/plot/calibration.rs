@@ -76,6 +76,10 @@ pub struct CalibrationPlotData {
     pub curve: Vec<CurvePoint>,
     /// Risk groups with Wilson intervals (may be empty if `curve` is not).
     pub groups: Vec<GroupPoint>,
+    /// The smoothed curve corrected for overfitting by the bootstrap, as (predicted,
+    /// observed) pairs sorted by predicted (`rms::calibrate`); empty for none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<(f64, f64)>,
     /// One point per comparator rule (may be empty).
     pub rules: Vec<RulePoint>,
     /// Predicted risks of the patients with the event (histogram, upwards).
@@ -129,6 +133,8 @@ fn validate(d: &CalibrationPlotData) -> Result<(), PlotError> {
     check::probability(PLOT, "curve.observed", curve(|p| p.observed))?;
     check::probability(PLOT, "curve.ci_low", curve(|p| p.ci_low))?;
     check::probability(PLOT, "curve.ci_high", curve(|p| p.ci_high))?;
+    check::probability(PLOT, "corrected.predicted", d.corrected.iter().map(|p| p.0))?;
+    check::probability(PLOT, "corrected.observed", d.corrected.iter().map(|p| p.1))?;
     let group = |f: fn(&GroupPoint) -> f64| d.groups.iter().map(f).collect::<Vec<_>>();
     check::probability(PLOT, "groups.mean_predicted", group(|g| g.mean_predicted))?;
     check::probability(PLOT, "groups.observed", group(|g| g.observed))?;
@@ -159,7 +165,11 @@ impl CalibrationPlotData {
     /// up to their 99.5th percentile, so a handful of outlying risks does not squeeze the
     /// region where the patients are; bands and intervals beyond are clipped.
     fn axis_max(&self) -> f64 {
-        let curve = self.curve.iter().flat_map(|p| [p.predicted, p.observed]);
+        let curve = self
+            .curve
+            .iter()
+            .flat_map(|p| [p.predicted, p.observed])
+            .chain(self.corrected.iter().flat_map(|&(x, y)| [x, y]));
         let groups = self
             .groups
             .iter()
@@ -217,6 +227,16 @@ impl CalibrationPlotData {
             } else {
                 LegendItem::new(Key::Line { color, width, dash }, "Smoothed calibration")
             });
+        }
+        if !self.corrected.is_empty() {
+            items.push(LegendItem::new(
+                Key::Line {
+                    color: style::model_color(0),
+                    width: style::LINE_MAIN,
+                    dash: Dash::LongDash,
+                },
+                "Bias-corrected (bootstrap)",
+            ));
         }
         if !self.groups.is_empty() {
             let with_ci = self
@@ -333,6 +353,16 @@ impl Draw for CalibrationPlotData {
                 style::model_color(0),
                 style::LINE_MAIN,
                 Dash::Solid,
+            )?;
+        }
+        if !self.corrected.is_empty() {
+            main.line(
+                root,
+                c,
+                &self.corrected,
+                style::model_color(0),
+                style::LINE_MAIN,
+                Dash::LongDash,
             )?;
         }
         for g in &self.groups {

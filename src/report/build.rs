@@ -231,6 +231,7 @@ fn cox_report(
         table,
         horizon,
         settings.bootstrap,
+        crate::validation::calibrate::DEFAULT_GROUP_SIZE,
         settings.seed,
         progress,
     )?;
@@ -324,14 +325,36 @@ pub fn cox_figures(
                 events: g.events,
             })
             .collect(),
+        // the bootstrap's overfitting-corrected curve (calibrate.cph), where measured
+        corrected: v
+            .calibrate
+            .iter()
+            .flat_map(|c| c.curve.iter())
+            .filter(|p| p.observed_corrected.is_finite())
+            .map(|p| (p.predicted, p.observed_corrected.clamp(0.0, 1.0)))
+            .collect(),
         predicted_events: Vec::new(),
         predicted_non_events: Vec::new(),
-        title: format!("Calibration of the risk by {by} (apparent)"),
+        title: format!(
+            "Calibration of the risk by {by} ({})",
+            if v.calibrate.is_some() {
+                "apparent and bias-corrected"
+            } else {
+                "apparent"
+            }
+        ),
         caption: format!(
-            "n = {}, {} events by {by}, {} censored before (every patient used). Curve: hazard regression on rcs(cloglog(risk), 3) (Austin et al. 2020); points: tenths of predicted risk, Kaplan-Meier with Greenwood 95% CIs{}.",
+            "n = {}, {} events by {by}, {} censored before (every patient used). Curve: hazard regression on rcs(cloglog(risk), 3) (Austin et al. 2020){}; points: tenths of predicted risk, Kaplan-Meier with Greenwood 95% CIs{}.",
             v.n,
             v.events_before_horizon,
             v.censored_before_horizon,
+            match (&v.calibrate, &v.bootstrap) {
+                (Some(_), Some(b)) => format!(
+                    "; dashed: corrected for overfitting by {} bootstrap refits (as rms calibrate.cph)",
+                    b.used
+                ),
+                _ => String::new(),
+            },
             if rule_points.is_empty() {
                 String::new()
             } else {
@@ -528,6 +551,7 @@ pub fn static_figures(
                 events: g.events,
             })
             .collect(),
+        corrected: Vec::new(),
         rules: rule_points,
         predicted_events: pe.clone(),
         predicted_non_events: pn.clone(),

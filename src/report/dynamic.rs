@@ -164,6 +164,7 @@ fn calibration_figure(
     Ok(calibration_plot(&CalibrationPlotData {
         curve,
         groups,
+        corrected: Vec::new(),
         rules: Vec::new(),
         predicted_events: up,
         predicted_non_events: down,

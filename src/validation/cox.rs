@@ -34,6 +34,7 @@ use crate::model::logistic::Penalty;
 use crate::survival::concordance::{concordance, gini_mean_difference};
 use crate::survival::cox::{partial_loglik, CoxFit, CoxInput, CoxOptions, Ties};
 use crate::table::Table;
+use crate::validation::calibrate::{self, Calibrate, Places};
 
 /// Names of the `validate.cph` indexes, in [`CoxIndexes::values`] order.
 pub const INDEX_NAMES: [&str; 7] = [
@@ -186,6 +187,10 @@ pub struct CoxValidation {
     /// Repeated stratified K-fold cross-validation ([`cross_validate_cox`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_validated: Option<CoxCrossValidated>,
+    /// Overfitting-corrected calibration at the horizon (`rms::calibrate.cph`), with the
+    /// bootstrap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrate: Option<Calibrate>,
     /// Calibration at the horizon by tenths of predicted risk (Kaplan-Meier per group).
     pub calibration: Vec<CensoredCalibrationGroup>,
     /// The smoothed calibration curve at the horizon (the ICI's hazard regression) at 50
@@ -215,6 +220,7 @@ pub fn validate_cox(
     table: &Table,
     horizon: f64,
     bootstrap: usize,
+    group_size: usize,
     seed: u64,
     progress: &(dyn Fn() + Sync),
 ) -> Result<CoxValidation> {
@@ -229,14 +235,7 @@ pub fn validate_cox(
     let lp_all = linear_predictor(&design, &beta, cox.centre);
     let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
     let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
-    // the risk by H: the model's own baseline, per stratum
-    let map = cox.risk_map(&[horizon])?;
-    let risk: Vec<f64> = (0..lp_all.len())
-        .map(|i| {
-            let s = strata.as_ref().map_or(0, |s| s[i] as usize);
-            map.risk(lp_all[i], 0, s)
-        })
-        .collect();
+    let risk = apparent_risk(model, &design, horizon)?;
     let cm = evaluate_censored(&risk, &design.time, &event, horizon)
         .map_err(|e| Error::Analysis(format!("validation at horizon {horizon}: {e}")))?;
     let rows = Rows {
@@ -267,11 +266,22 @@ pub fn validate_cox(
         q: ix.q,
         g: ix.g,
     };
-    let (index_orig, optimism, optimism_corrected, count) = if bootstrap > 0 {
+    let (index_orig, optimism, optimism_corrected, count, calibrate) = if bootstrap > 0 {
         crate::limits::check_count("--bootstrap", bootstrap, crate::limits::MAX_BOOTSTRAP, true)?;
+        calibrate::check_group_size(group_size)?;
         let n = design.y.len();
+        let places = calibrate::Places::of(&risk, group_size, horizon);
         let draw = |b: usize| crate::stats::resample_indices(n, seed, b as u64 + 1);
-        let o = optimism_over(model, &design, cox.ties, bootstrap, draw, progress)?;
+        let o = optimism_over(
+            model,
+            &design,
+            cox.ties,
+            bootstrap,
+            draw,
+            progress,
+            Some(&places),
+        )?;
+        let cal = corrected_calibration(&places, group_size, &risk, &design, &o);
         (
             Some(CoxIndexes::from_values(&o.apparent)),
             Some(CoxIndexes::from_values(&o.optimism)),
@@ -280,9 +290,10 @@ pub fn validate_cox(
                 requested: o.requested,
                 used: o.used,
             }),
+            Some(cal),
         )
     } else {
-        (None, None, None, None)
+        (None, None, None, None, None)
     };
     Ok(CoxValidation {
         family: "cox",
@@ -300,6 +311,7 @@ pub fn validate_cox(
         cross_validated: None,
         calibration: cm.calibration,
         calibration_curve: smooth.curve,
+        calibrate,
     })
 }
 
@@ -455,6 +467,33 @@ pub fn cox_optimism_from_indices(
     table: &Table,
     indices: &[Vec<usize>],
 ) -> Result<crate::validation::resample::Optimism> {
+    replay(model, table, indices, None).map(|(o, _)| o)
+}
+
+/// The corrected calibration of `calibrate.cph` at `horizon` with average group size
+/// `group_size`, on given resamples (as [`cox_optimism_from_indices`]).
+///
+/// # Errors
+/// As [`cox_optimism_from_indices`].
+pub fn cox_calibrate_from_indices(
+    model: &Model,
+    table: &Table,
+    horizon: f64,
+    group_size: usize,
+    indices: &[Vec<usize>],
+) -> Result<Calibrate> {
+    let (_, cal) = replay(model, table, indices, Some((horizon, group_size)))?;
+    cal.ok_or_else(|| Error::Analysis("no calibration was measured".into()))
+}
+
+/// Replay the bootstrap on given resamples, with the corrected calibration at
+/// `(horizon, group size)` when asked.
+fn replay(
+    model: &Model,
+    table: &Table,
+    indices: &[Vec<usize>],
+    calibrate_at: Option<(f64, usize)>,
+) -> Result<(crate::validation::resample::Optimism, Option<Calibrate>)> {
     let Some(cox) = model.family.cox() else {
         return Err(Error::Usage("not a Cox model".into()));
     };
@@ -465,13 +504,62 @@ pub fn cox_optimism_from_indices(
             "bootstrap row index {i} is out of range for {n} rows (indices are 0-based)"
         )));
     }
-    optimism_over(
+    let places = match calibrate_at {
+        Some((horizon, m)) => {
+            calibrate::check_group_size(m)?;
+            let risk = apparent_risk(model, &design, horizon)?;
+            Some((Places::of(&risk, m, horizon), risk, m))
+        }
+        None => None,
+    };
+    let o = optimism_over(
         model,
         &design,
         cox.ties,
         indices.len(),
         |b| indices[b].clone(),
         &|| {},
+        places.as_ref().map(|(p, _, _)| p),
+    )?;
+    let cal = places.map(|(p, risk, m)| corrected_calibration(&p, m, &risk, &design, &o));
+    Ok((o, cal))
+}
+
+/// The model's own risk by `horizon` of every design row (its stored baseline, per stratum).
+fn apparent_risk(model: &Model, design: &TrainingDesign, horizon: f64) -> Result<Vec<f64>> {
+    let Some(cox) = model.family.cox() else {
+        return Err(Error::Usage("not a Cox model".into()));
+    };
+    let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
+    let lp = linear_predictor(design, &beta, cox.centre);
+    let map = cox.risk_map(&[horizon])?;
+    Ok(lp
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let s = design.strata.as_ref().map_or(0, |(_, c)| c[i] as usize);
+            map.risk(v, 0, s)
+        })
+        .collect())
+}
+
+/// The corrected calibration from a bootstrap run measured at `places`.
+fn corrected_calibration(
+    places: &Places,
+    m: usize,
+    risk: &[f64],
+    design: &TrainingDesign,
+    o: &crate::validation::resample::Optimism,
+) -> Calibrate {
+    let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
+    let k = INDEX_NAMES.len();
+    Calibrate::assemble(
+        places,
+        m,
+        &places.groups_of(risk, &design.time, &event),
+        &o.apparent[k..],
+        &o.optimism[k..],
+        &o.measured[k..],
     )
 }
 
@@ -485,21 +573,29 @@ fn optimism_over(
     replicates: usize,
     draw: impl Fn(usize) -> Vec<usize> + Sync,
     progress: &(dyn Fn() + Sync),
+    places: Option<&Places>,
 ) -> Result<crate::validation::resample::Optimism> {
     let x = design_rows(design);
     let p = model.coefficients.len();
     let n = design.y.len();
     let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
     let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
-    let fit = |idx: &[usize]| -> Result<(Vec<f64>, Vec<usize>, f64, f64)> {
-        let (beta, ll0, ll) = refit(design, &x, p, idx, model, ties)?;
-        Ok((beta, idx.to_vec(), ll0, ll))
+    let fit = |idx: &[usize]| -> Result<Refit> {
+        let f = refit_full(design, &x, p, idx, model, ties)?;
+        let horizon = places.map_or(0.0, |pl| pl.horizon);
+        Ok(Refit {
+            centre: f.means.iter().zip(&f.coef).map(|(m, b)| m * b).sum(),
+            cumhaz: f.baseline.iter().map(|b| b.at(horizon)).collect(),
+            beta: f.coef,
+            rows: idx.to_vec(),
+            loglik_null: f.loglik_null,
+            loglik: f.loglik,
+        })
     };
-    let measure = |f: &(Vec<f64>, Vec<usize>, f64, f64), idx: &[usize]| -> Result<Vec<f64>> {
-        let (b, own, ll0, ll) = f;
+    let measure = |f: &Refit, idx: &[usize]| -> Result<Vec<f64>> {
         let lp: Vec<f64> = idx
             .iter()
-            .map(|&i| crate::score::dot_row(&x[i * p..(i + 1) * p], b, 0.0))
+            .map(|&i| crate::score::dot_row(&x[i * p..(i + 1) * p], &f.beta, 0.0))
             .collect();
         let time: Vec<f64> = idx.iter().map(|&i| design.time[i]).collect();
         let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
@@ -510,21 +606,34 @@ fn optimism_over(
             strata: st.as_deref(),
             ties,
         };
-        if own.as_slice() == idx {
-            Ok(r.training_indexes(&lp, *ll0, *ll).values())
+        let mut out = if f.rows.as_slice() == idx {
+            r.training_indexes(&lp, f.loglik_null, f.loglik).values()
         } else {
-            Ok(r.indexes(&lp)?.values())
+            r.indexes(&lp)?.values()
+        };
+        if let Some(pl) = places {
+            // the refit's own risk by the horizon (a stratum absent from its resample: NaN)
+            let risk: Vec<f64> = lp
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| {
+                    let s = st.as_ref().map_or(0, |s| s[k] as usize);
+                    f.cumhaz.get(s).map_or(f64::NAN, |&h| {
+                        crate::model::family::survival_risk(h, v - f.centre)
+                    })
+                })
+                .collect();
+            out.extend(pl.distances(&risk, &time, &ev));
         }
+        Ok(out)
     };
-    crate::validation::resample::optimism_over(
-        n,
-        &INDEX_NAMES,
-        replicates,
-        draw,
-        fit,
-        measure,
-        progress,
-    )
+    let names: Vec<String> = INDEX_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(places.map(Places::names).unwrap_or_default())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    crate::validation::resample::optimism_over(n, &names, replicates, draw, fit, measure, progress)
 }
 
 /// The model's design replayed on `table` with its own knots and levels, with the outcome
@@ -628,20 +737,22 @@ fn linear_predictor(design: &TrainingDesign, beta: &[f64], centre: f64) -> Vec<f
         .collect()
 }
 
-/// Refit the Cox model on design rows `idx` (the design held fixed): the coefficients and
-/// the null and final log partial likelihoods.
-fn refit(
-    design: &TrainingDesign,
-    x: &[f64],
-    p: usize,
-    idx: &[usize],
-    model: &Model,
-    ties: Ties,
-) -> Result<(Vec<f64>, f64, f64)> {
-    refit_full(design, x, p, idx, model, ties).map(|f| (f.coef, f.loglik_null, f.loglik))
+/// A bootstrap refit as the measures need it.
+struct Refit {
+    /// Coefficients (on the uncentred design).
+    beta: Vec<f64>,
+    /// The resample it was fitted on (measured on them: the training measure).
+    rows: Vec<usize>,
+    /// Null and final log partial likelihoods.
+    loglik_null: f64,
+    loglik: f64,
+    /// `beta . means`: the centre of its baseline.
+    centre: f64,
+    /// Baseline cumulative hazard at the horizon, per stratum.
+    cumhaz: Vec<f64>,
 }
 
-/// [`refit`] returning the whole fit (centring and baseline included).
+/// Refit the Cox model on design rows `idx`, the design held fixed.
 fn refit_full(
     design: &TrainingDesign,
     x: &[f64],
@@ -906,6 +1017,24 @@ pub fn render(v: &CoxValidation) -> String {
             g.n,
             g.mean_predicted,
             g.observed
+        );
+    }
+    if let Some(cal) = &v.calibrate {
+        out += &format!(
+            "  corrected for overfitting (as rms::calibrate.cph, groups of about {} rows; risks by the horizon)
+  {:>6} {:>7} {:>10} {:>9} {:>9} {:>10}
+",
+            cal.group_size, "n", "events", "predicted", "observed", "optimism", "corrected"
+        );
+        for g in &cal.groups {
+            out += &format!(
+                "  {:>6} {:>7} {:>10.3} {:>9.3} {:>9.3} {:>10.3}\n",
+                g.n, g.events, g.predicted, g.observed, g.optimism, g.observed_corrected
+            );
+        }
+        out += &format!(
+            "  smooth curve: mean |corrected observed - predicted| {:.4}\n",
+            cal.mean_abs_error_corrected
         );
     }
     out

@@ -1,5 +1,6 @@
 //! Internal and external validation: the resampling engine and what it measures.
 
+pub mod calibrate;
 pub mod censored;
 pub mod cox;
 pub mod dynamic;

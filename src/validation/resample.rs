@@ -28,6 +28,9 @@ pub struct Optimism {
     pub requested: usize,
     /// Replicates whose refit succeeded (failed refits are skipped, as rms does).
     pub used: usize,
+    /// Per index, the replicates in which it was measured on both the training and the
+    /// test rows (a NaN index in a replicate is left out of its mean, as rms does).
+    pub measured: Vec<usize>,
 }
 
 /// Mean test-fold indices of repeated K-fold cross-validation.
@@ -168,16 +171,25 @@ where
             ok.len()
         )));
     }
+    // per index, the mean over the replicates where it could be measured on both the
+    // training and the test rows (rms predab.resample: NA differences are left out)
     let k = apparent.len();
-    let optimism: Vec<f64> = (0..k)
+    let (optimism, measured): (Vec<f64>, Vec<usize>) = (0..k)
         .map(|j| {
+            let (sum, count) = ok
+                .iter()
+                .map(|d| d[j])
+                .filter(|v| !v.is_nan())
+                .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
             if ok.is_empty() {
-                0.0
+                (0.0, 0)
+            } else if count == 0 {
+                (f64::NAN, 0)
             } else {
-                ok.iter().map(|d| d[j]).sum::<f64>() / ok.len() as f64
+                (sum / count as f64, count)
             }
         })
-        .collect();
+        .unzip();
     let corrected = apparent.iter().zip(&optimism).map(|(a, o)| a - o).collect();
     Ok(Optimism {
         names: names.iter().map(|s| s.to_string()).collect(),
@@ -186,6 +198,7 @@ where
         corrected,
         requested: replicates,
         used: ok.len(),
+        measured,
     })
 }
 

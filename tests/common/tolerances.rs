@@ -106,3 +106,11 @@ pub const COX_VALIDATE_REPLAY_ABS: f64 = 1e-3;
 /// Optimism-corrected `validate.cph` indexes with our own draws vs rms with its own, B = 400
 /// (absolute; acceptance 0.02).
 pub const COX_VALIDATE_B400_ABS: f64 = 0.02;
+/// `calibrate.cph(cmethod = "KM")` replayed on R's own bootstrap draws: the apparent groups
+/// (mean predicted survival, Kaplan-Meier) and the smooth corrected curve recomputed by
+/// coxph/survfit to eps = 1e-12 on the same draws (absolute).
+pub const COX_CALIBRATE_EXACT_ABS: f64 = 1e-6;
+/// The grouped optimism of `calibrate.cph` replayed on R's draws (absolute, survival scale):
+/// calibrate.cph refits with `cph`'s default `eps = 1e-4`, so its refits carry that
+/// convergence error (seen: 2e-6 on lung).
+pub const COX_CALIBRATE_REPLAY_ABS: f64 = 1e-4;

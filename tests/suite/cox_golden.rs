@@ -3,12 +3,14 @@
 //! interaction (coefficients, SEs, log-likelihoods, score and Wald tests, means, linear
 //! predictors), `survfit.coxph` risks by 180 and 365 days, `basehaz`, `concordance`, the
 //! `print(cph)` indexes and `anova(cph)`, and `validate.cph` (replayed on R's own bootstrap
-//! draws, and B = 400 with our own). Values made by `tests/golden/cox/make_goldens.R`; R is not
-//! needed to run these tests.
+//! draws, and B = 400 with our own), `calibrate.cph` (replayed on R's draws, grouped
+//! Kaplan-Meier, and the smooth corrected curve recomputed in R). Values made by
+//! `tests/golden/cox/make_goldens.R` and `make_calibrate_golden.R`; R is not needed to run
+//! these tests.
 
 use crate::tolerances::{
-    COX_COEF_REL, COX_INDEX_ABS, COX_LOGLIK_REL, COX_RISK_ABS, COX_SE_REL, COX_VALIDATE_B400_ABS,
-    COX_VALIDATE_REPLAY_ABS,
+    COX_CALIBRATE_EXACT_ABS, COX_CALIBRATE_REPLAY_ABS, COX_COEF_REL, COX_INDEX_ABS, COX_LOGLIK_REL,
+    COX_RISK_ABS, COX_SE_REL, COX_VALIDATE_B400_ABS, COX_VALIDATE_REPLAY_ABS,
 };
 
 use std::path::PathBuf;
@@ -302,8 +304,9 @@ fn validate_cph_b400_with_our_draws() {
     let g = goldens();
     let table = lung();
     let model = fit(&table, &g["fits"]["efron_rcs_factors"]);
-    let v = mbdrisk::validation::cox::validate_cox(&model, &table, 365.0, 400, 20261202, &|| {})
-        .expect("validate");
+    let v =
+        mbdrisk::validation::cox::validate_cox(&model, &table, 365.0, 400, 150, 20261202, &|| {})
+            .expect("validate");
     let corrected = v.optimism_corrected.expect("corrected").values();
     let want = nums(&g["validate_b400"]["corrected"]);
     for (k, row) in ROWS.iter().enumerate() {
@@ -433,4 +436,83 @@ fn censored_comparison_matches_survfit_and_the_dcurves_formula() {
     let m = &c.rules[0].scores[0];
     assert_eq!(m.at_rule_stop_rate.policy.stopped, p.stopped);
     assert!(m.at_rule_missed_rate.policy.risk_stopped <= p.risk_stopped + 1e-12);
+}
+
+/// `rms::calibrate.cph(cmethod = "KM", u = 365, m = 40, B = 40)` replayed on its own draws:
+/// per group the mean predicted survival, Kaplan-Meier at 365 days, the mean optimism, the
+/// corrected Kaplan-Meier and the replicates that measured it; and the smooth corrected curve
+/// (the Austin smoother in place of hare) recomputed by coxph/survfit on the same draws.
+#[test]
+fn calibrate_cph_replayed_on_r_draws() {
+    let text = std::fs::read_to_string(dir().join("calibrate_golden.json")).expect("golden");
+    let g: Value = serde_json::from_str(&text).expect("json");
+    let table = lung();
+    let model = fit(&table, &goldens()["fits"]["efron_rcs_factors"]);
+    let idx: Vec<Vec<usize>> = g["boot_indices"]
+        .as_array()
+        .expect("indices")
+        .iter()
+        .map(|r| nums(r).iter().map(|&v| v as usize).collect())
+        .collect();
+    let horizon = g["horizon"].as_f64().expect("horizon");
+    let m = g["m"].as_u64().expect("m") as usize;
+    let cal =
+        mbdrisk::validation::cox::cox_calibrate_from_indices(&model, &table, horizon, m, &idx)
+            .expect("replay");
+    let km = &g["km"];
+    let want_pred = nums(&km["mean_predicted"]);
+    assert_eq!(cal.groups.len(), want_pred.len(), "number of groups");
+    let close = |got: f64, want: f64, what: &str, j: usize, tol: f64| {
+        assert!((got - want).abs() < tol, "{what} {j}: {got} vs R {want}");
+    };
+    // ours are risks by increasing risk; calibrate.cph's survival by increasing survival
+    for (j, grp) in cal.groups.iter().rev().enumerate() {
+        let exact = COX_CALIBRATE_EXACT_ABS;
+        close(
+            1.0 - grp.predicted,
+            want_pred[j],
+            "group mean predicted",
+            j,
+            exact,
+        );
+        close(1.0 - grp.observed, nums(&km["KM"])[j], "group KM", j, exact);
+        let replay = COX_CALIBRATE_REPLAY_ABS;
+        close(
+            -grp.optimism,
+            nums(&km["mean_optimism"])[j],
+            "group optimism",
+            j,
+            replay,
+        );
+        let corrected = 1.0 - grp.observed_corrected;
+        close(
+            corrected,
+            nums(&km["KM_corrected"])[j],
+            "group KM corrected",
+            j,
+            replay,
+        );
+        assert_eq!(
+            grp.replicates as f64,
+            nums(&km["n"])[j],
+            "group {j} replicates"
+        );
+    }
+    let sm = &g["smooth"];
+    let grid = nums(&sm["grid"]);
+    assert_eq!(cal.curve.len(), grid.len(), "curve places");
+    for (k, pt) in cal.curve.iter().enumerate() {
+        let exact = COX_CALIBRATE_EXACT_ABS;
+        close(pt.predicted, grid[k], "curve place", k, exact);
+        close(
+            pt.observed,
+            nums(&sm["observed"])[k],
+            "curve observed",
+            k,
+            exact,
+        );
+        let want = nums(&sm["observed_corrected"])[k];
+        close(pt.observed_corrected, want, "curve corrected", k, exact);
+        assert_eq!(pt.replicates as f64, nums(&sm["replicates"])[k]);
+    }
 }

@@ -129,6 +129,7 @@ fn calibration_data(c: &Cohort) -> CalibrationPlotData {
     CalibrationPlotData {
         curve,
         groups,
+        corrected: Vec::new(),
         rules,
         predicted_events: (0..n).filter(|&i| c.y[i]).map(|i| c.p[i]).collect(),
         predicted_non_events: (0..n).filter(|&i| !c.y[i]).map(|i| c.p[i]).collect(),
@@ -508,6 +509,7 @@ fn rejects_empty_calibration() {
     let d = CalibrationPlotData {
         curve: vec![],
         groups: vec![],
+        corrected: Vec::new(),
         rules: vec![],
         predicted_events: vec![],
         predicted_non_events: vec![],
