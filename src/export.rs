@@ -13,10 +13,11 @@
 //! 2. the risk: `expit(lp)` for a logistic model, `1 - exp(-H0(H) exp(lp - centre))` for a
 //!    Cox model with the baseline cumulative hazard of the row's stratum at `H`.
 //!
-//! A row gets `NULL` exactly where `score` leaves it empty: a missing predictor (SQL `NULL`)
-//! outside an `addNA` term, a level the model has not seen. `score` stops at a value outside a
-//! transform's domain (`log` of 0); the query gives `NULL` there. Missing is SQL `NULL` only
-//! (a text `'NA'` in a warehouse is a value). Identifiers are quoted for the dialect; numbers
+//! A row gets `NULL` where `score` leaves it empty: a missing predictor (SQL `NULL`) outside
+//! an `addNA` term. Where `score` stops with an input error instead (a level the model has not
+//! seen, a value outside a transform's domain such as `log` of 0), a query cannot stop, so
+//! it gives `NULL` for that row. Missing is SQL `NULL` only (a text `'NA'` in a warehouse is
+//! a value). Identifiers are quoted for the dialect; numbers
 //! are written with the shortest text that reads back to the same 64-bit float.
 
 use std::fmt::Write as _;

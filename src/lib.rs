@@ -14,6 +14,7 @@
 //! assert_eq!(out.cohort.len(), 50);
 //! ```
 
+pub mod bench;
 pub mod cohort;
 pub mod compare;
 pub mod design;

@@ -1,6 +1,7 @@
 //! Command-line front end: one file per subcommand, each only parsing flags, calling the
 //! library and writing files.
 
+mod bench;
 mod check;
 mod compare;
 mod demo;
@@ -25,6 +26,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Time how fast a model scores on this machine (in memory, from a file, in DuckDB).
+    Bench(bench::Args),
     /// Validate a cohort (and visits) file and print a summary.
     Check(check::Args),
     /// Compare a model with stopping rules: matched policies, NRI, decision curves.
@@ -50,6 +53,7 @@ enum Command {
 /// Run the parsed command.
 pub fn run(cli: Cli) -> mbdrisk::Result<()> {
     match cli.command {
+        Command::Bench(a) => bench::run(a),
         Command::Check(a) => check::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Demo(a) => demo::run(a),

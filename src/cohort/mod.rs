@@ -50,9 +50,15 @@ pub struct Visits {
 /// implausible units, negative times, event codes other than 0/1, duplicate ids) and, in the
 /// MM profile, consistency of `event_24m`.
 pub fn load_cohort(path: &Path, file: &StudyFile) -> Result<Cohort> {
-    let raw = read_raw(path)?;
-    let study = Study::resolve(file, &raw.names, &raw.source)?;
-    let mut checked = check_schema(raw, &study.cohort_schema(), study.is_mm());
+    let (study, mut checked) = match typed_cohort(path, file) {
+        Some(done) => done,
+        None => {
+            let raw = read_raw(path)?;
+            let study = Study::resolve(file, &raw.names, &raw.source)?;
+            let checked = check_schema(raw, &study.cohort_schema(), study.is_mm());
+            (study, checked)
+        }
+    };
     let ambiguous = checked.table.ambiguity_warnings();
     checked.warnings.extend(ambiguous);
     if study.is_mm() {
@@ -67,6 +73,39 @@ pub fn load_cohort(path: &Path, file: &StudyFile) -> Result<Cohort> {
     } else {
         Err(Error::InvalidInput(checked.errors))
     }
+}
+
+/// The fast path of [`load_cohort`]: a CSV file read by the typed reader with the study's
+/// identifier and label columns kept as text, checked on its typed columns. `None` whenever
+/// anything is not right (the header, the study, a cell): the text-cell path then reports
+/// every problem exactly.
+fn typed_cohort(path: &Path, file: &StudyFile) -> Option<(Study, validate::Checked)> {
+    let Ok(crate::table::read::Format::Csv { delimiter }) =
+        crate::table::read::Format::from_path(path)
+    else {
+        return None;
+    };
+    let names = crate::table::read::header_names(path, delimiter)?;
+    let study = Study::resolve(file, &names, &path.display().to_string()).ok()?;
+    let checked = typed_checked(path, &study.cohort_schema(), study.is_mm())?;
+    Some((study, checked))
+}
+
+/// A CSV file read by the typed reader with the schema's identifier and label columns kept
+/// as text, checked on its typed columns; `None` when it is not a CSV file or anything fails.
+fn typed_checked(
+    path: &Path,
+    schema: &[(String, schema::ColumnSpec)],
+    mm: bool,
+) -> Option<validate::Checked> {
+    if !matches!(
+        crate::table::read::Format::from_path(path),
+        Ok(crate::table::read::Format::Csv { .. })
+    ) {
+        return None;
+    }
+    let table = Table::read_keeping_text(path, &validate::text_columns(schema)).ok()?;
+    validate::check_typed(table, schema, mm)
 }
 
 /// `event_24m` must agree with the time and event columns when all are present.
@@ -109,8 +148,11 @@ fn check_event_24m(t: &Table, study: &Study, errors: &mut Vec<Problem>) {
 /// Rows out of order are sorted (patient, month): a documented repair reported as a warning.
 /// A patient seen twice in the same month is an error (which value would be right?).
 pub fn load_visits(path: &Path, cohort: Option<&Cohort>, study: &Study) -> Result<Visits> {
-    let raw = read_raw(path)?;
-    let mut checked = check_schema(raw, &study.visits_schema(), study.is_mm());
+    let schema = study.visits_schema();
+    let mut checked = match typed_checked(path, &schema, study.is_mm()) {
+        Some(c) => c,
+        None => check_schema(read_raw(path)?, &schema, study.is_mm()),
+    };
     let ambiguous = checked.table.ambiguity_warnings();
     checked.warnings.extend(ambiguous);
     if !checked.errors.is_empty() {

@@ -23,56 +23,7 @@ pub struct Checked {
 /// outside it are reported as warnings; otherwise only the schema's columns are checked and
 /// the rest typed by inference, silently.
 pub fn check_schema(raw: RawTable, schema: &[(String, ColumnSpec)], mm: bool) -> Checked {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let src = raw.source.clone();
-    let schema_names: Vec<String> = schema.iter().map(|(n, _)| n.clone()).collect();
-
-    for (name, spec) in schema {
-        if !raw.names.iter().any(|n| n == name) {
-            // Only a column that is not itself in the schema can be a misspelling of this one.
-            let extra: Vec<String> = raw
-                .names
-                .iter()
-                .filter(|n| !schema_names.contains(n))
-                .cloned()
-                .collect();
-            let near = did_you_mean(name, &extra).filter(|_| mm || spec.required);
-            let mut p = Problem::file_level(
-                &src,
-                match near {
-                    Some(n) => format!("a column '{name}' (found '{n}': rename it)"),
-                    None => format!("a column '{name}'"),
-                },
-            );
-            p.column = Some(name.clone());
-            p.row = Some(1);
-            if spec.required || near.is_some() {
-                errors.push(p);
-            } else if mm {
-                p.expected
-                    .push_str(" (optional: analyses that need it will fail)");
-                warnings.push(p);
-            }
-        }
-    }
-    for name in raw.names.iter().filter(|_| mm) {
-        if schema.iter().all(|(n, _)| n != name) {
-            let mut p = Problem::file_level(&src, "");
-            p.row = Some(1);
-            p.column = Some(name.clone());
-            if let Some(n) = did_you_mean(name, &schema_names) {
-                // A near-miss of a schema column is a typo, not an extra covariate.
-                if !raw.names.iter().any(|m| m == n) {
-                    p.expected = format!("the schema column '{n}' (unknown column name)");
-                    errors.push(p);
-                    continue;
-                }
-            }
-            p.expected = "a column of the MM schema; kept as an extra column".into();
-            warnings.push(p);
-        }
-    }
+    let (mut errors, warnings) = check_names(&raw.source, &raw.names, schema, mm);
 
     let RawTable {
         source,
@@ -98,6 +49,123 @@ pub fn check_schema(raw: RawTable, schema: &[(String, ColumnSpec)], mm: bool) ->
         errors,
         warnings,
     }
+}
+
+/// The checks of the header against `schema` (absent and misspelt columns; with `mm`, the
+/// columns outside the profile): (errors, warnings).
+fn check_names(
+    src: &str,
+    names: &[String],
+    schema: &[(String, ColumnSpec)],
+    mm: bool,
+) -> (Vec<Problem>, Vec<Problem>) {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let schema_names: Vec<String> = schema.iter().map(|(n, _)| n.clone()).collect();
+
+    for (name, spec) in schema {
+        if !names.iter().any(|n| n == name) {
+            // Only a column that is not itself in the schema can be a misspelling of this one.
+            let extra: Vec<String> = names
+                .iter()
+                .filter(|n| !schema_names.contains(n))
+                .cloned()
+                .collect();
+            let near = did_you_mean(name, &extra).filter(|_| mm || spec.required);
+            let mut p = Problem::file_level(
+                src,
+                match near {
+                    Some(n) => format!("a column '{name}' (found '{n}': rename it)"),
+                    None => format!("a column '{name}'"),
+                },
+            );
+            p.column = Some(name.clone());
+            p.row = Some(1);
+            if spec.required || near.is_some() {
+                errors.push(p);
+            } else if mm {
+                p.expected
+                    .push_str(" (optional: analyses that need it will fail)");
+                warnings.push(p);
+            }
+        }
+    }
+    for name in names.iter().filter(|_| mm) {
+        if schema.iter().all(|(n, _)| n != name) {
+            let mut p = Problem::file_level(src, "");
+            p.row = Some(1);
+            p.column = Some(name.clone());
+            if let Some(n) = did_you_mean(name, &schema_names) {
+                // A near-miss of a schema column is a typo, not an extra covariate.
+                if !names.iter().any(|m| m == n) {
+                    p.expected = format!("the schema column '{n}' (unknown column name)");
+                    errors.push(p);
+                    continue;
+                }
+            }
+            p.expected = "a column of the MM schema; kept as an extra column".into();
+            warnings.push(p);
+        }
+    }
+    (errors, warnings)
+}
+
+/// The columns that must be read as text under `schema` (identifiers and labels), so the
+/// typed reader keeps their cells as written.
+pub fn text_columns(schema: &[(String, ColumnSpec)]) -> Vec<&str> {
+    schema
+        .iter()
+        .filter(|(_, spec)| matches!(spec.kind, Kind::Id | Kind::PatientRef | Kind::Level(_)))
+        .map(|(n, _)| n.as_str())
+        .collect()
+}
+
+/// [`check_schema`] on a table typed by the typed reader with [`text_columns`] kept as text:
+/// `Some` when every check passes (the same table and warnings [`check_schema`] gives), `None`
+/// when anything fails, so that the caller runs [`check_schema`] on the text cells for the
+/// exact messages.
+pub fn check_typed(table: Table, schema: &[(String, ColumnSpec)], mm: bool) -> Option<Checked> {
+    let (errors, warnings) = check_names(&table.source, &table.names, schema, mm);
+    if !errors.is_empty() {
+        return None;
+    }
+    for (name, spec) in schema {
+        let Some(col) = table.index(name).map(|j| &table.columns[j]) else {
+            continue;
+        };
+        let ok = match (&spec.kind, col) {
+            (Kind::Id, Column::Text(cells)) => {
+                let mut seen = std::collections::HashSet::with_capacity(cells.len());
+                cells
+                    .iter()
+                    .all(|c| c.as_deref().map_or(spec.nullable, |id| seen.insert(id)))
+            }
+            (Kind::PatientRef, Column::Text(cells)) => {
+                cells.iter().all(|c| c.is_some() || spec.nullable)
+            }
+            (Kind::Level(levels), Column::Text(cells)) => cells.iter().all(|c| match c {
+                None => spec.nullable,
+                Some(v) => levels.contains(&v.as_str()),
+            }),
+            (Kind::Binary, Column::Num(v)) => v.iter().all(|x| match x {
+                None => spec.nullable,
+                Some(x) => *x == 0.0 || *x == 1.0,
+            }),
+            (Kind::Number { min, max, .. }, Column::Num(v)) => v.iter().all(|x| match x {
+                None => spec.nullable,
+                Some(x) => x >= min && x <= max,
+            }),
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some(Checked {
+        table,
+        errors,
+        warnings,
+    })
 }
 
 fn type_column(

@@ -53,6 +53,7 @@ use rayon::prelude::*;
 use super::{dot_row, Scorer};
 use crate::design::{Cell, CompiledSpec};
 use crate::error::{Error, Problem, Result};
+use crate::table::records::{cut_record, Lines, Rec, Rows};
 use crate::table::{did_you_mean, file_row};
 
 /// Default number of records read per batch.
@@ -197,77 +198,6 @@ fn may_be_a_tie(v: f64) -> bool {
     }
 }
 
-/// Powers of ten exactly representable in an `f64`.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Parse a plain decimal `[+-]digits[.digits]` exactly, or `None` when the text is anything
-/// else (exponent, too many digits, not a number): the caller then asks `str::parse`.
-///
-/// With at most 19 digits, a mantissa `m <= 2^53` and `k <= 22` fraction digits, `m` and
-/// `10^k` are exact `f64`s and `m / 10^k` is one correctly rounded division: the same value
-/// `str::parse` returns.
-#[inline]
-fn parse_plain(b: &[u8]) -> Option<f64> {
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let mut m: u64 = 0;
-    let mut i = 0;
-    while i < digits.len() && digits[i].is_ascii_digit() {
-        m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
-        i += 1;
-    }
-    let int_digits = i;
-    let mut frac_digits = 0;
-    if i < digits.len() && digits[i] == b'.' {
-        i += 1;
-        let start = i;
-        while i < digits.len() && digits[i].is_ascii_digit() {
-            m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
-            i += 1;
-        }
-        frac_digits = i - start;
-    }
-    let n_digits = int_digits + frac_digits;
-    if i != digits.len() || n_digits == 0 || n_digits > 19 || m > (1u64 << 53) {
-        return None;
-    }
-    let v = m as f64 / *POW10.get(frac_digits)?;
-    Some(if neg { -v } else { v })
-}
-
-/// A cell as a number the way [`crate::table::parse_number`] reads it, from bytes.
-#[inline]
-fn parse_cell(raw: &[u8]) -> Option<f64> {
-    parse_plain(raw).or_else(|| {
-        std::str::from_utf8(raw)
-            .ok()
-            .and_then(crate::table::parse_number)
-    })
-}
-
-#[inline]
-fn trim_bytes(b: &[u8]) -> &[u8] {
-    match (b.first(), b.last()) {
-        (Some(f), Some(l)) if !f.is_ascii_whitespace() && !l.is_ascii_whitespace() => return b,
-        _ => {}
-    }
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
-}
-
 /// Resolve the header into column indices for each term (and the id column).
 fn resolve_header(
     header: &csv::ByteRecord,
@@ -284,7 +214,7 @@ fn resolve_header(
             } else {
                 raw
             };
-            String::from_utf8_lossy(trim_bytes(raw)).into_owned()
+            String::from_utf8_lossy(crate::table::cell::trim_cell(raw)).into_owned()
         })
         .collect();
     // the same rule as every other reader: each column name once
@@ -322,206 +252,6 @@ struct ChunkOut {
     problems: Vec<Problem>,
     n_missing: usize,
     n_far_outside: usize,
-}
-
-/// Records of one chunk, whatever path read them.
-trait Rows: Sync {
-    /// Number of records.
-    fn n(&self) -> usize;
-    /// The fields of record `k`, pushed onto `fields` (cleared first).
-    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>);
-}
-
-/// Records read by the `csv` crate.
-impl Rows for [csv::ByteRecord] {
-    fn n(&self) -> usize {
-        self.len()
-    }
-    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>) {
-        fields.clear();
-        fields.extend(self[k].iter());
-    }
-}
-
-/// How the workers split a record cut by the fast path (see the [module docs](self)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Shape {
-    /// No quote character: fields are the bytes between delimiters.
-    Plain,
-    /// Every quoted field ends right before a delimiter or the record end and holds no `"`:
-    /// such a field is the bytes between its quotes (a `"` inside an unquoted field is data).
-    Quoted,
-    /// Anything else with a quote: read by the `csv` crate's parser.
-    Other,
-}
-
-/// A record of a fast-path batch: byte range in [`Batch::bytes`] (line end excluded), shape.
-type Rec = (usize, usize, Shape);
-
-/// Records cut by the fast path; those of shape [`Shape::Other`] are parsed up front.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    lines: &'a [Rec],
-    delimiter: u8,
-    /// The records of shape `Other`, parsed.
-    other: Parsed,
-}
-
-/// Records parsed by the `csv` crate, flat: field bytes, field ranges in them, and for each
-/// record its index in [`Lines::lines`] and range of fields.
-#[derive(Default)]
-struct Parsed {
-    bytes: Vec<u8>,
-    fields: Vec<(usize, usize)>,
-    records: Vec<(usize, usize, usize)>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8], lines: &'a [Rec], delimiter: u8) -> Self {
-        let other = parse_records(bytes, lines, delimiter);
-        Lines {
-            bytes,
-            lines,
-            delimiter,
-            other,
-        }
-    }
-}
-
-impl Rows for Lines<'_> {
-    fn n(&self) -> usize {
-        self.lines.len()
-    }
-    fn fields<'a>(&'a self, k: usize, fields: &mut Vec<&'a [u8]>) {
-        fields.clear();
-        let (s, e, shape) = self.lines[k];
-        let line = &self.bytes[s..e];
-        match shape {
-            Shape::Plain => split_fields(line, self.delimiter, fields),
-            Shape::Quoted => split_quoted(line, self.delimiter, fields),
-            Shape::Other => match self.other.records.binary_search_by_key(&k, |r| r.0) {
-                Ok(i) => {
-                    let (_, a, b) = self.other.records[i];
-                    let o = &self.other;
-                    fields.extend(o.fields[a..b].iter().map(|&(s, e)| &o.bytes[s..e]));
-                }
-                // not reached: `new` parsed every record of this shape
-                Err(_) => split_quoted(line, self.delimiter, fields),
-            },
-        }
-    }
-}
-
-/// The records of shape [`Shape::Other`] among `lines`, read by the `csv` crate configured as
-/// the careful path's reader, with their indices in `lines`.
-///
-/// They are read by one reader, one after another with a `\n` between them: each starts at a
-/// record start, and each but the file's last ends outside quotes (the fast path cut it at a
-/// line end there), so the `\n` ends it as its own line end or the end of the file would; a
-/// quote left open can only be in the file's last record, which has nothing after it. A blank
-/// line goes first so that a UTF-8 byte order mark opening the first one stays data, as it is
-/// anywhere but at the start of the file.
-fn parse_records(bytes: &[u8], lines: &[Rec], delimiter: u8) -> Parsed {
-    let mut joined = Vec::new();
-    let mut which = Vec::new();
-    for (k, &(s, e, shape)) in lines.iter().enumerate() {
-        if shape == Shape::Other {
-            joined.push(b'\n');
-            joined.extend_from_slice(&bytes[s..e]);
-            which.push(k);
-        }
-    }
-    let mut out = Parsed::default();
-    if which.is_empty() {
-        return out;
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(joined.len().clamp(64, 1 << 16))
-        .from_reader(joined.as_slice());
-    let mut record = csv::ByteRecord::new();
-    for k in which {
-        let first = out.fields.len();
-        let mut push = |field: &[u8]| {
-            let s = out.bytes.len();
-            out.bytes.extend_from_slice(field);
-            out.fields.push((s, out.bytes.len()));
-        };
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => record.iter().for_each(&mut push),
-            // not reached: one record per line, and reading from memory cannot fail
-            _ => {
-                let (s, e, _) = lines[k];
-                push(&bytes[s..e]);
-            }
-        }
-        out.records.push((k, first, out.fields.len()));
-    }
-    out
-}
-
-/// Push the fields of a record of shape [`Shape::Quoted`] onto `fields`: a field starting
-/// with `"` is the bytes up to the next `"` (which the delimiter or the record end follows);
-/// once no quote is left, the rest is split by [`split_fields`].
-#[inline]
-fn split_quoted<'a>(line: &'a [u8], delimiter: u8, fields: &mut Vec<&'a [u8]>) {
-    let mut i = 0;
-    loop {
-        let rest = &line[i..];
-        if rest.first() == Some(&b'"') {
-            let body = &rest[1..];
-            let close = memchr::memchr(b'"', body).unwrap_or(body.len());
-            fields.push(&body[..close]);
-            // past the opening quote, the body, the closing quote and the delimiter
-            i += close + 3;
-            if i > line.len() {
-                return;
-            }
-        } else if memchr::memchr(b'"', rest).is_none() {
-            split_fields(rest, delimiter, fields);
-            return;
-        } else if let Some(d) = memchr::memchr(delimiter, rest) {
-            fields.push(&rest[..d]);
-            i += d + 1;
-        } else {
-            fields.push(rest);
-            return;
-        }
-    }
-}
-
-/// Push the fields of `line` (split at every `delimiter`) onto `fields`, eight bytes at a time:
-/// fields are short, so a word-wide compare beats a `memchr` call per field.
-#[inline]
-fn split_fields<'a>(line: &'a [u8], delimiter: u8, fields: &mut Vec<&'a [u8]>) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let pattern = u64::from(delimiter) * 0x0101_0101_0101_0101;
-    let mut start = 0;
-    let mut base = 0;
-    let mut words = line.chunks_exact(8);
-    for word in &mut words {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(word);
-        let x = u64::from_le_bytes(le) ^ pattern;
-        // high bit set exactly in the bytes of x that are zero (the delimiter's)
-        let mut hits = !(((x & LOW7) + LOW7) | x | LOW7);
-        while hits != 0 {
-            let p = base + (hits.trailing_zeros() / 8) as usize;
-            fields.push(&line[start..p]);
-            start = p + 1;
-            hits &= hits - 1;
-        }
-        base += 8;
-    }
-    for (k, &b) in words.remainder().iter().enumerate() {
-        if b == delimiter {
-            fields.push(&line[start..base + k]);
-            start = base + k + 1;
-        }
-    }
-    fields.push(&line[start..]);
 }
 
 /// Buffers of one batch, handed from the reader thread to the scorer and back.
@@ -655,76 +385,23 @@ impl Source {
         else {
             return Ok(());
         };
-        // the record starting at buf[*pos]: bytes of it scanned, inside a quoted field, shape
-        let mut at = 0usize;
-        let mut in_quotes = false;
-        let mut shape = Shape::Plain;
         while batch.lines.len() < batch_size {
             let rec = &buf[*pos..*len];
-            let next = if in_quotes {
-                memchr::memchr(b'"', &rec[at..])
-            } else {
-                memchr::memchr3(b'\n', b'\r', b'"', &rec[at..])
-            };
-            match next {
-                Some(k) => {
-                    let k = at + k;
-                    if rec[k] != b'"' {
-                        // a line end outside quotes; an empty record is a blank line
-                        let start = batch.bytes.len();
-                        if k > 0 {
-                            batch.lines.push((start, start + k, shape));
-                        }
-                        batch.bytes.extend_from_slice(&rec[..=k]);
-                        *pos += k + 1;
-                        at = 0;
-                        shape = Shape::Plain;
-                    } else if !in_quotes {
-                        // a quote opens a quoted field only at the start of a field
-                        shape = shape.max(Shape::Quoted);
-                        in_quotes = k == 0 || rec[k - 1] == delimiter;
-                        at = k + 1;
-                    } else {
-                        match rec.get(k + 1) {
-                            Some(b'"') => {
-                                // "" inside quotes: a quote
-                                shape = Shape::Other;
-                                at = k + 2;
-                            }
-                            Some(&b) => {
-                                if b != delimiter && b != b'\n' && b != b'\r' {
-                                    // text after the closing quote joins the field
-                                    shape = Shape::Other;
-                                }
-                                in_quotes = false;
-                                at = k + 1;
-                            }
-                            None if *eof => {
-                                in_quotes = false;
-                                at = k + 1;
-                            }
-                            // the byte after the quote decides: read it first
-                            None => Source::refill(file, buf, pos, len, eof)?,
-                        }
+            if rec.is_empty() && *eof {
+                return Ok(());
+            }
+            match cut_record(rec, delimiter, *eof) {
+                Some((end, next, shape)) => {
+                    // an empty record is a blank line
+                    let start = batch.bytes.len();
+                    if end > 0 {
+                        batch.lines.push((start, start + end, shape));
                     }
+                    batch.bytes.extend_from_slice(&rec[..next]);
+                    *pos += next;
                 }
-                None if *eof => {
-                    if !rec.is_empty() {
-                        if in_quotes {
-                            // a quote left open: the field runs to the end of the file
-                            shape = Shape::Other;
-                        }
-                        let start = batch.bytes.len();
-                        batch.lines.push((start, start + rec.len(), shape));
-                        batch.bytes.extend_from_slice(rec);
-                        *pos = *len;
-                    }
-                    return Ok(());
-                }
-                None => {
-                    at = rec.len();
-                    Source::refill(file, buf, pos, len, eof)?;
-                }
+                // the record runs past the bytes read: read more (it is scanned again)
+                None => Source::refill(file, buf, pos, len, eof)?,
             }
         }
         Ok(())
@@ -1041,7 +718,7 @@ impl Scorer {
             let mut missing = false;
             let mut far = false;
             for (t, &j) in ctx.cols.iter().enumerate() {
-                let raw = trim_bytes(fields[j]);
+                let raw = crate::table::cell::trim_cell(fields[j]);
                 if crate::table::is_missing_bytes(raw) {
                     if c.takes_missing(t) {
                         if let Err(e) = c.expand(t, Cell::Missing, &mut x[c.term_range(t)]) {
@@ -1053,7 +730,7 @@ impl Scorer {
                     continue;
                 }
                 if ctx.numeric[t] {
-                    if let Some(v) = parse_cell(raw) {
+                    if let Some(v) = crate::table::cell::parse_number_bytes(raw) {
                         far |= self.far_outside(t, v);
                         // the same as expanding the text: numeric terms parse it this way
                         if let Some(slot) = ctx.linear[t] {
@@ -1088,7 +765,10 @@ impl Scorer {
             text.extend_from_slice(row_no.format(i + 1).as_bytes());
             text.push(b',');
             if let Some(j) = ctx.id_col {
-                crate::table::write::push_field_bytes(&mut text, trim_bytes(fields[j]));
+                crate::table::write::push_field_bytes(
+                    &mut text,
+                    crate::table::cell::trim_cell(fields[j]),
+                );
                 text.push(b',');
             }
             if missing {
@@ -1100,7 +780,8 @@ impl Scorer {
                 if !lp.is_finite() {
                     let value = |t: usize| {
                         ctx.cols.get(t).map_or(String::new(), |&j| {
-                            String::from_utf8_lossy(trim_bytes(fields[j])).into_owned()
+                            String::from_utf8_lossy(crate::table::cell::trim_cell(fields[j]))
+                                .into_owned()
                         })
                     };
                     problems.push(self.overflow_problem(source, file_row(i), &x, value));
@@ -1216,6 +897,7 @@ struct ChunkCtx<'a> {
 mod tests {
     use super::*;
     use crate::design::{DesignSpec, LevelKind, TermSpec, Transform};
+    use crate::table::records::split_fields;
 
     struct XorShift(u64);
     impl XorShift {
@@ -1371,7 +1053,7 @@ mod tests {
         ];
         for s in cases {
             assert_eq!(
-                parse_cell(s.as_bytes()).map(f64::to_bits),
+                crate::table::cell::parse_number_bytes(s.as_bytes()).map(f64::to_bits),
                 crate::table::parse_number(s).map(f64::to_bits),
                 "{s:?}"
             );
@@ -1396,7 +1078,7 @@ mod tests {
                 s.push(char::from(b'0' + (rng.next() % 10) as u8));
             }
             assert_eq!(
-                parse_cell(s.as_bytes()).map(f64::to_bits),
+                crate::table::cell::parse_number_bytes(s.as_bytes()).map(f64::to_bits),
                 crate::table::parse_number(&s).map(f64::to_bits),
                 "{s:?}"
             );

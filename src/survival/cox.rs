@@ -248,6 +248,24 @@ struct Group {
     end: usize,
 }
 
+/// Per-row buffers of the likelihood passes, allocated once per fit and reused by every
+/// evaluation (fresh 8-byte-per-row vectors cost a page fault per 4 kB each time).
+struct Workspace {
+    eta: Vec<f64>,
+    risk: Vec<f64>,
+    u: Vec<f64>,
+}
+
+impl Workspace {
+    fn new(n: usize) -> Workspace {
+        Workspace {
+            eta: vec![0.0; n],
+            risk: vec![0.0; n],
+            u: vec![0.0; n],
+        }
+    }
+}
+
 /// Log-likelihood, score and information at one beta.
 struct Eval {
     loglik: f64,
@@ -329,7 +347,8 @@ impl CoxFit {
             e.loglik - 0.5 * (0..p).map(|j| pen(j) * beta[j] * beta[j]).sum::<f64>()
         };
         let mut beta = vec![0.0; p];
-        let mut cur = evaluate(&prep, &beta, options.ties);
+        let mut ws = Workspace::new(prep.n);
+        let mut cur = evaluate(&prep, &beta, options.ties, &mut ws);
         let loglik_null = cur.loglik;
         // the score test and collinearity from the information at 0
         let info0 = add_penalty(&cur.info, p, &penalty);
@@ -349,7 +368,7 @@ impl CoxFit {
             let (mut next_beta, mut next, mut next_pl): (Vec<f64>, Eval, f64);
             loop {
                 next_beta = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-                next = evaluate(&prep, &next_beta, options.ties);
+                next = evaluate(&prep, &next_beta, options.ties, &mut ws);
                 next_pl = penalised(&next, &next_beta);
                 if next_pl.is_finite() && next_pl >= cur_pl - 1e-12 * cur_pl.abs() {
                     break;
@@ -358,7 +377,7 @@ impl CoxFit {
                 if scale < 1e-8 {
                     // cannot improve: at the maximum to machine precision
                     next_beta = beta.clone();
-                    next = evaluate(&prep, &next_beta, options.ties);
+                    next = evaluate(&prep, &next_beta, options.ties, &mut ws);
                     next_pl = cur_pl;
                     break;
                 }
@@ -454,7 +473,7 @@ pub fn partial_loglik(input: &CoxInput<'_>, beta: &[f64], ties: Ties) -> Result<
             expected: prep.p,
         });
     }
-    Ok(evaluate(&prep, beta, ties).loglik)
+    Ok(evaluate(&prep, beta, ties, &mut Workspace::new(prep.n)).loglik)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -625,9 +644,22 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
 /// `eta = X beta` over the sorted rows, and the largest value (the exponent shift).
 fn linear_predictor(prep: &Prepared, beta: &[f64]) -> (Vec<f64>, f64) {
     let mut eta = vec![0.0; prep.n];
-    prep.xb.times(beta, &mut eta);
-    let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (eta, if shift.is_finite() { shift } else { 0.0 })
+    let shift = linear_predictor_into(prep, beta, &mut eta);
+    (eta, shift)
+}
+
+/// [`linear_predictor`] into `eta` (length n), returning the shift.
+fn linear_predictor_into(prep: &Prepared, beta: &[f64], eta: &mut [f64]) -> f64 {
+    prep.xb.times(beta, eta);
+    let shift = eta
+        .par_chunks(CHUNK_ROWS)
+        .map(|c| c.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        .reduce(|| f64::NEG_INFINITY, f64::max);
+    if shift.is_finite() {
+        shift
+    } else {
+        0.0
+    }
 }
 
 /// The backward pass: per event group, the hazard increments; optionally the likelihood,
@@ -736,25 +768,28 @@ struct Sink {
     aw: Vec<f64>,
 }
 
-/// Partial log-likelihood, score and information at `beta`.
-fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties) -> Eval {
+/// Partial log-likelihood, score and information at `beta`, in the buffers of `ws`.
+fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, ws: &mut Workspace) -> Eval {
     let p = prep.p;
-    let (eta, shift) = linear_predictor(prep, beta);
-    let risk: Vec<f64> = eta
-        .par_iter()
-        .zip(&prep.w)
-        .map(|(e, w)| w * (e - shift).exp())
-        .collect();
+    let shift = linear_predictor_into(prep, beta, &mut ws.eta);
+    let (eta, risk, u) = (&ws.eta, &mut ws.risk, &mut ws.u);
+    risk.par_chunks_mut(CHUNK_ROWS)
+        .zip(eta.par_chunks(CHUNK_ROWS))
+        .zip(prep.w.par_chunks(CHUNK_ROWS))
+        .for_each(|((r, e), w)| {
+            for ((r, e), w) in r.iter_mut().zip(e).zip(w) {
+                *r = w * (e - shift).exp();
+            }
+        });
     let mut sink = Sink {
         loglik: 0.0,
         score: vec![0.0; p],
         a: Blocked::new(p),
         aw: Vec::new(),
     };
-    let inc = backward(prep, &eta, &risk, shift, ties, Some(&mut sink));
+    let inc = backward(prep, eta, risk, shift, ties, Some(&mut sink));
     // u_i = r_i (sum of c over the groups at or before row i's time, minus e of its own
     // group when it is one of that group's events)
-    let mut u = vec![0.0; prep.n];
     let mut cum = 0.0;
     let mut stratum = None;
     for (g, grp) in prep.groups.iter().enumerate() {
@@ -763,12 +798,14 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties) -> Eval {
             cum = 0.0;
         }
         cum += inc.c[g];
-        for (i, ui) in u.iter_mut().enumerate().take(grp.end).skip(grp.start) {
-            let own = if i < grp.start + grp.d { inc.e[g] } else { 0.0 };
-            *ui = risk[i] * (cum - own);
+        let own_end = grp.start + grp.d;
+        for i in grp.start..grp.end {
+            let own = if i < own_end { inc.e[g] } else { 0.0 };
+            u[i] = risk[i] * (cum - own);
         }
     }
-    let mut info = prep.xb.gram(&u);
+    let u = &ws.u;
+    let mut info = prep.xb.gram(u);
     let outer = sink.a.gram(&sink.aw);
     for (v, o) in info.iter_mut().zip(&outer) {
         *v -= o;

@@ -59,6 +59,91 @@ pub fn number_expectation(cell: &str) -> String {
     }
 }
 
+/// Powers of ten exactly representable in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Parse a plain decimal `[+-]digits[.digits]` exactly, or `None` when the text is anything
+/// else (exponent, too many digits, not a number): the caller then asks `str::parse`.
+///
+/// With at most 19 digits, a mantissa `m <= 2^53` and `k <= 22` fraction digits, `m` and
+/// `10^k` are exact `f64`s and `m / 10^k` is one correctly rounded division: the same value
+/// `str::parse` returns.
+#[inline]
+fn parse_plain(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: u64 = 0;
+    let mut i = 0;
+    while i < digits.len() && digits[i].is_ascii_digit() {
+        m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
+        i += 1;
+    }
+    let int_digits = i;
+    let mut frac_digits = 0;
+    if i < digits.len() && digits[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < digits.len() && digits[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(digits[i] - b'0'));
+            i += 1;
+        }
+        frac_digits = i - start;
+    }
+    let n_digits = int_digits + frac_digits;
+    if i != digits.len() || n_digits == 0 || n_digits > 19 || m > (1u64 << 53) {
+        return None;
+    }
+    let v = m as f64 / *POW10.get(frac_digits)?;
+    Some(if neg { -v } else { v })
+}
+
+/// A trimmed cell as a number the way [`parse_number`] reads it, from bytes (an exact fast
+/// path for plain decimals, `str::parse` otherwise): the one number rule of every reader.
+#[inline]
+pub fn parse_number_bytes(raw: &[u8]) -> Option<f64> {
+    parse_plain(raw).or_else(|| std::str::from_utf8(raw).ok().and_then(parse_number))
+}
+
+/// A field without its surrounding whitespace, as `str::trim` cuts it (ASCII whitespace on
+/// the fast path; Unicode whitespace such as a no-break space when the field starts or ends
+/// with a non-ASCII byte): the one trimming rule of every reader.
+#[inline]
+pub fn trim_cell(b: &[u8]) -> &[u8] {
+    match (b.first(), b.last()) {
+        (Some(f), Some(l))
+            if !f.is_ascii_whitespace()
+                && !l.is_ascii_whitespace()
+                && f.is_ascii()
+                && l.is_ascii() =>
+        {
+            return b
+        }
+        _ => {}
+    }
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    let b = &b[start..end];
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => match std::str::from_utf8(b) {
+            Ok(s) => s.trim().as_bytes(),
+            Err(_) => b,
+        },
+        _ => b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

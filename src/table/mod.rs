@@ -4,7 +4,9 @@
 //! parse can be reported with its row and column.
 
 pub mod cell;
+pub mod fast;
 pub mod read;
+pub mod records;
 pub mod write;
 
 use std::path::Path;
@@ -68,12 +70,17 @@ impl Table {
     /// Read a file and type each column by inference: numeric when every non-missing cell
     /// parses as a finite number, text otherwise.
     pub fn read(path: &Path) -> Result<Table> {
-        Ok(Table::infer(read_raw(path)?))
+        Table::read_keeping_text(path, &[])
     }
 
     /// [`Table::read`], keeping the columns named in `text` as text whatever their cells: an
     /// identifier `007` stays `007` (inference would make it the number 7) on every path.
+    /// CSV goes through the parallel typed reader ([`fast`]).
     pub fn read_keeping_text(path: &Path, text: &[&str]) -> Result<Table> {
+        if let read::Format::Csv { delimiter } = read::Format::from_path(path)? {
+            let bytes = read::read_csv_bytes(path)?;
+            return fast::read_typed(&path.display().to_string(), &bytes, delimiter, text);
+        }
         let raw = read_raw(path)?;
         Ok(Table {
             columns: raw

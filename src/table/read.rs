@@ -79,9 +79,17 @@ pub fn read_raw(path: &Path) -> Result<RawTable> {
 }
 
 fn read_csv(path: &Path, delimiter: u8) -> Result<RawTable> {
-    regular_file(path)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_csv_bytes(path)?;
     parse_csv(&path.display().to_string(), &bytes, delimiter)
+}
+
+/// The bytes of a CSV file (a regular file, or an error naming it).
+///
+/// # Errors
+/// [`Error::Io`] or a file-level problem when it is not a regular file.
+pub fn read_csv_bytes(path: &Path) -> Result<Vec<u8>> {
+    regular_file(path)?;
+    std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
 /// Parse the bytes of a CSV file (`source` names it in messages); the whole of [`read_raw`]
@@ -234,6 +242,37 @@ pub fn parse_csv(source: &str, bytes: &[u8], delimiter: u8) -> Result<RawTable> 
     } else {
         Err(Error::InvalidInput(problems))
     }
+}
+
+/// The column names of a CSV file's header (its first non-blank record, trimmed), read
+/// without reading the rest: `None` when the header is not plain UTF-8 text or the file
+/// cannot be read (the caller's careful path then reports why).
+pub fn header_names(path: &Path, delimiter: u8) -> Option<Vec<String>> {
+    // a device or a pipe (/dev/zero) would never end a header
+    regular_file(path).ok()?;
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    record
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            // a byte order mark belongs to the file, not to the first name
+            let f = if j == 0 {
+                f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+            } else {
+                f
+            };
+            std::str::from_utf8(f).ok().map(|s| s.trim().to_string())
+        })
+        .collect()
 }
 
 /// Physical line numbers of byte offsets, counted as an editor counts them: a line ends at
@@ -423,7 +462,7 @@ pub fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
 
 /// A hint when a header read with `delimiter` is one column that holds another separator: a
 /// semicolon- or tab-separated file with a `.csv` name.
-fn delimiter_hint(names: &[String], delimiter: u8) -> Option<String> {
+pub(crate) fn delimiter_hint(names: &[String], delimiter: u8) -> Option<String> {
     let [only] = names else { return None };
     let found = [
         (b';', "semicolons"),

@@ -8,6 +8,7 @@ mod cox_cli;
 mod cox_golden;
 mod design;
 mod dynamic_cli;
+mod export;
 mod fuzz;
 mod ingest;
 mod landmark;
