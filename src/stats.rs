@@ -80,7 +80,7 @@ pub fn describe(values: &[Option<f64>]) -> Option<Describe> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(v.as_mut_slice(), f64::total_cmp);
     let (mean, sd) = mean_sd(&v);
     Some(Describe {
         n: v.len(),

@@ -79,21 +79,35 @@ pub fn summarise(cohort: &Cohort, visits: Option<&Visits>) -> crate::Result<Coho
         _ => None,
     };
 
+    // each column summarised on its own (in parallel), gathered in file order
+    enum Of {
+        Numeric(crate::stats::Describe),
+        Categories(Vec<(String, usize)>),
+        Nothing,
+    }
+    use rayon::prelude::*;
+    let per_column: Vec<(usize, Of)> = t
+        .names
+        .par_iter()
+        .zip(t.columns.par_iter())
+        .map(|(name, col)| {
+            let of = match col {
+                Column::Num(v) => describe(v).map_or(Of::Nothing, Of::Numeric),
+                Column::Text(v) if *name != study.id => Of::Categories(count_levels(v)),
+                Column::Text(_) => Of::Nothing,
+            };
+            (col.n_missing(), of)
+        })
+        .collect();
     let mut missing = Vec::new();
     let mut numeric = Vec::new();
     let mut categories = Vec::new();
-    for (name, col) in t.names.iter().zip(&t.columns) {
-        missing.push((name.clone(), col.n_missing()));
-        match col {
-            Column::Num(v) => {
-                if let Some(d) = describe(v) {
-                    numeric.push((name.clone(), d));
-                }
-            }
-            Column::Text(v) if *name != study.id => {
-                categories.push((name.clone(), count_levels(v)));
-            }
-            Column::Text(_) => {}
+    for (name, (n_missing, of)) in t.names.iter().zip(per_column) {
+        missing.push((name.clone(), n_missing));
+        match of {
+            Of::Numeric(d) => numeric.push((name.clone(), d)),
+            Of::Categories(c) => categories.push((name.clone(), c)),
+            Of::Nothing => {}
         }
     }
     Ok(CohortSummary {
@@ -151,11 +165,36 @@ pub(crate) fn short(x: f64) -> String {
 }
 
 fn count_levels(v: &[Option<String>]) -> Vec<(String, usize)> {
-    let mut counts = std::collections::BTreeMap::new();
+    use crate::table::cell::same_label;
+    // counted by reference (a short list scanned from the last hit: categories have few
+    // levels; a hash map past 64), copied once per level; in byte order of the labels
+    let mut few: Vec<(&str, usize)> = Vec::new();
+    let mut many: Option<std::collections::HashMap<&str, usize>> = None;
+    let mut last = 0;
     for c in v.iter().flatten() {
-        *counts.entry(c.clone()).or_insert(0usize) += 1;
+        let c = c.as_str();
+        if let Some(m) = many.as_mut() {
+            *m.entry(c).or_insert(0) += 1;
+        } else if few.get(last).is_some_and(|l| same_label(l.0, c)) {
+            few[last].1 += 1;
+        } else if let Some(k) = few.iter().position(|l| same_label(l.0, c)) {
+            few[k].1 += 1;
+            last = k;
+        } else if few.len() < 64 {
+            few.push((c, 1));
+            last = few.len() - 1;
+        } else {
+            let mut m: std::collections::HashMap<&str, usize> = few.drain(..).collect();
+            m.insert(c, 1);
+            many = Some(m);
+        }
     }
-    counts.into_iter().collect()
+    let mut out: Vec<(String, usize)> = match many {
+        Some(m) => m.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+        None => few.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+    };
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 fn summarise_visits(v: &Visits, id: &str, visit_time: &str) -> VisitsSummary {

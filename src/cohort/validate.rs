@@ -129,13 +129,16 @@ pub fn check_typed(table: Table, schema: &[(String, ColumnSpec)], mm: bool) -> O
     if !errors.is_empty() {
         return None;
     }
-    for (name, spec) in schema {
+    use rayon::prelude::*;
+    let all_ok = schema.par_iter().all(|(name, spec)| {
         let Some(col) = table.index(name).map(|j| &table.columns[j]) else {
-            continue;
+            return true;
         };
-        let ok = match (&spec.kind, col) {
+        match (&spec.kind, col) {
             (Kind::Id, Column::Text(cells)) => {
-                let mut seen = std::collections::HashSet::with_capacity(cells.len());
+                // unique: a set of the ids (a word-at-a-time hash: ids are long and alike)
+                let mut seen: std::collections::HashSet<&str, WordHash> =
+                    std::collections::HashSet::with_capacity_and_hasher(cells.len(), WordHash);
                 cells
                     .iter()
                     .all(|c| c.as_deref().map_or(spec.nullable, |id| seen.insert(id)))
@@ -145,7 +148,7 @@ pub fn check_typed(table: Table, schema: &[(String, ColumnSpec)], mm: bool) -> O
             }
             (Kind::Level(levels), Column::Text(cells)) => cells.iter().all(|c| match c {
                 None => spec.nullable,
-                Some(v) => levels.contains(&v.as_str()),
+                Some(v) => levels.iter().any(|l| crate::table::cell::same_label(l, v)),
             }),
             (Kind::Binary, Column::Num(v)) => v.iter().all(|x| match x {
                 None => spec.nullable,
@@ -156,10 +159,10 @@ pub fn check_typed(table: Table, schema: &[(String, ColumnSpec)], mm: bool) -> O
                 Some(x) => x >= min && x <= max,
             }),
             _ => false,
-        };
-        if !ok {
-            return None;
         }
+    });
+    if !all_ok {
+        return None;
     }
     Some(Checked {
         table,
@@ -330,5 +333,44 @@ fn type_column(
                 })
                 .collect(),
         ),
+    }
+}
+
+/// A fast non-cryptographic hash of short keys, eight bytes at a time (FxHash's multiply and
+/// rotate, then murmur3's finaliser): ids come from the user's own file, so no adversary
+/// chooses collisions.
+#[derive(Clone, Copy, Default)]
+struct WordHash;
+
+impl std::hash::BuildHasher for WordHash {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0)
+    }
+}
+
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        for &b in words.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        // murmur3's finaliser: every input bit reaches the low bits the table indexes with
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
     }
 }

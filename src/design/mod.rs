@@ -19,6 +19,7 @@
 
 pub mod rcs;
 
+use rayon::slice::ParallelSliceMut;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -1360,7 +1361,7 @@ fn learn_levels(col: &Column, used: &[usize], kind: LevelKind) -> Vec<String> {
     match (col, kind) {
         (Column::Num(v), _) => {
             let mut nums: Vec<f64> = used.iter().filter_map(|&i| v[i]).collect();
-            nums.sort_by(f64::total_cmp);
+            nums.par_sort_unstable_by(f64::total_cmp);
             nums.dedup();
             nums.into_iter().map(format_level).collect()
         }
@@ -1491,7 +1492,7 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
     let numeric_summary = |name: &str| -> Option<ColumnSummary> {
         let v = table.num(name).ok()?;
         let mut vals: Vec<f64> = design.rows.iter().filter_map(|&i| v[i]).collect();
-        vals.sort_by(f64::total_cmp);
+        vals.par_sort_unstable_by(f64::total_cmp);
         // no mean, sd or quantile of fewer than MIN_CELL patients is written
         let numeric = (vals.len() >= crate::privacy::MIN_CELL).then(|| {
             let (mean, sd) = crate::stats::mean_sd(&vals);

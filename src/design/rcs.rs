@@ -11,6 +11,7 @@
 //! Arithmetic follows R's expressions operation by operation, so knots and basis agree with R
 //! to the last bit or two (checked against goldens in `tests/golden/design`).
 
+use rayon::slice::ParallelSliceMut;
 use std::fmt;
 
 /// Share of the rows above which a tied extreme value gets special knot placement
@@ -104,7 +105,7 @@ fn median_sorted(sorted: &[f64]) -> f64 {
 
 fn n_unique(v: &[f64]) -> usize {
     let mut s: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    s.sort_by(f64::total_cmp);
+    s.par_sort_unstable_by(f64::total_cmp);
     s.dedup();
     s.len()
 }
@@ -131,7 +132,7 @@ pub fn knots(x: &[f64], nk: usize) -> Result<Vec<f64>, KnotError> {
     }
     let nk = nk.max(3);
     let mut xx: Vec<f64> = x.to_vec();
-    xx.sort_by(f64::total_cmp);
+    xx.par_sort_unstable_by(f64::total_cmp);
     // distinct values and their counts, ascending
     let mut xu: Vec<f64> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();

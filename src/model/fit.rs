@@ -461,27 +461,50 @@ pub(crate) fn check_scale(
     columns: &[String],
     formula: &str,
 ) -> Result<()> {
-    for (j, name) in columns.iter().enumerate() {
-        let col = x.column(j);
-        let n = col.len() as f64;
-        if n == 0.0 {
-            return Ok(());
+    // the moments of every column in row-major passes (a strided column walk per column
+    // misses the cache on every row); each column's sums still run in row order
+    let (n_rows, p) = x.dim();
+    if n_rows == 0 {
+        return Ok(());
+    }
+    let n = n_rows as f64;
+    let mut max_abs = vec![0.0f64; p];
+    for row in x.rows() {
+        for (m, v) in max_abs.iter_mut().zip(row) {
+            *m = m.max(v.abs());
         }
-        let max_abs = col.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        if max_abs == 0.0 || !max_abs.is_finite() {
+    }
+    let usable = |m: f64| m != 0.0 && m.is_finite();
+    // 1 / max|x_j| (0 for a column the checks skip), so the passes vectorise
+    let inv: Vec<f64> = max_abs
+        .iter()
+        .map(|&m| if usable(m) { 1.0 / m } else { 0.0 })
+        .collect();
+    let mut sum = vec![0.0f64; p];
+    for row in x.rows() {
+        for ((s, v), k) in sum.iter_mut().zip(row).zip(&inv) {
+            *s += v * k;
+        }
+    }
+    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
+    let mut ss = vec![0.0f64; p];
+    for row in x.rows() {
+        for (((s, v), k), m) in ss.iter_mut().zip(row).zip(&inv).zip(&mean) {
+            let d = v * k - m;
+            *s += d * d;
+        }
+    }
+    for (j, name) in columns.iter().enumerate().take(p) {
+        let max_abs = max_abs[j];
+        if !usable(max_abs) {
             continue; // all zero (the engine names a constant) or overflowed (it says so)
         }
         // moments of the column divided by its largest value: squares of 1e-200 underflow
-        let mean = col.iter().map(|v| v / max_abs).sum::<f64>() / n;
-        let var = col
-            .iter()
-            .map(|v| (v / max_abs - mean).powi(2))
-            .sum::<f64>()
-            / n;
+        let var = ss[j] / n;
         if var == 0.0 {
             continue; // a constant: the engine names it
         }
-        let (mean, sd) = (mean * max_abs, var.sqrt() * max_abs);
+        let (mean, sd) = (mean[j] * max_abs, var.sqrt() * max_abs);
         let tiny = max_abs < 1e-100;
         let huge = max_abs > 1e100;
         let offset = sd < 1e-9 * mean.abs();

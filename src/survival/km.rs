@@ -77,7 +77,10 @@ impl KaplanMeier {
             return Err(KmError::BadTime { index, value });
         }
         let mut order: Vec<usize> = (0..time.len()).collect();
-        order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+        // within a tie the order does not matter (counts only)
+        rayon::slice::ParallelSliceMut::par_sort_unstable_by(order.as_mut_slice(), |&a, &b| {
+            time[a].total_cmp(&time[b])
+        });
 
         let mut km = KaplanMeier {
             times: Vec::new(),

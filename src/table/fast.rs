@@ -116,28 +116,42 @@ fn fast(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Option
         .map(|chunk| type_chunk(data, chunk, delimiter, width, &forced))
         .collect::<Option<Vec<_>>>()?;
     let n = recs.len();
-    let mut columns = Vec::with_capacity(width);
-    for j in 0..width {
-        let text = parts.iter().any(|p| matches!(p[j], Part::Text(_)));
-        if text {
-            let mut cells: Vec<Option<String>> = Vec::with_capacity(n);
-            for (c, chunk) in parts.iter().zip(recs.chunks(CHUNK_RECORDS)) {
-                match &c[j] {
-                    Part::Text(t) => cells.extend(t.iter().cloned()),
-                    Part::Num(_) => cells.extend(texts(data, chunk, delimiter, j, chunk.len())?),
-                }
-            }
-            columns.push(Column::Text(cells));
-        } else {
-            let mut cells: Vec<Option<f64>> = Vec::with_capacity(n);
-            for c in &parts {
-                if let Part::Num(v) = &c[j] {
-                    cells.extend_from_slice(v);
-                }
-            }
-            columns.push(Column::Num(cells));
+    // each column's pieces (one per chunk), moved out (no cell is copied but into place)
+    let mut by_column: Vec<Vec<Part>> = (0..width)
+        .map(|_| Vec::with_capacity(parts.len()))
+        .collect();
+    for chunk_parts in parts {
+        for (j, part) in chunk_parts.into_iter().enumerate() {
+            by_column[j].push(part);
         }
     }
+    // columns assembled in parallel
+    let columns: Vec<Column> = by_column
+        .into_par_iter()
+        .enumerate()
+        .map(|(j, pieces)| {
+            if pieces.iter().any(|p| matches!(p, Part::Text(_))) {
+                let mut cells: Vec<Option<String>> = Vec::with_capacity(n);
+                for (piece, chunk) in pieces.into_iter().zip(recs.chunks(CHUNK_RECORDS)) {
+                    match piece {
+                        Part::Text(t) => cells.extend(t),
+                        Part::Num(_) => {
+                            cells.extend(texts(data, chunk, delimiter, j, chunk.len())?)
+                        }
+                    }
+                }
+                Some(Column::Text(cells))
+            } else {
+                let mut cells: Vec<Option<f64>> = Vec::with_capacity(n);
+                for piece in pieces {
+                    if let Part::Num(v) = piece {
+                        cells.extend_from_slice(&v);
+                    }
+                }
+                Some(Column::Num(cells))
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
     Some(Table {
         source: source.to_string(),
         names,

@@ -210,45 +210,70 @@ impl Table {
     /// and the one inferred differ because of a few cells, and a user should hear it before a
     /// formula reads the column.
     pub fn ambiguity_warnings(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        for (name, col) in self.names.iter().zip(&self.columns) {
-            let Column::Text(v) = col else { continue };
-            let (mut numbers, mut others) = (0usize, Vec::new());
+        use rayon::prelude::*;
+        let per_column: Vec<Option<Problem>> = self
+            .names
+            .par_iter()
+            .zip(self.columns.par_iter())
+            .map(|(name, col)| self.ambiguity_of(name, col))
+            .collect();
+        per_column.into_iter().flatten().collect()
+    }
+
+    /// The warning of [`Table::ambiguity_warnings`] for one column, if any.
+    fn ambiguity_of(&self, name: &str, col: &Column) -> Option<Problem> {
+        {
+            let Column::Text(v) = col else { return None };
+            // the count of numbers and of other cells, and the first three others
+            let (mut numbers, mut n_others, mut others) = (0usize, 0usize, Vec::new());
+            // categories repeat a few labels: their verdicts are kept (up to 16 labels)
+            let mut known: Vec<(&str, bool)> = Vec::new();
+            fn is_number<'a>(known: &mut Vec<(&'a str, bool)>, c: &'a str) -> bool {
+                if let Some(&(_, v)) = known.iter().find(|(l, _)| cell::same_label(l, c)) {
+                    return v;
+                }
+                let v = parse_number(c).is_some();
+                if known.len() < 16 {
+                    known.push((c, v));
+                }
+                v
+            }
             for (i, c) in v.iter().enumerate() {
                 if let Some(c) = c.as_deref() {
-                    if parse_number(c).is_some() {
+                    if is_number(&mut known, c) {
                         numbers += 1;
                     } else {
-                        others.push((i, c));
+                        n_others += 1;
+                        if others.len() < 3 {
+                            others.push((i, c));
+                        }
                     }
                 }
             }
             // all numbers: a column read as text on purpose (an identifier such as 007)
-            if numbers == 0 || others.is_empty() || numbers < others.len() {
-                continue;
+            if numbers == 0 || n_others == 0 || numbers < n_others {
+                return None;
             }
             let shown: Vec<String> = others
                 .iter()
-                .take(3)
                 .map(|(i, c)| format!("row {}: '{c}'", self.row(*i)))
                 .collect();
-            out.push(Problem {
+            Some(Problem {
                 file: self.source.clone(),
                 row: None,
-                column: Some(name.clone()),
+                column: Some(name.to_string()),
                 value: None,
                 expected: format!(
                     "numbers, but {} of {} cells are not ({}{}); the column is read as text: \
                      as a number (plain term, log, rcs) it fails until they are fixed, and \
                      cat({name}) makes it a category",
-                    others.len(),
-                    numbers + others.len(),
+                    n_others,
+                    numbers + n_others,
                     shown.join(", "),
-                    if others.len() > 3 { ", ..." } else { "" }
+                    if n_others > 3 { ", ..." } else { "" }
                 ),
-            });
+            })
         }
-        out
     }
 }
 

@@ -425,3 +425,47 @@ fn check_command_exits_2_on_bad_input_and_0_on_good() {
         "{text}"
     );
 }
+
+/// The typed reader and the schema check on typed columns give the table the text-cell path
+/// gives (values, types, row numbers), on the demo cohort and visits and on a file with blank
+/// lines, quoted cells and a line break inside a quoted cell.
+#[test]
+fn typed_cohort_path_equals_the_text_cell_path() {
+    use mbdrisk::cohort::validate::check_schema;
+    use mbdrisk::table::read_raw;
+    let study = mbdrisk::study::StudyFile::default();
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut odd = format!("{HEADER}\n");
+    for (k, r) in ROWS.iter().enumerate() {
+        if k == 1 {
+            odd.push('\n');
+        }
+        odd.push_str(r);
+        odd.push('\n');
+    }
+    let odd = odd.replacen("VGPR", "\"VGPR\"", 1);
+    let files = [
+        PathBuf::from("data/demo/cohort.csv"),
+        write(dir.path(), "odd.csv", &odd),
+    ];
+    for path in &files {
+        let fast = load_cohort(path, &study).expect("load");
+        let raw = read_raw(path).expect("raw");
+        let slow = check_schema(raw, &fast.study.cohort_schema(), fast.study.is_mm());
+        assert!(slow.errors.is_empty(), "{:?}", slow.errors);
+        assert_eq!(fast.table.names, slow.table.names, "{}", path.display());
+        assert_eq!(fast.table.columns, slow.table.columns, "{}", path.display());
+        assert_eq!(fast.table.lines, slow.table.lines, "{}", path.display());
+    }
+    let cohort = load_cohort(Path::new("data/demo/cohort.csv"), &study).expect("cohort");
+    let visits = load_visits(
+        Path::new("data/demo/visits.csv"),
+        Some(&cohort),
+        &cohort.study,
+    )
+    .expect("v");
+    let raw = read_raw(Path::new("data/demo/visits.csv")).expect("raw");
+    let slow = check_schema(raw, &cohort.study.visits_schema(), cohort.study.is_mm());
+    assert_eq!(visits.table.names, slow.table.names);
+    assert_eq!(visits.table.columns.len(), slow.table.columns.len());
+}
