@@ -38,24 +38,10 @@ pub fn read_typed(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str])
 
 /// The careful reader and inference (the reference the fast path must equal).
 pub fn careful(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Result<Table> {
-    let raw = parse_csv(source, bytes, delimiter)?;
-    Ok(Table {
-        columns: raw
-            .names
-            .iter()
-            .zip(raw.columns)
-            .map(|(name, cells)| {
-                if keep_text.contains(&name.as_str()) {
-                    Column::Text(cells)
-                } else {
-                    super::infer_column(cells)
-                }
-            })
-            .collect(),
-        source: raw.source,
-        names: raw.names,
-        lines: raw.lines,
-    })
+    Ok(Table::typed_keeping_text(
+        parse_csv(source, bytes, delimiter)?,
+        keep_text,
+    ))
 }
 
 /// One column of one chunk.

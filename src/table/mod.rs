@@ -81,8 +81,12 @@ impl Table {
             let bytes = read::read_csv_bytes(path)?;
             return fast::read_typed(&path.display().to_string(), &bytes, delimiter, text);
         }
-        let raw = read_raw(path)?;
-        Ok(Table {
+        Ok(Table::typed_keeping_text(read_raw(path)?, text))
+    }
+
+    /// Type a raw table by inference, keeping the columns named in `text` as text.
+    pub fn typed_keeping_text(raw: RawTable, text: &[&str]) -> Table {
+        Table {
             columns: raw
                 .names
                 .iter()
@@ -98,17 +102,12 @@ impl Table {
             source: raw.source,
             names: raw.names,
             lines: raw.lines,
-        })
+        }
     }
 
     /// Type a raw table by inference (see [`Table::read`]).
     pub fn infer(raw: RawTable) -> Table {
-        Table {
-            source: raw.source,
-            names: raw.names,
-            columns: raw.columns.into_iter().map(infer_column).collect(),
-            lines: raw.lines,
-        }
+        Table::typed_keeping_text(raw, &[])
     }
 
     /// The row number a user sees for data row `i` (0-based): the physical line of the file

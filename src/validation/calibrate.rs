@@ -201,8 +201,16 @@ impl Smoother {
         if !v.is_finite() {
             return f64::NAN;
         }
-        let mut b = vec![0.0; self.coef.len()];
-        crate::design::rcs::basis_into(v, &self.knots, self.scale, &mut b);
+        // the basis of 3 knots has 2 columns (a few more at most): no allocation per call
+        let mut buf = [0.0; 8];
+        let mut heap = Vec::new();
+        let b: &mut [f64] = if self.coef.len() <= buf.len() {
+            &mut buf[..self.coef.len()]
+        } else {
+            heap.resize(self.coef.len(), 0.0);
+            &mut heap
+        };
+        crate::design::rcs::basis_into(v, &self.knots, self.scale, b);
         let lp: f64 = b.iter().zip(&self.coef).map(|(x, c)| x * c).sum::<f64>() - self.centre;
         crate::model::family::survival_risk(self.cumhaz, lp)
     }
@@ -211,6 +219,21 @@ impl Smoother {
 /// `log(-log(1 - r))`.
 fn cloglog(r: f64) -> f64 {
     (-(-r).ln_1p()).ln()
+}
+
+/// The places of a smooth calibration curve: [`CURVE_POINTS`] quantiles (type 7, at
+/// `(q + 0.5) / CURVE_POINTS`) of the predicted risks, repeats kept once.
+pub fn curve_grid(risk: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = risk.iter().copied().filter(|v| !v.is_nan()).collect();
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    sorted.sort_by(f64::total_cmp);
+    let mut grid: Vec<f64> = (0..CURVE_POINTS)
+        .map(|q| crate::stats::quantile_sorted(&sorted, (q as f64 + 0.5) / CURVE_POINTS as f64))
+        .collect();
+    grid.dedup();
+    grid
 }
 
 /// The fixed places a prediction set is measured at: the group cuts on the survival scale
@@ -230,18 +253,7 @@ impl Places {
     /// rows, and [`CURVE_POINTS`] quantiles of the risks for the curve.
     pub fn of(risk: &[f64], m: usize, horizon: f64) -> Places {
         let survival: Vec<f64> = risk.iter().map(|r| 1.0 - r).collect();
-        let mut sorted: Vec<f64> = risk.iter().copied().filter(|v| !v.is_nan()).collect();
-        sorted.sort_by(f64::total_cmp);
-        let mut grid: Vec<f64> = if sorted.is_empty() {
-            Vec::new()
-        } else {
-            (0..CURVE_POINTS)
-                .map(|q| {
-                    crate::stats::quantile_sorted(&sorted, (q as f64 + 0.5) / CURVE_POINTS as f64)
-                })
-                .collect()
-        };
-        grid.dedup();
+        let grid = curve_grid(risk);
         Places {
             cuts: survival_cuts(&survival, m),
             grid,

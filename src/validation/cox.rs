@@ -894,72 +894,28 @@ struct Smooth {
 }
 
 /// ICI, E50 and E90 at the horizon (Austin, Harrell & van Klaveren 2020): the observed risk
-/// of each subject from a Cox model of the outcome on `rcs(cloglog(risk), 3)`. NaN (and no
-/// curve) when the predictions have too few distinct values for the spline or the
-/// calibration model cannot be fitted.
+/// of each subject from the calibration smoother ([`calibrate::Smoother`], a Cox model of the
+/// outcome on `rcs(cloglog(risk), 3)`). NaN (and no curve) when the predictions have too few
+/// distinct values for the spline or the calibration model cannot be fitted.
 fn smoothed_calibration(risk: &[f64], time: &[f64], event: &[bool], horizon: f64) -> Smooth {
-    let none = Smooth {
-        ici: f64::NAN,
-        e50: f64::NAN,
-        e90: f64::NAN,
-        curve: Vec::new(),
+    let Some(sm) = calibrate::Smoother::fit(risk, time, event, horizon) else {
+        return Smooth {
+            ici: f64::NAN,
+            e50: f64::NAN,
+            e90: f64::NAN,
+            curve: Vec::new(),
+        };
     };
-    let cll_of = |r: f64| (-(-r).ln_1p()).ln();
-    let cll: Vec<f64> = risk.iter().map(|&r| cll_of(r)).collect();
-    if cll.iter().any(|v| !v.is_finite()) {
-        return none;
-    }
-    let knots = match crate::design::rcs::knots(&cll, 3) {
-        Ok(k) if k.len() >= 3 => k,
-        _ => return none,
-    };
-    let k = knots.len();
-    let kd = crate::design::rcs::norm2_scale(&knots);
-    let basis = |v: f64| {
-        let mut b = vec![0.0; k - 1];
-        crate::design::rcs::basis_into(v, &knots, kd, &mut b);
-        b
-    };
-    let x: Vec<f64> = cll.iter().flat_map(|&v| basis(v)).collect();
-    let input = CoxInput {
-        time,
-        event,
-        x: &x,
-        p: k - 1,
-        weights: None,
-        strata: None,
-    };
-    let Ok(fit) = CoxFit::fit_input(&input, &CoxOptions::default()) else {
-        return none;
-    };
-    let h0 = fit.baseline[0].at(horizon);
-    let centre: f64 = fit.means.iter().zip(&fit.coef).map(|(m, b)| m * b).sum();
-    let observed_at = |r: f64| {
-        let lp: f64 = basis(cll_of(r))
-            .iter()
-            .zip(&fit.coef)
-            .map(|(x, b)| x * b)
-            .sum::<f64>()
-            - centre;
-        crate::model::family::survival_risk(h0, lp)
-    };
-    let mut diff: Vec<f64> = risk
-        .iter()
-        .zip(&fit.linear_predictors)
-        .map(|(&r, &lp)| (r - crate::model::family::survival_risk(h0, lp)).abs())
-        .collect();
+    let mut diff: Vec<f64> = risk.iter().map(|&r| (r - sm.observed(r)).abs()).collect();
     let ici = diff.iter().sum::<f64>() / diff.len() as f64;
     diff.sort_by(f64::total_cmp);
-    let mut sorted = risk.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mut curve: Vec<SmoothPoint> = (0..50)
-        .map(|q| crate::stats::quantile_sorted(&sorted, (q as f64 + 0.5) / 50.0))
+    let curve: Vec<SmoothPoint> = calibrate::curve_grid(risk)
+        .into_iter()
         .map(|p| SmoothPoint {
             predicted: p,
-            observed: observed_at(p),
+            observed: sm.observed(p),
         })
         .collect();
-    curve.dedup_by(|a, b| a.predicted == b.predicted);
     Smooth {
         ici,
         e50: crate::stats::quantile_sorted(&diff, 0.5),
