@@ -387,7 +387,8 @@ pub struct CurvePoint {
 /// to max(p). For the band, (p, y) pairs are resampled with replacement, the same LOWESS is
 /// refitted, and each grid point takes the (1 - level)/2 and (1 + level)/2 quantiles (type 7)
 /// of the resampled smooths that cover it (a resample whose range of p does not reach a grid
-/// point contributes nothing there).
+/// point contributes nothing there). Above [`super::band::EXACT_BAND_MAX`] pairs the
+/// resamples are drawn and smoothed on bins of sorted predictions ([`super::band`]).
 ///
 /// # Errors
 /// Malformed pairs; `grid_points < 2`; `level` not in (0, 1).
@@ -418,10 +419,19 @@ pub fn calibration_curve(
         })
         .collect();
     let centre = smooth(p, y)?.interpolate_many(&grid);
-    let replicates: Vec<Vec<Option<f64>>> = (0..options.bootstrap)
-        .into_par_iter()
-        .map(|b| bootstrap_smooth(p, y, &grid, options.seed, b as u64))
-        .collect::<Result<_, _>>()?;
+    let replicates: Vec<Vec<Option<f64>>> = if p.len() > super::band::EXACT_BAND_MAX {
+        // large samples: the bootstrap on bins of sorted predictions (super::band)
+        let bins = super::band::Bins::of(p, y);
+        (0..options.bootstrap)
+            .into_par_iter()
+            .map(|b| bins.replicate(&grid, DEFAULT_SPAN, options.seed, b as u64))
+            .collect()
+    } else {
+        (0..options.bootstrap)
+            .into_par_iter()
+            .map(|b| bootstrap_smooth(p, y, &grid, options.seed, b as u64))
+            .collect::<Result<_, _>>()?
+    };
     let tail = (1.0 - options.level) / 2.0;
     Ok(grid
         .iter()
@@ -662,5 +672,100 @@ mod tests {
         assert_eq!(bits(&a), bits(&b));
         let interior = &a[1..a.len() - 1];
         assert!(interior.iter().all(|c| c.ci_low <= c.ci_high));
+    }
+
+    /// The binned bootstrap band (large samples) is as close to the exact bootstrap band as
+    /// two exact bands with different seeds are to each other (Monte Carlo noise), on a
+    /// sample small enough to run the exact one: every interior grid point, both limits.
+    #[test]
+    fn binned_band_matches_the_exact_bootstrap_band() {
+        use rand::{Rng, SeedableRng};
+        let n = 12_000;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let p: Vec<f64> = (0..n)
+            .map(|_| crate::stats::expit(-1.5 + 1.2 * (rng.gen::<f64>() - 0.5) * 3.0))
+            .collect();
+        let y: Vec<f64> = p
+            .iter()
+            .map(|&v| {
+                f64::from(
+                    rng.gen::<f64>() < crate::stats::expit(0.9 * crate::stats::logit(v) - 0.2),
+                )
+            })
+            .collect();
+        let lo = p.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let grid: Vec<f64> = (1..20).map(|k| lo + (hi - lo) * k as f64 / 20.0).collect();
+        let b = 60;
+        let limits = |reps: Vec<Vec<Option<f64>>>| -> Vec<(f64, f64)> {
+            (0..grid.len())
+                .map(|k| {
+                    let mut v: Vec<f64> = reps.iter().filter_map(|r| r[k]).collect();
+                    v.sort_by(f64::total_cmp);
+                    (quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975))
+                })
+                .collect()
+        };
+        let exact = |seed: u64| {
+            limits(
+                (0..b)
+                    .into_par_iter()
+                    .map(|r| bootstrap_smooth(&p, &y, &grid, seed, r as u64).expect("smooth"))
+                    .collect(),
+            )
+        };
+        let (e1, e2) = (exact(1), exact(2));
+        let bins = crate::metrics::band::Bins::of(&p, &y);
+        let binned = limits(
+            (0..b)
+                .into_par_iter()
+                .map(|r| bins.replicate(&grid, DEFAULT_SPAN, 3, r as u64))
+                .collect(),
+        );
+        let gap = |a: &[(f64, f64)], c: &[(f64, f64)]| {
+            a.iter()
+                .zip(c)
+                .map(|(x, z)| (x.0 - z.0).abs().max((x.1 - z.1).abs()))
+                .fold(0.0f64, f64::max)
+        };
+        let noise = gap(&e1, &e2);
+        let off = gap(&binned, &e1).max(gap(&binned, &e2));
+        eprintln!("exact vs exact {noise:.4}, binned vs exact {off:.4}");
+        assert!(off <= 1.5 * noise + 0.002, "binned {off} vs noise {noise}");
+    }
+
+    /// Above the exact-band size the band comes from the binned bootstrap: still seeded and
+    /// the same at any thread count.
+    #[test]
+    fn binned_band_is_seeded_and_thread_independent() {
+        let n = crate::metrics::band::EXACT_BAND_MAX + 5_000;
+        let p: Vec<f64> = (0..n)
+            .map(|i| 0.02 + 0.5 * ((i * 7919) % n) as f64 / n as f64)
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| f64::from(((i * 104_729) % 1000) as f64 / 1000.0 < p[i]))
+            .collect();
+        let opts = CurveOptions {
+            grid_points: 10,
+            bootstrap: 12,
+            ..CurveOptions::default()
+        };
+        let a = calibration_curve(&p, &y, &opts).expect("curve");
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let b = one
+            .install(|| calibration_curve(&p, &y, &opts))
+            .expect("curve");
+        let bits = |c: &[CurvePoint]| -> Vec<[u64; 4]> {
+            c.iter()
+                .map(|q| [q.predicted, q.observed, q.ci_low, q.ci_high].map(f64::to_bits))
+                .collect()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        assert!(a[1..9]
+            .iter()
+            .all(|c| c.ci_low < c.observed && c.observed < c.ci_high));
     }
 }

@@ -80,13 +80,32 @@ pub fn lowess(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Result<Low
 /// `clowess` with `nsteps = 0` on x sorted ascending. Indices below are R's 1-based ones
 /// (`x1(i)` is `x[i]` of the C code) so the port can be read against the original.
 pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f64> {
+    use rayon::prelude::*;
     let n = x.len();
     if n < 2 {
         return y.to_vec();
     }
     let x1 = |i: usize| x[i - 1];
-    let mut ys = vec![0.0; n];
-    let mut w = vec![0.0; n];
+    // The walk over the points depends on x only: it is recorded first (the anchors with
+    // their windows, the interpolations between anchors, the copies over ties), the local
+    // fits at the anchors are computed in parallel, and the record is replayed in order:
+    // the same values as clowess' single loop.
+    enum Step {
+        Fit {
+            i: usize,
+            nleft: usize,
+            nright: usize,
+        },
+        Interpolate {
+            last: usize,
+            i: usize,
+        },
+        Copy {
+            i: usize,
+            from: usize,
+        },
+    }
+    let mut steps = Vec::new();
     let ns = ((f * n as f64 + 1e-7) as usize).clamp(2, n);
     let mut nleft = 1usize;
     let mut nright = ns;
@@ -102,13 +121,9 @@ pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f6
                 continue;
             }
         }
-        ys[i - 1] = lowest(x, y, x1(i), nleft, nright, &mut w).unwrap_or(y[i - 1]);
+        steps.push(Step::Fit { i, nleft, nright });
         if last + 1 < i {
-            let denom = x1(i) - x1(last);
-            for j in last + 1..i {
-                let alpha = (x1(j) - x1(last)) / denom;
-                ys[j - 1] = alpha * ys[i - 1] + (1.0 - alpha) * ys[last - 1];
-            }
+            steps.push(Step::Interpolate { last, i });
         }
         last = i;
         let cut = x1(last) + delta;
@@ -118,7 +133,7 @@ pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f6
                 break;
             }
             if x1(i) == x1(last) {
-                ys[i - 1] = ys[last - 1];
+                steps.push(Step::Copy { i, from: last });
                 last = i;
             }
             i += 1;
@@ -126,6 +141,35 @@ pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f6
         i = (last + 1).max(i - 1);
         if last >= n {
             break;
+        }
+    }
+    let anchors: Vec<(usize, usize, usize)> = steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Fit { i, nleft, nright } => Some((i, nleft, nright)),
+            _ => None,
+        })
+        .collect();
+    let fits: Vec<f64> = anchors
+        .par_iter()
+        .map_init(
+            || vec![0.0; n],
+            |w, &(i, nleft, nright)| lowest(x, y, x1(i), nleft, nright, w).unwrap_or(y[i - 1]),
+        )
+        .collect();
+    let mut ys = vec![0.0; n];
+    let mut next_fit = fits.into_iter();
+    for step in steps {
+        match step {
+            Step::Fit { i, .. } => ys[i - 1] = next_fit.next().unwrap_or(y[i - 1]),
+            Step::Interpolate { last, i } => {
+                let denom = x1(i) - x1(last);
+                for j in last + 1..i {
+                    let alpha = (x1(j) - x1(last)) / denom;
+                    ys[j - 1] = alpha * ys[i - 1] + (1.0 - alpha) * ys[last - 1];
+                }
+            }
+            Step::Copy { i, from } => ys[i - 1] = ys[from - 1],
         }
     }
     ys

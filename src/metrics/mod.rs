@@ -11,6 +11,7 @@
 //! Each function validates its input and returns [`MetricsError`] with a message that says what
 //! was found and what was expected.
 
+pub mod band;
 pub mod calibration;
 pub mod censored;
 pub mod error;
