@@ -126,6 +126,12 @@ pub fn to_sql(model: &Model, opts: &SqlOptions) -> Result<String> {
     }
     let d = opts.dialect;
     let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
+    if let Some(c) = model.coefficients.iter().find(|c| !c.estimate.is_finite()) {
+        return Err(Error::Usage(format!(
+            "the model's coefficient '{}' is not a finite number (the file is damaged or the fit failed): no SQL can reproduce it",
+            c.name
+        )));
+    }
     let (intercept, slopes) = match &model.family {
         Family::Landmark => {
             return Err(Error::Usage(

@@ -254,6 +254,11 @@ fn export_refuses_what_it_cannot_write() {
     };
     let e = mbdrisk::export::to_sql(&model, &opts).expect_err("landmark");
     assert!(e.to_string().contains("landmark"), "{e}");
+    // a coefficient that is not a number (a damaged file): refused, never "NaN" in the SQL
+    let mut model = mbdrisk::model::persist::load(&logistic).expect("load");
+    model.coefficients[1].estimate = f64::NAN;
+    let e = mbdrisk::export::to_sql(&model, &opts).expect_err("nan");
+    assert!(e.to_string().contains("not a finite number"), "{e}");
 }
 
 /// `mbdrisk bench`: the user's model timed in memory (drawn rows or the file's) and from its
