@@ -42,9 +42,9 @@ pub struct Args {
     #[arg(long, default_value_t = 0, value_parser = super::bootstrap_arg)]
     bootstrap: usize,
     /// Cox model with --bootstrap: average group size of the overfitting-corrected grouped
-    /// calibration at the horizon (rms calibrate.cph `m`).
-    #[arg(long, value_name = "M", default_value_t = mbdrisk::validation::calibrate::DEFAULT_GROUP_SIZE, value_parser = calibrate_m_arg)]
-    calibrate_m: usize,
+    /// calibration at the horizon (rms calibrate.cph `m`; default 150).
+    #[arg(long, value_name = "M", value_parser = calibrate_m_arg, requires = "horizon")]
+    calibrate_m: Option<usize>,
     /// Repeated stratified cross-validation: K folds, or KxR for R repeats (e.g. 10x5).
     #[arg(long)]
     cv: Option<String>,
@@ -142,6 +142,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 "--bootstrap/--cv refit a model: they need --model, not --predicted".into(),
             ));
         }
+        if args.calibrate_m.is_some() {
+            return Err(Error::Usage(
+                "--calibrate-m sets the corrected calibration of a Cox --model with --bootstrap; it does not apply to --predicted".into(),
+            ));
+        }
         let m = mbdrisk::validation::censored::validate_censored_score(&table, p, t, e, h)?;
         let files = [("metrics.json", super::json_text("metrics.json", &m)?)];
         let table = mbdrisk::validation::censored::render_censored(&m);
@@ -168,6 +173,11 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                     "--horizon {h}: expected a time after 0"
                 )));
             }
+            if args.calibrate_m.is_some() && opts.bootstrap == 0 {
+                return Err(Error::Usage(
+                    "--calibrate-m sets the groups of the bootstrap's corrected calibration: add --bootstrap B".into(),
+                ));
+            }
             let jobs = opts.bootstrap + opts.cv.map_or(0, |(k, r)| k * r);
             let bar = super::progress_bar(jobs as u64, "validating");
             let mut v = mbdrisk::validation::cox::validate_cox(
@@ -175,7 +185,8 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
                 &table,
                 h,
                 opts.bootstrap,
-                args.calibrate_m,
+                args.calibrate_m
+                    .unwrap_or(mbdrisk::validation::calibrate::DEFAULT_GROUP_SIZE),
                 opts.seed,
                 &|| bar.inc(1),
             )?;

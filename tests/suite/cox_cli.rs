@@ -539,3 +539,58 @@ fn report_needs_a_horizon_for_a_cox_formula_and_refuses_one_for_logistic() {
     assert!(stderr(&o).contains("Cox model"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// `--calibrate-m`: the corrected calibration's groups in metrics.json (about m rows each, by
+/// increasing risk), and a usage error (exit 2) for a value out of bounds, without
+/// --bootstrap, or with a score column.
+#[test]
+fn calibrate_m_sets_the_corrected_groups_and_is_checked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let model = fitted(dir.path());
+    let out = dir.path().join("val");
+    let data = lung();
+    let base = [
+        "validate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--horizon",
+        "365",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--out", s(&out)]);
+        mbdrisk(&a)
+    };
+    let o = run(&["--bootstrap", "10", "--calibrate-m", "50"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("read"))
+            .expect("json");
+    let groups = v["calibrate"]["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 226 / 50, "{groups:?}");
+    let predicted: Vec<f64> = groups
+        .iter()
+        .filter_map(|g| g["predicted"].as_f64())
+        .collect();
+    assert!(predicted.windows(2).all(|w| w[0] < w[1]), "{predicted:?}");
+    assert!(!v["calibrate"]["curve"]
+        .as_array()
+        .expect("curve")
+        .is_empty());
+    for extra in [
+        &["--bootstrap", "10", "--calibrate-m", "5"][..],
+        &["--bootstrap", "10", "--calibrate-m", "x"][..],
+        &["--calibrate-m", "50"][..],
+    ] {
+        let o = run(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("--calibrate-m"),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+}
