@@ -218,6 +218,9 @@ const Z975: f64 = 1.959_963_984_540_054;
 
 /// Rows per parallel work item of the Gram kernel (fixed: results never depend on threads).
 const CHUNK_ROWS: usize = 4096;
+/// Tie groups are "few" when there are at least this many rows per group: their vector
+/// sums are then computed in parallel (see `backward`).
+const FEW_GROUPS_RATIO: usize = 64;
 
 /// Rows sorted by (stratum, time, event first), covariates centred, groups of equal time.
 struct Prepared {
@@ -236,6 +239,12 @@ struct Prepared {
     dummy: Vec<bool>,
     /// Groups of equal (stratum, time), in sorted order.
     groups: Vec<Group>,
+    /// Per group, `sum w_i x_i` over its events (the score's constant part), made once by
+    /// the first pass that needs it (`backward` with few groups).
+    event_score: std::sync::OnceLock<Vec<f64>>,
+    /// Whether the groups are few (at least `FEW_GROUPS_RATIO` rows each on average): the
+    /// likelihood pass then sums each group in parallel first.
+    few_groups: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -422,7 +431,8 @@ impl CoxFit {
         let covariance: Vec<Vec<f64>> = (0..p).map(|j| cov[j * p..(j + 1) * p].to_vec()).collect();
         let wald_test = dot(&beta, &mat_vec(&info, &beta, p));
         let means = coxph_means(&prep);
-        let (linear_predictors, baseline) = baseline(&prep, input, &beta, &means, options.ties);
+        let (linear_predictors, baseline) =
+            baseline(&prep, input, &beta, &means, options.ties, &ws.eta);
         Ok(CoxFit {
             hazard_ratio: beta.iter().map(|b| b.exp()).collect(),
             hr_ci_low: beta
@@ -583,15 +593,34 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
     drop(keys);
     // weighted column means and whether each column is a dummy (values in {-1, 0, 1}), in
     // one pass over the rows
+    // in parallel over fixed chunks of rows, summed in chunk order (thread-count invariant)
+    let parts: Vec<(f64, Vec<f64>, Vec<bool>)> = input
+        .x
+        .par_chunks(CHUNK_ROWS * p)
+        .enumerate()
+        .map(|(k, rows)| {
+            let mut wsum = 0.0;
+            let mut sums = vec![0.0; p];
+            let mut dummy = vec![true; p];
+            for (r, row) in rows.chunks_exact(p).enumerate() {
+                let wi = w_in(k * CHUNK_ROWS + r);
+                wsum += wi;
+                for (j, &v) in row.iter().enumerate() {
+                    sums[j] += wi * v;
+                    dummy[j] &= v == 0.0 || v == 1.0 || v == -1.0;
+                }
+            }
+            (wsum, sums, dummy)
+        })
+        .collect();
     let mut wsum = 0.0;
     let mut sums = vec![0.0; p];
     let mut dummy = vec![true; p];
-    for (i, row) in input.x.chunks_exact(p).enumerate() {
-        let wi = w_in(i);
-        wsum += wi;
-        for (j, &v) in row.iter().enumerate() {
-            sums[j] += wi * v;
-            dummy[j] &= v == 0.0 || v == 1.0 || v == -1.0;
+    for (w, s, d) in parts {
+        wsum += w;
+        for j in 0..p {
+            sums[j] += s[j];
+            dummy[j] &= d[j];
         }
     }
     let centre: Vec<f64> = sums
@@ -637,18 +666,14 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, CoxError> {
         w,
         xb,
         centre,
+        few_groups: groups.len() * FEW_GROUPS_RATIO <= n,
         groups,
+        event_score: std::sync::OnceLock::new(),
     })
 }
 
-/// `eta = X beta` over the sorted rows, and the largest value (the exponent shift).
-fn linear_predictor(prep: &Prepared, beta: &[f64]) -> (Vec<f64>, f64) {
-    let mut eta = vec![0.0; prep.n];
-    let shift = linear_predictor_into(prep, beta, &mut eta);
-    (eta, shift)
-}
-
-/// [`linear_predictor`] into `eta` (length n), returning the shift.
+/// `eta = X beta` over the sorted rows into `eta` (length n), returning its largest value
+/// (the exponent shift).
 fn linear_predictor_into(prep: &Prepared, beta: &[f64], eta: &mut [f64]) -> f64 {
     prep.xb.times(beta, eta);
     let shift = eta
@@ -678,6 +703,70 @@ fn backward(
         c: vec![0.0; ng],
         e: vec![0.0; ng],
     };
+    // With few tie groups (heavily tied times), each group's vector sums are computed in
+    // parallel first (per group: rows, events, weighted events), and the sequential pass
+    // below only adds them up; with many small groups the pass sums the rows itself.
+    let few_groups = prep.few_groups;
+    let pre: Option<Vec<f64>> = (sink.is_some() && few_groups).then(|| {
+        let event_score = prep.event_score.get_or_init(|| {
+            let mut out = vec![0.0; ng * p];
+            out.par_chunks_mut(p)
+                .zip(prep.groups.par_iter())
+                .for_each(|(o, grp)| {
+                    prep.xb
+                        .add_weighted(grp.start..grp.start + grp.d, &prep.w, o)
+                });
+            out
+        });
+        // per group: [rows, events, weighted events]; the events are the group's first rows,
+        // so its rows are its events plus the rest (each row read once)
+        let mut out = vec![0.0; ng * 3 * p];
+        out.par_chunks_mut(3 * p)
+            .zip(prep.groups.par_iter().zip(event_score.par_chunks(p)))
+            .for_each(|(o, (grp, score))| {
+                let (g_rows, rest) = o.split_at_mut(p);
+                let (g_events, g_score) = rest.split_at_mut(p);
+                let split = grp.start + grp.d;
+                prep.xb.add_weighted(grp.start..split, risk, g_events);
+                g_rows.copy_from_slice(g_events);
+                prep.xb.add_weighted(split..grp.end, risk, g_rows);
+                g_score.copy_from_slice(score);
+            });
+        out
+    });
+    // and their scalars: [risk sum, event risk sum, event weight sum, event w (eta - shift)],
+    // then each group's tie terms (the Efron sums run over its events: many with few groups)
+    let scalars: Option<Vec<[f64; 4]>> = few_groups.then(|| {
+        prep.groups
+            .par_iter()
+            .map(|grp| {
+                let ev = grp.start..grp.start + grp.d;
+                [
+                    risk[grp.start..grp.end].iter().sum::<f64>(),
+                    ev.clone().map(|i| risk[i]).sum(),
+                    ev.clone().map(|i| prep.w[i]).sum(),
+                    ev.map(|i| prep.w[i] * (eta[i] - shift)).sum(),
+                ]
+            })
+            .collect()
+    });
+    let terms_pre: Option<Vec<[f64; 6]>> = scalars.as_ref().map(|sc| {
+        let mut s0 = vec![0.0; ng];
+        let mut acc = 0.0;
+        let mut stratum = None;
+        for g in (0..ng).rev() {
+            if stratum != Some(prep.groups[g].stratum) {
+                stratum = Some(prep.groups[g].stratum);
+                acc = 0.0;
+            }
+            acc += sc[g][0];
+            s0[g] = acc;
+        }
+        (0..ng)
+            .into_par_iter()
+            .map(|g| tie_terms(ties, prep.groups[g].d, sc[g][2], s0[g], sc[g][1]))
+            .collect()
+    });
     let mut s0 = 0.0;
     let mut s1 = vec![0.0; p];
     let mut e1 = vec![0.0; p];
@@ -689,45 +778,57 @@ fn backward(
             s0 = 0.0;
             s1.iter_mut().for_each(|v| *v = 0.0);
         }
-        s0 += risk[grp.start..grp.end].iter().sum::<f64>();
-        if sink.is_some() {
-            prep.xb.add_weighted(grp.start..grp.end, risk, &mut s1);
+        s0 += match &scalars {
+            Some(sc) => sc[g][0],
+            None => risk[grp.start..grp.end].iter().sum::<f64>(),
+        };
+        match &pre {
+            Some(pre) => {
+                for (s, v) in s1.iter_mut().zip(&pre[g * 3 * p..g * 3 * p + p]) {
+                    *s += v;
+                }
+            }
+            None if sink.is_some() => prep.xb.add_weighted(grp.start..grp.end, risk, &mut s1),
+            None => {}
         }
         if grp.d == 0 {
             continue;
         }
-        let d = grp.d as f64;
         let ev = grp.start..grp.start + grp.d;
-        let wsum: f64 = ev.clone().map(|i| prep.w[i]).sum();
-        let e0: f64 = ev.clone().map(|i| risk[i]).sum();
-        if let Some(sk) = sink.as_deref_mut() {
-            e1.iter_mut().for_each(|v| *v = 0.0);
-            prep.xb.add_weighted(ev.clone(), risk, &mut e1);
-            prep.xb.add_weighted(ev.clone(), &prep.w, &mut sk.score);
-            sk.loglik += ev
-                .clone()
-                .map(|i| prep.w[i] * (eta[i] - shift))
-                .sum::<f64>();
-        }
-        let terms = match ties {
-            Ties::Breslow => 1,
-            Ties::Efron => grp.d,
+        let (wsum, e0) = match &scalars {
+            Some(sc) => (sc[g][2], sc[g][1]),
+            None => (
+                ev.clone().map(|i| prep.w[i]).sum(),
+                ev.clone().map(|i| risk[i]).sum(),
+            ),
         };
-        // Breslow: one term of weight wsum; Efron: d terms of the mean event weight, with
-        // denominators D_k = S0 - f_k E0, f_k = k/d
-        let tw = if terms == 1 { wsum } else { wsum / d };
-        // sums over the terms of tw/D, tw f/D, tw/D^2, tw f/D^2, tw f^2/D^2, tw ln D
-        let (mut c, mut e, mut aa, mut ab, mut bb, mut logs) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for k in 0..terms {
-            let f = if terms == 1 { 0.0 } else { k as f64 / d };
-            let den = s0 - f * e0;
-            c += tw / den;
-            e += tw * f / den;
-            aa += tw / (den * den);
-            ab += tw * f / (den * den);
-            bb += tw * f * f / (den * den);
-            logs += tw * den.ln();
+        if let Some(sk) = sink.as_deref_mut() {
+            match &pre {
+                Some(pre) => {
+                    let base = g * 3 * p;
+                    e1.copy_from_slice(&pre[base + p..base + 2 * p]);
+                    for (s, v) in sk.score.iter_mut().zip(&pre[base + 2 * p..base + 3 * p]) {
+                        *s += v;
+                    }
+                }
+                None => {
+                    e1.iter_mut().for_each(|v| *v = 0.0);
+                    prep.xb.add_weighted(ev.clone(), risk, &mut e1);
+                    prep.xb.add_weighted(ev.clone(), &prep.w, &mut sk.score);
+                }
+            }
+            sk.loglik += match &scalars {
+                Some(sc) => sc[g][3],
+                None => ev
+                    .clone()
+                    .map(|i| prep.w[i] * (eta[i] - shift))
+                    .sum::<f64>(),
+            };
         }
+        let [c, e, aa, ab, bb, logs] = match &terms_pre {
+            Some(t) => t[g],
+            None => tie_terms(ties, grp.d, wsum, s0, e0),
+        };
         inc.c[g] = c;
         inc.e[g] = e;
         if let Some(sk) = sink.as_deref_mut() {
@@ -757,6 +858,33 @@ fn backward(
         }
     }
     inc
+}
+
+/// The sums over a tie group's terms: Breslow one term of weight `wsum`, Efron `d` terms of
+/// the mean event weight with denominators `D_k = S0 - f_k E0`, `f_k = k/d`; returns the
+/// sums of `tw/D, tw f/D, tw/D^2, tw f/D^2, tw f^2/D^2, tw ln D`.
+fn tie_terms(ties: Ties, d: usize, wsum: f64, s0: f64, e0: f64) -> [f64; 6] {
+    if d == 0 {
+        return [0.0; 6];
+    }
+    let terms = match ties {
+        Ties::Breslow => 1,
+        Ties::Efron => d,
+    };
+    let df = d as f64;
+    let tw = if terms == 1 { wsum } else { wsum / df };
+    let (mut c, mut e, mut aa, mut ab, mut bb, mut logs) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for k in 0..terms {
+        let f = if terms == 1 { 0.0 } else { k as f64 / df };
+        let den = s0 - f * e0;
+        c += tw / den;
+        e += tw * f / den;
+        aa += tw / (den * den);
+        ab += tw * f / (den * den);
+        bb += tw * f * f / (den * den);
+        logs += tw * den.ln();
+    }
+    [c, e, aa, ab, bb, logs]
 }
 
 /// What the likelihood pass collects besides the increments.
@@ -790,6 +918,7 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, ws: &mut Workspace) -> Ev
     let inc = backward(prep, eta, risk, shift, ties, Some(&mut sink));
     // u_i = r_i (sum of c over the groups at or before row i's time, minus e of its own
     // group when it is one of that group's events)
+    let mut cums = Vec::with_capacity(prep.groups.len());
     let mut cum = 0.0;
     let mut stratum = None;
     for (g, grp) in prep.groups.iter().enumerate() {
@@ -798,12 +927,24 @@ fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, ws: &mut Workspace) -> Ev
             cum = 0.0;
         }
         cum += inc.c[g];
-        let own_end = grp.start + grp.d;
-        for i in grp.start..grp.end {
-            let own = if i < own_end { inc.e[g] } else { 0.0 };
-            u[i] = risk[i] * (cum - own);
-        }
+        cums.push(cum);
     }
+    // rows in parallel: each chunk finds its first row's group and walks on
+    u.par_chunks_mut(CHUNK_ROWS)
+        .enumerate()
+        .for_each(|(k, chunk)| {
+            let r0 = k * CHUNK_ROWS;
+            let mut g = prep.groups.partition_point(|grp| grp.end <= r0);
+            for (off, ui) in chunk.iter_mut().enumerate() {
+                let i = r0 + off;
+                while prep.groups[g].end <= i {
+                    g += 1;
+                }
+                let grp = &prep.groups[g];
+                let own = if i < grp.start + grp.d { inc.e[g] } else { 0.0 };
+                *ui = risk[i] * (cums[g] - own);
+            }
+        });
     let u = &ws.u;
     let mut info = prep.xb.gram(u);
     let outer = sink.a.gram(&sink.aw);
@@ -990,16 +1131,17 @@ fn baseline(
     beta: &[f64],
     means: &[f64],
     ties: Ties,
+    eta: &[f64],
 ) -> (Vec<f64>, Vec<StratumBaseline>) {
-    // sorted x is centred at `centre`; move to `means`
+    // sorted x is centred at `centre`; move to `means` (`eta`: the sorted linear predictor
+    // at `beta`, as the last likelihood pass left it)
     let offset: f64 = (0..prep.p)
         .map(|j| (prep.centre[j] - means[j]) * beta[j])
         .sum();
-    let (eta, _) = linear_predictor(prep, beta);
-    let lp_sorted: Vec<f64> = eta.iter().map(|e| e + offset).collect();
+    let lp_sorted: Vec<f64> = eta.par_iter().map(|e| e + offset).collect();
     let risk: Vec<f64> = lp_sorted
-        .iter()
-        .zip(&prep.w)
+        .par_iter()
+        .zip(prep.w.par_iter())
         .map(|(e, w)| w * e.exp())
         .collect();
     let inc = backward(prep, &lp_sorted, &risk, 0.0, ties, None);
@@ -1036,6 +1178,48 @@ fn baseline(
 
 #[cfg(test)]
 mod tests {
+    /// With heavily tied times the likelihood pass sums each tie group in parallel first: it
+    /// gives the log-likelihood, score and information of the row-by-row pass.
+    #[test]
+    fn grouped_pass_equals_the_row_pass() {
+        let n = 6_000;
+        let p = 3;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut unit = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let x: Vec<f64> = (0..n * p).map(|_| unit() * 2.0 - 1.0).collect();
+        let time: Vec<f64> = (0..n).map(|_| (unit() * 30.0).ceil()).collect();
+        let event: Vec<bool> = (0..n).map(|_| unit() < 0.6).collect();
+        let strata: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
+        for st in [None, Some(strata.as_slice())] {
+            let input = CoxInput {
+                time: &time,
+                event: &event,
+                x: &x,
+                p,
+                weights: None,
+                strata: st,
+            };
+            let mut prep = prepare(&input).expect("prepare");
+            assert!(prep.few_groups);
+            let beta = [0.3, -0.2, 0.1];
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let a = evaluate(&prep, &beta, ties, &mut Workspace::new(n));
+                prep.few_groups = false;
+                let b = evaluate(&prep, &beta, ties, &mut Workspace::new(n));
+                prep.few_groups = true;
+                let close = |u: f64, v: f64| (u - v).abs() <= 1e-10 * v.abs().max(1.0);
+                assert!(close(a.loglik, b.loglik), "{} {}", a.loglik, b.loglik);
+                assert!(a.score.iter().zip(&b.score).all(|(u, v)| close(*u, *v)));
+                assert!(a.info.iter().zip(&b.info).all(|(u, v)| close(*u, *v)));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
