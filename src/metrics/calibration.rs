@@ -276,9 +276,19 @@ pub(crate) fn calibration_errors_unchecked(p: &[f64], y: &[f64]) -> CalibrationE
     let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
     let delta = 0.01 * (xs[xs.len() - 1] - xs[0]);
     let fitted = clowess_sorted(&xs, &ys, DEFAULT_SPAN, delta);
+    errors_of(&xs, &fitted)
+}
+
+/// Eavg, E50, E90, Emax of a LOWESS smooth of the pairs (its sorted x and fitted values):
+/// [`calibration_errors_unchecked`] for a caller that has the smooth already.
+pub(crate) fn errors_of_smooth(s: &Lowess) -> CalibrationErrors {
+    errors_of(&s.x, &s.fitted)
+}
+
+fn errors_of(xs: &[f64], fitted: &[f64]) -> CalibrationErrors {
     // Tied p share one fitted value, so the value at each sorted position is exactly what
     // val.prob's approx(..., xout = p, ties = mean) returns for that observation.
-    let mut err: Vec<f64> = xs.iter().zip(&fitted).map(|(x, f)| (x - f).abs()).collect();
+    let mut err: Vec<f64> = xs.iter().zip(fitted).map(|(x, f)| (x - f).abs()).collect();
     let eavg = err.iter().sum::<f64>() / err.len() as f64;
     err.sort_by(f64::total_cmp);
     CalibrationErrors {
@@ -338,7 +348,7 @@ pub fn smoothed_calibration_at(
     Ok(smooth(p, y)?.interpolate_many(at))
 }
 
-fn smooth(p: &[f64], y: &[f64]) -> Result<Lowess, MetricsError> {
+pub(crate) fn smooth(p: &[f64], y: &[f64]) -> Result<Lowess, MetricsError> {
     lowess(p, y, DEFAULT_SPAN, None)
 }
 
@@ -398,6 +408,21 @@ pub fn calibration_curve(
     options: &CurveOptions,
 ) -> Result<Vec<CurvePoint>, MetricsError> {
     check_pairs(p, y)?;
+    calibration_curve_from(p, y, &smooth(p, y)?, options)
+}
+
+/// [`calibration_curve`] with the LOWESS smooth of `(p, y)` already made (see
+/// [`crate::metrics::evaluate_smoothed`]): one smooth of a large sample instead of two.
+///
+/// # Errors
+/// As [`calibration_curve`].
+pub fn calibration_curve_from(
+    p: &[f64],
+    y: &[f64],
+    centre: &Lowess,
+    options: &CurveOptions,
+) -> Result<Vec<CurvePoint>, MetricsError> {
+    check_pairs(p, y)?;
     check_level(options.level)?;
     if options.grid_points < 2 {
         return Err(MetricsError::InvalidOption {
@@ -418,7 +443,7 @@ pub fn calibration_curve(
             }
         })
         .collect();
-    let centre = smooth(p, y)?.interpolate_many(&grid);
+    let centre = centre.interpolate_many(&grid);
     let replicates: Vec<Vec<Option<f64>>> = if p.len() > super::band::EXACT_BAND_MAX {
         // large samples: the bootstrap on bins of sorted predictions (super::band)
         let bins = super::band::Bins::of(p, y);

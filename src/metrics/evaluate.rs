@@ -51,9 +51,37 @@ pub fn evaluate_point(p: &[f64], y: &[f64]) -> Result<Metrics, MetricsError> {
     evaluate_with(p, y, false)
 }
 
-fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
-    let counts = check_pairs(p, y)?.require_both_classes()?;
+/// [`evaluate`] that also returns the LOWESS smooth behind Eavg/E50/E90/Emax, for a caller
+/// that draws the calibration curve of the same pairs
+/// ([`crate::metrics::calibration::calibration_curve_from`]).
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_smoothed(
+    p: &[f64],
+    y: &[f64],
+) -> Result<(Metrics, crate::metrics::lowess::Lowess), MetricsError> {
+    check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
+    let s = crate::metrics::calibration::smooth(p, y)?;
+    let errors = crate::metrics::calibration::errors_of_smooth(&s);
+    Ok((evaluate_given(p, y, true, errors)?, s))
+}
+
+fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
+    check_pairs(p, y)?.require_both_classes()?;
+    require_varying(p)?;
+    evaluate_given(p, y, inference, calibration_errors_unchecked(p, y))
+}
+
+/// The metrics of checked pairs with their calibration errors given.
+fn evaluate_given(
+    p: &[f64],
+    y: &[f64],
+    inference: bool,
+    errors: crate::metrics::CalibrationErrors,
+) -> Result<Metrics, MetricsError> {
+    let counts = check_pairs(p, y)?;
     let recal = logistic_recalibration(p, y)?;
     let citl = citl(p, y)?;
     let disc = if inference {
@@ -70,7 +98,6 @@ fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, Metri
     };
     let brier = brier_unchecked(p, y);
     let ybar = counts.rate();
-    let errors = calibration_errors_unchecked(p, y);
     Ok(Metrics {
         auc: disc.auc,
         auc_se: disc.se,

@@ -33,7 +33,7 @@ pub use calibration::{
     CalibrationGroup, CurveOptions, CurvePoint, Recalibration, Spiegelhalter,
 };
 pub use error::MetricsError;
-pub use evaluate::{evaluate, evaluate_point, AUC_CI_LEVEL};
+pub use evaluate::{evaluate, evaluate_point, evaluate_smoothed, AUC_CI_LEVEL};
 pub use lowess::{lowess, Lowess};
 pub use probabilistic::{brier, log_loss, r2_nagelkerke, scaled_brier};
 pub use ranking::{

@@ -287,3 +287,25 @@ fn metrics_json_has_exactly_the_contract_keys() {
     let zero = m.zip_with(&m, |a, b| a - b);
     assert!(zero.values().iter().all(|&v| v == 0.0));
 }
+
+/// The metrics of `evaluate_smoothed` are `evaluate`'s, bit for bit, and its smooth gives the
+/// curve `calibration_curve` draws (one LOWESS instead of two).
+#[test]
+fn evaluate_smoothed_equals_evaluate_and_its_smooth_the_curve() {
+    let p: Vec<f64> = (0..500)
+        .map(|i| 0.05 + 0.9 * ((i * 37) % 500) as f64 / 500.0)
+        .collect();
+    let y: Vec<f64> = (0..500)
+        .map(|i| f64::from(((i * 7919) % 100) as f64 / 100.0 < p[i]))
+        .collect();
+    let a = super::evaluate(&p, &y).expect("evaluate");
+    let (b, s) = super::evaluate_smoothed(&p, &y).expect("smoothed");
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    let opts = super::CurveOptions {
+        bootstrap: 20,
+        ..super::CurveOptions::default()
+    };
+    let c1 = super::calibration_curve(&p, &y, &opts).expect("curve");
+    let c2 = super::calibration::calibration_curve_from(&p, &y, &s, &opts).expect("curve");
+    assert_eq!(format!("{c1:?}"), format!("{c2:?}"));
+}

@@ -17,8 +17,8 @@ use ndarray::{Array2, Axis};
 use crate::design::{replay, ScoringDesign};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    calibration_curve, calibration_table, evaluate, evaluate_point, CalibrationGroup, CurveOptions,
-    CurvePoint, Metrics, MetricsError,
+    calibration_table, evaluate_point, CalibrationGroup, CurveOptions, CurvePoint, Metrics,
+    MetricsError,
 };
 use crate::model::fit::Model;
 use crate::model::logistic::{fit_logistic, FitOptions, Penalty};
@@ -167,10 +167,12 @@ fn assemble(
     let pp: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
     let yy: Vec<f64> = rows.iter().map(|&i| outcome[i].unwrap_or(0.0)).collect();
     let err = |e| metrics_error(&table.source, what, e);
-    let apparent = evaluate(&pp, &yy).map_err(err)?;
-    let curve = calibration_curve(
+    // one LOWESS of the pairs for the E statistics and the curve
+    let (apparent, smooth) = crate::metrics::evaluate_smoothed(&pp, &yy).map_err(err)?;
+    let curve = crate::metrics::calibration::calibration_curve_from(
         &pp,
         &yy,
+        &smooth,
         &CurveOptions {
             bootstrap: opts.curve_bootstrap,
             seed: opts.seed,
