@@ -668,6 +668,25 @@ mod tests {
         assert_eq!((t[1].group, t[1].n), (2, 2));
     }
 
+    /// The curve, checked to be the same bits on one thread as on the pool.
+    fn curve_at_any_thread_count(p: &[f64], y: &[f64], opts: &CurveOptions) -> Vec<CurvePoint> {
+        let a = calibration_curve(p, y, opts).expect("curve");
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let b = one_thread
+            .install(|| calibration_curve(p, y, opts))
+            .expect("curve");
+        let bits = |c: &[CurvePoint]| -> Vec<[u64; 4]> {
+            c.iter()
+                .map(|q| [q.predicted, q.observed, q.ci_low, q.ci_high].map(f64::to_bits))
+                .collect()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        a
+    }
+
     #[test]
     fn curve_band_is_seeded_and_thread_independent() {
         let p: Vec<f64> = (0..200).map(|i| (i as f64 + 0.5) / 200.0).collect();
@@ -681,20 +700,7 @@ mod tests {
             bootstrap: 40,
             ..CurveOptions::default()
         };
-        let a = calibration_curve(&p, &y, &opts).expect("curve");
-        let one_thread = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("pool");
-        let b = one_thread
-            .install(|| calibration_curve(&p, &y, &opts))
-            .expect("curve");
-        let bits = |c: &[CurvePoint]| -> Vec<[u64; 4]> {
-            c.iter()
-                .map(|q| [q.predicted, q.observed, q.ci_low, q.ci_high].map(f64::to_bits))
-                .collect()
-        };
-        assert_eq!(bits(&a), bits(&b));
+        let a = curve_at_any_thread_count(&p, &y, &opts);
         let interior = &a[1..a.len() - 1];
         assert!(interior.iter().all(|c| c.ci_low <= c.ci_high));
     }
@@ -775,20 +781,7 @@ mod tests {
             bootstrap: 12,
             ..CurveOptions::default()
         };
-        let a = calibration_curve(&p, &y, &opts).expect("curve");
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("pool");
-        let b = one
-            .install(|| calibration_curve(&p, &y, &opts))
-            .expect("curve");
-        let bits = |c: &[CurvePoint]| -> Vec<[u64; 4]> {
-            c.iter()
-                .map(|q| [q.predicted, q.observed, q.ci_low, q.ci_high].map(f64::to_bits))
-                .collect()
-        };
-        assert_eq!(bits(&a), bits(&b));
+        let a = curve_at_any_thread_count(&p, &y, &opts);
         assert!(a[1..9]
             .iter()
             .all(|c| c.ci_low < c.observed && c.observed < c.ci_high));
