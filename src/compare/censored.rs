@@ -439,24 +439,13 @@ impl CensoredComparison {
     /// missed-event rate, with the differences and their CIs.
     pub fn render_table(&self) -> String {
         let w = &self.words;
-        // the MM profile's words, or a rule's "low-risk call" in any other study
-        let (stopped, spared, missed, stop_rate, missed_rate) = if w.mm {
-            (
-                "stopped",
-                "spared/100",
-                "missed/100 stopped",
-                "stop rate",
-                "missed rate",
-            )
-        } else {
-            (
-                "low risk",
-                "low/100",
-                "events/100 low",
-                "low-risk rate",
-                "event rate",
-            )
-        };
+        let super::PolicyColumns {
+            stopped,
+            spared,
+            missed,
+            stop_rate,
+            missed_rate,
+        } = w.columns();
         let (same_missed, missed_long, spared_long) = if w.mm {
             (
                 "missed-event rate",
@@ -479,18 +468,7 @@ impl CensoredComparison {
             self.censored_before_horizon,
             100.0 * self.risk_all
         );
-        let ci = |e: &Estimate, scale: f64| {
-            if e.ci_low.is_finite() {
-                format!(
-                    "{:+.1} ({:+.1} to {:+.1})",
-                    scale * e.estimate,
-                    scale * e.ci_low,
-                    scale * e.ci_high
-                )
-            } else {
-                format!("{:+.1}", scale * e.estimate)
-            }
-        };
+        let ci = |e: &Estimate, scale: f64| e.signed_with_ci(scale);
         for r in &self.rules {
             s.push_str(&format!("\nRule {}: {}\n", r.rule, r.sql));
             s.push_str(&format!(

@@ -283,25 +283,14 @@ impl Comparison {
             s.push('\n');
         }
         let w = &self.words;
-        let (cond, stopped, spared, missed, stop_rate, missed_rate) = if w.mm {
-            (
-                "stop if",
-                "stopped",
-                "spared/100",
-                "missed/100 stopped",
-                "stop rate",
-                "missed rate",
-            )
-        } else {
-            (
-                "low risk if",
-                "low risk",
-                "low/100",
-                "events/100 low",
-                "low-risk rate",
-                "event rate",
-            )
-        };
+        let cond = if w.mm { "stop if" } else { "low risk if" };
+        let super::PolicyColumns {
+            stopped,
+            spared,
+            missed,
+            stop_rate,
+            missed_rate,
+        } = w.columns();
         s.push_str(&format!(
             "Compared: {} patients with a known outcome and a score ({} {}, {:.1}%); bootstrap {} replicates (seed {})\n",
             self.n,
@@ -311,18 +300,7 @@ impl Comparison {
             self.bootstrap,
             self.seed
         ));
-        let ci = |e: &super::Estimate, scale: f64| {
-            if e.ci_low.is_finite() {
-                format!(
-                    "{:+.1} ({:+.1} to {:+.1})",
-                    scale * e.estimate,
-                    scale * e.ci_low,
-                    scale * e.ci_high
-                )
-            } else {
-                format!("{:+.1}", scale * e.estimate)
-            }
-        };
+        let ci = |e: &super::Estimate, scale: f64| e.signed_with_ci(scale);
         for r in &self.rules {
             s.push_str(&format!("\nRule {}: {cond} {}\n", r.rule, r.sql));
             s.push_str(&format!(

@@ -37,6 +37,23 @@ pub struct Estimate {
     pub ci_high: f64,
 }
 
+impl Estimate {
+    /// `+1.2 (+0.3 to +2.1)` of the estimate times `scale` (`+1.2` without a bootstrap), for
+    /// the comparisons' terminal tables.
+    pub fn signed_with_ci(&self, scale: f64) -> String {
+        if self.ci_low.is_finite() {
+            format!(
+                "{:+.1} ({:+.1} to {:+.1})",
+                scale * self.estimate,
+                scale * self.ci_low,
+                scale * self.ci_high
+            )
+        } else {
+            format!("{:+.1}", scale * self.estimate)
+        }
+    }
+}
+
 /// Settings of a comparison.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
@@ -189,7 +206,44 @@ impl Default for CompareWords {
     }
 }
 
+/// The column words of a comparison's policy table.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyColumns {
+    /// Patients the policy stops (or calls low risk).
+    pub stopped: &'static str,
+    /// Spared per 100 patients.
+    pub spared: &'static str,
+    /// Events per 100 stopped.
+    pub missed: &'static str,
+    /// The rule's stop rate, as matching says it.
+    pub stop_rate: &'static str,
+    /// The rule's missed-event rate, as matching says it.
+    pub missed_rate: &'static str,
+}
+
 impl CompareWords {
+    /// The policy table's column words: the MM profile's, or a rule's "low-risk call" in any
+    /// other study.
+    pub fn columns(&self) -> PolicyColumns {
+        if self.mm {
+            PolicyColumns {
+                stopped: "stopped",
+                spared: "spared/100",
+                missed: "missed/100 stopped",
+                stop_rate: "stop rate",
+                missed_rate: "missed rate",
+            }
+        } else {
+            PolicyColumns {
+                stopped: "low risk",
+                spared: "low/100",
+                missed: "events/100 low",
+                stop_rate: "low-risk rate",
+                missed_rate: "event rate",
+            }
+        }
+    }
+
     /// The words of `study`.
     pub fn of(study: &crate::study::Study) -> CompareWords {
         CompareWords {
