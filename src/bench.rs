@@ -137,7 +137,8 @@ pub fn run(model: &Model, data: Option<&Path>, opts: &BenchOptions) -> Result<Be
     }
     let horizons: Vec<f64> = opts.horizon.into_iter().collect();
     let scorer = model.scorer_at(&horizons)?;
-    let (table, rows_from) = match data {
+    // the file's rows are counted once, here, for the file case below
+    let (table, rows_from, file_rows) = match data {
         Some(p) => {
             let t = Table::read(p)?;
             let from = format!(
@@ -146,7 +147,7 @@ pub fn run(model: &Model, data: Option<&Path>, opts: &BenchOptions) -> Result<Be
                 t.nrows(),
                 opts.rows
             );
-            (repeat_rows(&t, opts.rows), from)
+            (repeat_rows(&t, opts.rows), from, t.nrows())
         }
         None => (
             drawn_rows(model, opts.rows, opts.seed)?,
@@ -154,6 +155,7 @@ pub fn run(model: &Model, data: Option<&Path>, opts: &BenchOptions) -> Result<Be
                 "{} rows drawn from the model's training summary (seed {})",
                 opts.rows, opts.seed
             ),
+            0,
         ),
     };
     let mut timings = Vec::new();
@@ -181,10 +183,9 @@ pub fn run(model: &Model, data: Option<&Path>, opts: &BenchOptions) -> Result<Be
                 tempfile::tempdir().map_err(|e| Error::io(Path::new("temporary folder"), e))?;
             let out = dir.path().join("scores.csv");
             let score_opts = crate::score::stream::CsvScoreOptions::default();
-            let n = Table::read(p)?.nrows();
             timings.push(time_case(
                 "from file: score end to end",
-                n,
+                file_rows,
                 opts.runs,
                 || scorer.score_csv(p, &out, &score_opts).map(|_| ()),
             )?);

@@ -269,7 +269,7 @@ pub fn to_sql(model: &Model, opts: &SqlOptions) -> Result<String> {
 /// The design column expressions of one term (with its interaction).
 fn term_columns(d: Dialect, term: &TermSpec) -> Result<Vec<String>> {
     let x = d.ident(&term.variable);
-    let base = base_columns(d, term, &x)?;
+    let base = base_columns(term, &x)?;
     let Some(by) = &term.by else {
         return Ok(base);
     };
@@ -323,8 +323,7 @@ fn scalar(t: Transform, v: &str) -> Result<String> {
 }
 
 /// The term's own columns (before an interaction).
-fn base_columns(d: Dialect, term: &TermSpec, x: &str) -> Result<Vec<String>> {
-    let _ = d;
+fn base_columns(term: &TermSpec, x: &str) -> Result<Vec<String>> {
     let v = scaled(x, term.scale);
     match term.transform {
         Transform::Rcs => {

@@ -29,6 +29,7 @@ use serde::Serialize;
 use crate::design::TrainingDesign;
 use crate::error::{Error, Result};
 use crate::metrics::censored::{evaluate_censored, CensoredCalibrationGroup};
+use crate::model::cox::CoxSpec;
 use crate::model::fit::Model;
 use crate::model::logistic::Penalty;
 use crate::survival::concordance::{concordance, gini_mean_difference};
@@ -231,11 +232,10 @@ pub fn validate_cox(
         )));
     };
     let design = model_design(model, table)?;
-    let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
-    let lp_all = linear_predictor(&design, &beta, cox.centre);
+    let lp_all = model_lp(model, cox, &design);
     let event: Vec<bool> = design.y.iter().map(|&v| v == 1.0).collect();
     let strata: Option<Vec<u32>> = design.strata.as_ref().map(|(_, c)| c.clone());
-    let risk = apparent_risk(model, &design, horizon)?;
+    let risk = risk_by(cox, &design, &lp_all, horizon)?;
     let cm = evaluate_censored(&risk, &design.time, &event, horizon)
         .map_err(|e| Error::Analysis(format!("validation at horizon {horizon}: {e}")))?;
     let rows = Rows {
@@ -507,7 +507,7 @@ fn replay(
     let places = match calibrate_at {
         Some((horizon, m)) => {
             calibrate::check_group_size(m)?;
-            let risk = apparent_risk(model, &design, horizon)?;
+            let risk = risk_by(cox, &design, &model_lp(model, cox, &design), horizon)?;
             Some((Places::of(&risk, m, horizon), risk, m))
         }
         None => None,
@@ -525,13 +525,15 @@ fn replay(
     Ok((o, cal))
 }
 
-/// The model's own risk by `horizon` of every design row (its stored baseline, per stratum).
-fn apparent_risk(model: &Model, design: &TrainingDesign, horizon: f64) -> Result<Vec<f64>> {
-    let Some(cox) = model.family.cox() else {
-        return Err(Error::Usage("not a Cox model".into()));
-    };
+/// The model's centred linear predictor of every design row.
+fn model_lp(model: &Model, cox: &CoxSpec, design: &TrainingDesign) -> Vec<f64> {
     let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
-    let lp = linear_predictor(design, &beta, cox.centre);
+    linear_predictor(design, &beta, cox.centre)
+}
+
+/// The risk by `horizon` of design rows with linear predictors `lp`, from the model's stored
+/// baseline of each row's stratum.
+fn risk_by(cox: &CoxSpec, design: &TrainingDesign, lp: &[f64], horizon: f64) -> Result<Vec<f64>> {
     let map = cox.risk_map(&[horizon])?;
     Ok(lp
         .iter()
