@@ -28,11 +28,6 @@ const NEWTON_STEP_TOL: f64 = 1e-11;
 
 use crate::stats::expit as plogis;
 
-/// `ln(1 + exp(t))` without overflow.
-fn softplus(t: f64) -> f64 {
-    t.max(0.0) + (-t.abs()).exp().ln_1p()
-}
-
 /// Logits and outcomes of the predictions strictly inside (0, 1), with the counts of the whole
 /// sample; errors if what remains cannot support a logistic fit.
 struct LogisticSubset {
@@ -124,8 +119,8 @@ pub struct Recalibration {
     pub n_excluded: usize,
 }
 
-/// Logistic recalibration by maximum likelihood (Newton-Raphson from the event-rate intercept
-/// and slope 0, as `rms::lrm.fit`, iterated to full convergence): the `Intercept` and `Slope`
+/// Logistic recalibration by maximum likelihood (Newton-Raphson with step-halving, iterated to
+/// full convergence): the `Intercept` and `Slope`
 /// of `rms::val.prob`, equal to `coef(glm(y ~ qlogis(p), family = binomial))`.
 ///
 /// # Errors
@@ -147,58 +142,94 @@ fn constant_error(p: &[f64], n: usize) -> MetricsError {
     MetricsError::ConstantPredictions { n, value }
 }
 
-/// -2 log-likelihood of `logit P = a + b x`.
-fn deviance(a: f64, b: f64, x: &[f64], y: &[f64]) -> f64 {
-    2.0 * x
-        .iter()
-        .zip(y)
-        .map(|(&xi, &yi)| {
-            let eta = a + b * xi;
-            if yi == 1.0 {
-                softplus(-eta)
-            } else {
-                softplus(eta)
-            }
-        })
-        .sum::<f64>()
+/// Deviance (-2 log-likelihood), score and information of `logit P = a + b x`, in one pass
+/// over the pairs (one `exp` and one `ln_1p` per pair).
+struct Pass {
+    deviance: f64,
+    g0: f64,
+    g1: f64,
+    h00: f64,
+    h01: f64,
+    h11: f64,
+}
+
+fn pass(a: f64, b: f64, x: &[f64], y: &[f64]) -> Pass {
+    let mut t = Pass {
+        deviance: 0.0,
+        g0: 0.0,
+        g1: 0.0,
+        h00: 0.0,
+        h01: 0.0,
+        h11: 0.0,
+    };
+    for (&xi, &yi) in x.iter().zip(y) {
+        let eta = a + b * xi;
+        let e = (-eta.abs()).exp();
+        let log1pe = e.ln_1p();
+        // softplus(-eta) for an event, softplus(eta) otherwise; mu = plogis(eta).
+        let (mu, loss) = if eta >= 0.0 {
+            (
+                1.0 / (1.0 + e),
+                if yi == 1.0 { log1pe } else { eta + log1pe },
+            )
+        } else {
+            (e / (1.0 + e), if yi == 1.0 { log1pe - eta } else { log1pe })
+        };
+        let w = mu * (1.0 - mu);
+        t.deviance += loss;
+        t.g0 += yi - mu;
+        t.g1 += (yi - mu) * xi;
+        t.h00 += w;
+        t.h01 += w * xi;
+        t.h11 += w * xi * xi;
+    }
+    t.deviance *= 2.0;
+    t
 }
 
 fn recalibration_fit(x: &[f64], y: &[f64], excluded: usize) -> Result<Recalibration, MetricsError> {
     let n = x.len() as f64;
     let ybar = y.iter().sum::<f64>() / n;
+    // Newton-Raphson from the better (lower deviance) of the event-rate intercept with slope
+    // 0 (rms::lrm.fit's start) and the identity (0, 1), where predictions from a model's own
+    // data already are; either way the same maximum, to the convergence tolerance.
     let (mut a, mut b) = ((ybar / (1.0 - ybar)).ln(), 0.0);
-    let mut dev = deviance(a, b, x, y);
+    let mut cur = pass(a, b, x, y);
+    let identity = pass(0.0, 1.0, x, y);
+    if identity.deviance < cur.deviance {
+        (a, b, cur) = (0.0, 1.0, identity);
+    }
     for iteration in 1..=MAX_NEWTON_STEPS {
-        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (&xi, &yi) in x.iter().zip(y) {
-            let mu = plogis(a + b * xi);
-            let w = mu * (1.0 - mu);
-            g0 += yi - mu;
-            g1 += (yi - mu) * xi;
-            h00 += w;
-            h01 += w * xi;
-            h11 += w * xi * xi;
-        }
-        let det = h00 * h11 - h01 * h01;
+        let det = cur.h00 * cur.h11 - cur.h01 * cur.h01;
         if !(det > 1e-300 && det.is_finite()) {
             return Err(MetricsError::RecalibrationNotConverged {
                 iterations: iteration,
             });
         }
-        let da = (h11 * g0 - h01 * g1) / det;
-        let db = (h00 * g1 - h01 * g0) / det;
+        let da = (cur.h11 * cur.g0 - cur.h01 * cur.g1) / det;
+        let db = (cur.h00 * cur.g1 - cur.h01 * cur.g0) / det;
         // Step-halving guards the rare overshoot; a full Newton step is taken otherwise.
         let mut scale = 1.0;
-        let mut new_dev = deviance(a + da, b + db, x, y);
-        while new_dev > dev + 1e-9 * (1.0 + dev) && scale > 1e-6 {
+        let mut next = pass(a + da, b + db, x, y);
+        while next.deviance > cur.deviance + 1e-9 * (1.0 + cur.deviance) && scale > 1e-6 {
             scale /= 2.0;
-            new_dev = deviance(a + scale * da, b + scale * db, x, y);
+            next = pass(a + scale * da, b + scale * db, x, y);
         }
         a += scale * da;
         b += scale * db;
-        dev = new_dev;
+        cur = next;
         if (scale * da).abs().max((scale * db).abs()) < NEWTON_STEP_TOL {
-            return Ok(recalibration_result(a, b, x, excluded, dev, iteration));
+            let det = cur.h00 * cur.h11 - cur.h01 * cur.h01;
+            return Ok(Recalibration {
+                intercept: a,
+                slope: b,
+                intercept_se: (cur.h11 / det).sqrt(),
+                slope_se: (cur.h00 / det).sqrt(),
+                deviance: cur.deviance,
+                iterations: iteration,
+                n_used: x.len(),
+                n_excluded: excluded,
+            });
         }
     }
     Err(MetricsError::RecalibrationNotConverged {
@@ -206,33 +237,17 @@ fn recalibration_fit(x: &[f64], y: &[f64], excluded: usize) -> Result<Recalibrat
     })
 }
 
-fn recalibration_result(
-    a: f64,
-    b: f64,
-    x: &[f64],
-    excluded: usize,
-    deviance: f64,
-    iterations: usize,
-) -> Recalibration {
-    let (mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0);
-    for &xi in x {
-        let mu = plogis(a + b * xi);
-        let w = mu * (1.0 - mu);
-        h00 += w;
-        h01 += w * xi;
-        h11 += w * xi * xi;
-    }
-    let det = h00 * h11 - h01 * h01;
-    Recalibration {
-        intercept: a,
-        slope: b,
-        intercept_se: (h11 / det).sqrt(),
-        slope_se: (h00 / det).sqrt(),
-        deviance,
-        iterations,
-        n_used: x.len(),
-        n_excluded: excluded,
-    }
+/// The logistic recalibration and the calibration-in-the-large of checked pairs, from one
+/// computation of the logits: what [`logistic_recalibration`] and [`citl`] return.
+pub(crate) fn recalibration_and_citl(
+    p: &[f64],
+    y: &[f64],
+    counts: Counts,
+) -> Result<(Recalibration, f64), MetricsError> {
+    let sub = logistic_subset(p, y, counts)?;
+    require_varying(&sub.logit).map_err(|_| constant_error(p, sub.logit.len()))?;
+    let recal = recalibration_fit(&sub.logit, &sub.y, sub.excluded)?;
+    Ok((recal, citl_fit(&sub.logit, &sub.y)?))
 }
 
 /// Observed / expected ratio: number of events divided by the sum of predicted risks.

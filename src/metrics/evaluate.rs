@@ -1,7 +1,7 @@
 //! All headline metrics of one set of (predicted, observed) pairs in one call.
 
 use super::calibration::{
-    calibration_errors_unchecked, citl, logistic_recalibration, spiegelhalter_unchecked,
+    calibration_errors_unchecked, recalibration_and_citl, spiegelhalter_unchecked,
 };
 use super::error::MetricsError;
 use super::input::{check_pairs, require_varying};
@@ -82,8 +82,7 @@ fn evaluate_given(
     errors: crate::metrics::CalibrationErrors,
 ) -> Result<Metrics, MetricsError> {
     let counts = check_pairs(p, y)?;
-    let recal = logistic_recalibration(p, y)?;
-    let citl = citl(p, y)?;
+    let (recal, citl) = recalibration_and_citl(p, y, counts)?;
     let disc = if inference {
         delong_checked(p, y, AUC_CI_LEVEL)
     } else {

@@ -1,5 +1,5 @@
-//! The LOWESS smoother of R's `stats::lowess(x, y, f, iter = 0, delta)`, ported line by line
-//! from R's C routine `clowess` (src/library/stats/src/lowess.c, Cleveland 1979) so that the
+//! The LOWESS smoother of R's `stats::lowess(x, y, f, iter = 0, delta)`, after
+//! R's C routine `clowess` (src/library/stats/src/lowess.c, Cleveland 1979) so that the
 //! calibration errors Eavg / E50 / E90 / Emax match `rms::val.prob` to rounding.
 //!
 //! What is replicated: the stable sort by x (R's `order`), the window of
@@ -79,6 +79,9 @@ pub fn lowess(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Result<Low
 
 /// `clowess` with `nsteps = 0` on x sorted ascending. Indices below are R's 1-based ones
 /// (`x1(i)` is `x[i]` of the C code) so the port can be read against the original.
+/// Points from which the anchors' local fits are spread over threads.
+const PARALLEL_FROM: usize = 20_000;
+
 pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f64> {
     use rayon::prelude::*;
     let n = x.len();
@@ -150,13 +153,17 @@ pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f6
             _ => None,
         })
         .collect();
-    let fits: Vec<f64> = anchors
-        .par_iter()
-        .map_init(
-            || vec![0.0; n],
-            |w, &(i, nleft, nright)| lowest(x, y, x1(i), nleft, nright, w).unwrap_or(y[i - 1]),
-        )
-        .collect();
+    let fit = |w: &mut Vec<f64>, &(i, nleft, nright): &(usize, usize, usize)| {
+        lowest(x, y, x1(i), nleft, nright, w).unwrap_or(y[i - 1])
+    };
+    // Each anchor's fit is independent of the others: the same values on any thread count.
+    // Small smooths (a bootstrap replicate's) stay on the calling thread.
+    let fits: Vec<f64> = if n >= PARALLEL_FROM {
+        anchors.par_iter().map_init(|| vec![0.0; n], fit).collect()
+    } else {
+        let mut w = vec![0.0; n];
+        anchors.iter().map(|a| fit(&mut w, a)).collect()
+    };
     let mut ys = vec![0.0; n];
     let mut next_fit = fits.into_iter();
     for step in steps {
@@ -177,6 +184,14 @@ pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f6
 
 /// Fitted value at `xs` from the window `nleft..=nright` (1-based), extended right over ties;
 /// `None` when all weights are zero. R's `lowest` without robustness weights.
+///
+/// The same weights, window and weighted linear fit as R, in two passes over the window
+/// instead of R's six: the first computes the tricube weights (kept in `w`) with their sums
+/// `sum w`, `sum w d` and `sum w y` (d = x - xs); the second the centred sums
+/// `sum w (d - m)^2` and `sum w (d - m) y` about the weighted mean `m` of d. R's fit
+/// `sum w (1 + b (x - a)) y` with `a = xs + m`, `b = (xs - a) / c` is then
+/// `sum w y / sum w - m sum w (d - m) y / sum w (d - m)^2`, and R's test of the spread,
+/// `sqrt(c) > 0.001 range` with c over normalised weights, is the same test.
 fn lowest(
     x: &[f64],
     y: &[f64],
@@ -185,66 +200,115 @@ fn lowest(
     nright: usize,
     w: &mut [f64],
 ) -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked above).
+        return unsafe { lowest_avx2(x, y, xs, nleft, nright, w) };
+    }
+    lowest_portable(x, y, xs, nleft, nright, w)
+}
+
+/// [`lowest_portable`] compiled for AVX2 (4 lanes a vector). Only AVX2 is enabled, not FMA:
+/// the same operations in the same order as the portable build, so the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lowest_avx2(
+    x: &[f64],
+    y: &[f64],
+    xs: f64,
+    nleft: usize,
+    nright: usize,
+    w: &mut [f64],
+) -> Option<f64> {
+    lowest_portable(x, y, xs, nleft, nright, w)
+}
+
+#[inline(always)]
+fn lowest_portable(
+    x: &[f64],
+    y: &[f64],
+    xs: f64,
+    nleft: usize,
+    nright: usize,
+    w: &mut [f64],
+) -> Option<f64> {
     let n = x.len();
-    let x1 = |i: usize| x[i - 1];
-    let range = x1(n) - x1(1);
-    let h = (xs - x1(nleft)).max(x1(nright) - xs);
+    let range = x[n - 1] - x[0];
+    let h = (xs - x[nleft - 1]).max(x[nright - 1] - xs);
     let h9 = 0.999 * h;
     let h1 = 0.001 * h;
-    let mut a = 0.0;
-    let mut j = nleft;
-    while j <= n {
-        w[j - 1] = 0.0;
-        let r = (x1(j) - xs).abs();
-        if r <= h9 {
-            w[j - 1] = if r <= h1 {
-                1.0
-            } else {
-                fcube(1.0 - fcube(r / h))
-            };
-            a += w[j - 1];
-        } else if x1(j) > xs {
-            break;
+    // The window extends right over every x within h9 (ties included): R's loop stops at the
+    // first point beyond xs farther than h9; to its left, points beyond h9 weigh zero.
+    let start = nleft - 1;
+    let end = start + x[start..].partition_point(|&v| v - xs <= h9);
+    let (xw, yw, ww) = (&x[start..end], &y[start..end], &mut w[start..end]);
+    // Branch-free weights in 4 lanes (lane l takes the points l mod 4, reduced as
+    // (l0 + l1) + (l2 + l3)), so the compiler vectorises the pass; the order is fixed, the
+    // result the same on every machine. At h = 0 only exact ties (r <= h1) weigh.
+    let inv_h = 1.0 / h;
+    let weight = |r: f64| {
+        let q = r * inv_h;
+        let t = 1.0 - q * q * q;
+        let tricube = if r <= h9 { t * t * t } else { 0.0 };
+        if r <= h1 {
+            1.0
+        } else {
+            tricube
         }
-        j += 1;
+    };
+    for (wj, &xj) in ww.iter_mut().zip(xw) {
+        *wj = weight((xj - xs).abs());
     }
-    let nrt = j - 1;
-    if a <= 0.0 {
+    let (mut s0, mut s1, mut t0) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+    let mut xc = xw.chunks_exact(4);
+    let mut yc = yw.chunks_exact(4);
+    let mut wc = ww.chunks_exact(4);
+    for ((xq, yq), wq) in (&mut xc).zip(&mut yc).zip(&mut wc) {
+        for l in 0..4 {
+            s0[l] += wq[l];
+            s1[l] += wq[l] * (xq[l] - xs);
+            t0[l] += wq[l] * yq[l];
+        }
+    }
+    let rest = xc.remainder().iter().zip(yc.remainder());
+    for (l, ((&xj, &yj), &wj)) in rest.zip(wc.remainder()).enumerate() {
+        s0[l] += wj;
+        s1[l] += wj * (xj - xs);
+        t0[l] += wj * yj;
+    }
+    let lanes = |v: [f64; 4]| (v[0] + v[1]) + (v[2] + v[3]);
+    let (s0, s1, t0) = (lanes(s0), lanes(s1), lanes(t0));
+    if s0 <= 0.0 {
         return None;
     }
-    for wj in &mut w[nleft - 1..nrt] {
-        *wj /= a;
+    let mean_y = t0 / s0;
+    if h <= 0.0 {
+        return Some(mean_y);
     }
-    if h > 0.0 {
-        let mut a = 0.0;
-        for j in nleft..=nrt {
-            a += w[j - 1] * x1(j);
-        }
-        let mut b = xs - a;
-        let mut c = 0.0;
-        for j in nleft..=nrt {
-            c += w[j - 1] * fsquare(x1(j) - a);
-        }
-        if c.sqrt() > 0.001 * range {
-            b /= c;
-            for j in nleft..=nrt {
-                w[j - 1] *= b * (x1(j) - a) + 1.0;
-            }
+    let m = s1 / s0;
+    let (mut c, mut u) = ([0.0f64; 4], [0.0f64; 4]);
+    let mut xc = xw.chunks_exact(4);
+    let mut yc = yw.chunks_exact(4);
+    let mut wc = ww.chunks_exact(4);
+    for ((xq, yq), wq) in (&mut xc).zip(&mut yc).zip(&mut wc) {
+        for l in 0..4 {
+            let dm = xq[l] - xs - m;
+            c[l] += wq[l] * dm * dm;
+            u[l] += wq[l] * dm * yq[l];
         }
     }
-    let mut fit = 0.0;
-    for j in nleft..=nrt {
-        fit += w[j - 1] * y[j - 1];
+    let rest = xc.remainder().iter().zip(yc.remainder());
+    for (l, ((&xj, &yj), &wj)) in rest.zip(wc.remainder()).enumerate() {
+        let dm = xj - xs - m;
+        c[l] += wj * dm * dm;
+        u[l] += wj * dm * yj;
     }
-    Some(fit)
-}
-
-fn fsquare(v: f64) -> f64 {
-    v * v
-}
-
-fn fcube(v: f64) -> f64 {
-    v * v * v
+    let (c, u) = (lanes(c), lanes(u));
+    if (c / s0).sqrt() > 0.001 * range {
+        Some(mean_y - m * u / c)
+    } else {
+        Some(mean_y)
+    }
 }
 
 impl Lowess {
@@ -310,6 +374,80 @@ fn interpolate_sorted(x: &[f64], y: &[f64], v: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R's `lowest` as written in lowess.c (six passes, division by h, weights normalised
+    /// first), without robustness weights: the reference the two-pass form must reproduce.
+    #[allow(clippy::needless_range_loop)] // R's 1-based loops, kept as written
+    fn lowest_as_r(x: &[f64], y: &[f64], xs: f64, nleft: usize, nright: usize) -> Option<f64> {
+        let n = x.len();
+        let x1 = |i: usize| x[i - 1];
+        let mut w = vec![0.0; n + 1];
+        let range = x1(n) - x1(1);
+        let h = (xs - x1(nleft)).max(x1(nright) - xs);
+        let (h9, h1) = (0.999 * h, 0.001 * h);
+        let mut a = 0.0;
+        let mut j = nleft;
+        while j <= n {
+            let r = (x1(j) - xs).abs();
+            if r <= h9 {
+                w[j] = if r <= h1 {
+                    1.0
+                } else {
+                    (1.0 - (r / h).powi(3)).powi(3)
+                };
+                a += w[j];
+            } else if x1(j) > xs {
+                break;
+            }
+            j += 1;
+        }
+        let nrt = j - 1;
+        if a <= 0.0 {
+            return None;
+        }
+        for wj in &mut w[nleft..=nrt] {
+            *wj /= a;
+        }
+        if h > 0.0 {
+            let a: f64 = (nleft..=nrt).map(|j| w[j] * x1(j)).sum();
+            let mut b = xs - a;
+            let c: f64 = (nleft..=nrt).map(|j| w[j] * (x1(j) - a).powi(2)).sum();
+            if c.sqrt() > 0.001 * range {
+                b /= c;
+                for j in nleft..=nrt {
+                    w[j] *= b * (x1(j) - a) + 1.0;
+                }
+            }
+        }
+        Some((nleft..=nrt).map(|j| w[j] * y[j - 1]).sum())
+    }
+
+    #[test]
+    fn two_pass_local_fit_matches_r_and_is_the_same_on_every_isa() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for case in 0..200 {
+            let n = 3 + case % 97;
+            let mut x: Vec<f64> = (0..n)
+                .map(|_| (rng.gen::<f64>() * 20.0).round() / 20.0)
+                .collect();
+            x.sort_by(f64::total_cmp);
+            let y: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_bool(0.3))).collect();
+            let ns = ((DEFAULT_SPAN * n as f64) as usize).clamp(2, n);
+            for i in 1..=n {
+                let nleft = (i + 1).saturating_sub(ns).max(1).min(n + 1 - ns);
+                let nright = nleft + ns - 1;
+                let mut w = vec![0.0; n];
+                let got = lowest(&x, &y, x[i - 1], nleft, nright, &mut w);
+                let portable = lowest_portable(&x, &y, x[i - 1], nleft, nright, &mut w);
+                assert_eq!(got.map(f64::to_bits), portable.map(f64::to_bits));
+                match (got, lowest_as_r(&x, &y, x[i - 1], nleft, nright)) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "{a} vs {b}"),
+                    (a, b) => assert_eq!(a, b),
+                }
+            }
+        }
+    }
 
     #[test]
     fn straight_line_is_reproduced() {

@@ -57,8 +57,13 @@ pub(crate) fn log_loss_unchecked(p: &[f64], y: &[f64]) -> f64 {
         .iter()
         .zip(y)
         .map(|(&pi, &yi)| {
+            // y is 0 or 1 (checked): the one log its term needs.
             let pc = pi.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
-            yi * pc.ln() + (1.0 - yi) * (1.0 - pc).ln()
+            if yi == 1.0 {
+                pc.ln()
+            } else {
+                (1.0 - pc).ln()
+            }
         })
         .sum();
     -total / p.len() as f64
