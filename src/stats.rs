@@ -21,6 +21,34 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The permutation that sorts `v` ascending in [`f64::total_cmp`] order, ties kept in input
+/// order (R's `order`, a stable sort). The one sort of predictions and times by value in the
+/// crate: it sorts (order-preserving integer key, index) pairs, which is what a stable sort by
+/// value gives, without chasing indices through `v`; in parallel on long inputs (the same
+/// permutation on any thread count: the pairs are all distinct).
+pub fn order(v: &[f64]) -> Vec<usize> {
+    use rayon::slice::ParallelSliceMut;
+    // total_cmp's order as an unsigned integer: negatives bit-flipped, positives sign-set
+    let key = |x: f64| {
+        let b = x.to_bits();
+        if b >> 63 == 1 {
+            !b
+        } else {
+            b | (1 << 63)
+        }
+    };
+    let mut pairs: Vec<(u64, usize)> = v.iter().enumerate().map(|(i, &x)| (key(x), i)).collect();
+    if pairs.len() >= ORDER_PARALLEL_FROM {
+        pairs.par_sort_unstable();
+    } else {
+        pairs.sort_unstable();
+    }
+    pairs.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Length from which [`order`] sorts in parallel.
+const ORDER_PARALLEL_FROM: usize = 1 << 15;
+
 /// The logistic function `1 / (1 + exp(-x))`, the inverse of [`logit`]: 0 or 1 at the
 /// extremes, never NaN for a finite `x`. The one link of the crate (fits, scores, metrics).
 #[inline]
@@ -120,6 +148,37 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_is_a_stable_sort_in_total_order_on_short_and_long_inputs() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let specials = [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::MIN_POSITIVE,
+            -1e-310,
+        ];
+        // short (sequential sort) and long (parallel sort), many ties
+        for n in [0, 1, 7, 1000, ORDER_PARALLEL_FROM + 4321] {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    if rng.gen_bool(0.05) {
+                        specials[rng.gen_range(0..specials.len())]
+                    } else {
+                        (rng.gen::<f64>() * 50.0).round() / 10.0 - 2.0
+                    }
+                })
+                .collect();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+            assert_eq!(order(&v), want, "n = {n}");
+        }
+    }
 
     #[test]
     fn quantile_matches_r_type7() {

@@ -248,13 +248,18 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
             ))
         }
     };
-    let files = [
-        ("metrics.json", super::json_text("metrics.json", &v)?),
-        ("predictions.csv", v.predictions_csv(id)),
-        ("calibration.csv", v.calibration_csv()),
-    ];
     // the plots, in the study's words (the file need not have the study's columns)
     let study = mbdrisk::study::Study::resolve_words(&study_file, &table.names, &table.source);
-    let figures = mbdrisk::report::static_figures(&table, &study, &[], &v, None)?;
-    super::write_outputs(&args.out, &inputs, &files, &figures, &v.render_table())
+    // the files' text and the figures are independent: made side by side
+    let (files, figures) = rayon::join(
+        || -> mbdrisk::Result<_> {
+            Ok([
+                ("metrics.json", super::json_text("metrics.json", &v)?),
+                ("predictions.csv", v.predictions_csv(id)),
+                ("calibration.csv", v.calibration_csv()),
+            ])
+        },
+        || mbdrisk::report::static_figures(&table, &study, &[], &v, None),
+    );
+    super::write_outputs(&args.out, &inputs, &files?, &figures?, &v.render_table())
 }

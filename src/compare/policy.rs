@@ -59,9 +59,7 @@ pub fn net_benefit(tp: usize, fp: usize, n: usize, threshold: f64) -> f64 {
 
 /// Indices ordered by increasing risk (ties by index, so the order is reproducible).
 pub fn order_by_risk(risk: &[f64]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..risk.len()).collect();
-    idx.sort_by(|&a, &b| risk[a].total_cmp(&risk[b]).then(a.cmp(&b)));
-    idx
+    crate::stats::order(risk)
 }
 
 /// The model policy that stops the `k` lowest-risk patients. Returns the stop flags and the

@@ -37,8 +37,7 @@ impl Bins {
     /// Bin the pairs `(p, y)` (y 0/1) into at most [`BINS`] bins of consecutive sorted
     /// predictions.
     pub fn of(p: &[f64], y: &[f64]) -> Bins {
-        let mut order: Vec<usize> = (0..p.len()).collect();
-        order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+        let order = crate::stats::order(p);
         let n = p.len();
         let k = BINS.min(n).max(1);
         let (mut x, mut m, mut e) = (

@@ -285,8 +285,7 @@ pub fn calibration_errors(p: &[f64], y: &[f64]) -> Result<CalibrationErrors, Met
 }
 
 pub(crate) fn calibration_errors_unchecked(p: &[f64], y: &[f64]) -> CalibrationErrors {
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let order = crate::stats::order(p);
     let xs: Vec<f64> = order.iter().map(|&i| p[i]).collect();
     let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
     let delta = 0.01 * (xs[xs.len() - 1] - xs[0]);
@@ -305,7 +304,7 @@ fn errors_of(xs: &[f64], fitted: &[f64]) -> CalibrationErrors {
     // val.prob's approx(..., xout = p, ties = mean) returns for that observation.
     let mut err: Vec<f64> = xs.iter().zip(fitted).map(|(x, f)| (x - f).abs()).collect();
     let eavg = err.iter().sum::<f64>() / err.len() as f64;
-    err.sort_by(f64::total_cmp);
+    err.par_sort_unstable_by(f64::total_cmp);
     CalibrationErrors {
         eavg,
         e50: quantile_sorted(&err, 0.5),
@@ -559,8 +558,7 @@ pub fn calibration_table(
         });
     }
     let n = p.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let order = crate::stats::order(p);
     let mut rows: Vec<CalibrationGroup> = Vec::new();
     let mut tie_start = 0;
     for (pos, &i) in order.iter().enumerate() {

@@ -275,8 +275,7 @@ fn calibration_at(
     horizon: f64,
 ) -> Vec<CensoredCalibrationGroup> {
     let n = risk.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| risk[a].total_cmp(&risk[b]));
+    let order = crate::stats::order(risk);
     let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut tie_start = 0;
     for (pos, &i) in order.iter().enumerate() {
@@ -462,8 +461,7 @@ pub fn evaluate_censored(
 
     // ic0Control[j]: case weight with higher risk + half the tied (self excluded);
     // ic0Case[i]: control weight with lower risk + half the tied (self excluded).
-    let mut by_risk: Vec<usize> = (0..n).collect();
-    by_risk.sort_by(|&a, &b| r[a].total_cmp(&r[b]));
+    let by_risk = crate::stats::order(&r);
     let mut ic0_case = vec![0.0; n];
     let mut ic0_control = vec![0.0; n];
     {

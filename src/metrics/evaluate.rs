@@ -63,38 +63,31 @@ pub fn evaluate_smoothed(
 ) -> Result<(Metrics, crate::metrics::lowess::Lowess), MetricsError> {
     check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
-    let s = crate::metrics::calibration::smooth(p, y)?;
-    let errors = crate::metrics::calibration::errors_of_smooth(&s);
-    Ok((evaluate_given(p, y, true, errors)?, s))
+    // The smooth and the other metrics are independent: computed side by side.
+    let (s, metrics) = rayon::join(
+        || crate::metrics::calibration::smooth(p, y),
+        || evaluate_given(p, y, true),
+    );
+    let s = s?;
+    let metrics = metrics?.with_errors(crate::metrics::calibration::errors_of_smooth(&s));
+    Ok((metrics, s))
 }
 
 fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
     check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
-    evaluate_given(p, y, inference, calibration_errors_unchecked(p, y))
+    Ok(evaluate_given(p, y, inference)?.with_errors(calibration_errors_unchecked(p, y)))
 }
 
-/// The metrics of checked pairs with their calibration errors given.
-fn evaluate_given(
-    p: &[f64],
-    y: &[f64],
-    inference: bool,
-    errors: crate::metrics::CalibrationErrors,
-) -> Result<Metrics, MetricsError> {
+/// The metrics of checked pairs but the calibration errors of the smooth (left NaN:
+/// [`Metrics::with_errors`]).
+fn evaluate_given(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
     let counts = check_pairs(p, y)?;
-    let (recal, citl) = recalibration_and_citl(p, y, counts)?;
-    let disc = if inference {
-        delong_checked(p, y, AUC_CI_LEVEL)
-    } else {
-        AucInference {
-            auc: auc_checked(p, y),
-            variance: f64::NAN,
-            se: f64::NAN,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            level: AUC_CI_LEVEL,
-        }
-    };
+    let (recal, disc) = rayon::join(
+        || recalibration_and_citl(p, y, counts),
+        || discrimination(p, y, inference),
+    );
+    let (recal, citl) = recal?;
     let brier = brier_unchecked(p, y);
     let ybar = counts.rate();
     Ok(Metrics {
@@ -111,10 +104,26 @@ fn evaluate_given(
         calibration_intercept: recal.intercept,
         calibration_slope: recal.slope,
         oe_ratio: y.iter().sum::<f64>() / p.iter().sum::<f64>(),
-        eavg: errors.eavg,
-        e50: errors.e50,
-        e90: errors.e90,
-        emax: errors.emax,
+        eavg: f64::NAN,
+        e50: f64::NAN,
+        e90: f64::NAN,
+        emax: f64::NAN,
         spiegelhalter_z: spiegelhalter_unchecked(p, y).z,
     })
+}
+
+/// The AUC, with its DeLong SE and CI when `inference` asks for them.
+fn discrimination(p: &[f64], y: &[f64], inference: bool) -> AucInference {
+    if inference {
+        delong_checked(p, y, AUC_CI_LEVEL)
+    } else {
+        AucInference {
+            auc: auc_checked(p, y),
+            variance: f64::NAN,
+            se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            level: AUC_CI_LEVEL,
+        }
+    }
 }

@@ -58,8 +58,7 @@ pub fn lowess(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Result<Low
             expected: "a fraction of points in (0, 1], e.g. 2/3",
         });
     }
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let order = crate::stats::order(x);
     let xs: Vec<f64> = order.iter().map(|&i| x[i]).collect();
     let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
     let delta = match delta {

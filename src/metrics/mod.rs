@@ -88,6 +88,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// These metrics with Eavg / E50 / E90 / Emax set to `e`.
+    pub(crate) fn with_errors(self, e: CalibrationErrors) -> Metrics {
+        Metrics {
+            eavg: e.eavg,
+            e50: e.e50,
+            e90: e.e90,
+            emax: e.emax,
+            ..self
+        }
+    }
+
     /// Field names in serialisation order (the `metrics.json` keys).
     pub const NAMES: [&'static str; 18] = [
         "auc",

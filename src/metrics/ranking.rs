@@ -37,10 +37,10 @@ struct RankTable {
 impl RankTable {
     /// Sort once (decreasing score) and collapse ties. Inputs must be checked already.
     fn new(scores: &[f64], y: &[f64]) -> RankTable {
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        // decreasing score (the order within a tie group does not matter: it is counted)
+        let order = crate::stats::order(scores);
         let mut groups: Vec<TieGroup> = Vec::new();
-        for i in order {
+        for i in order.into_iter().rev() {
             let event = y[i] == 1.0;
             match groups.last_mut() {
                 Some(g) if g.score == scores[i] => {

@@ -185,7 +185,7 @@ impl CalibrationPlotData {
             .chain(&self.predicted_non_events)
             .copied()
             .collect();
-        preds.sort_by(f64::total_cmp);
+        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut preds[..], f64::total_cmp);
         let bulk = if preds.is_empty() {
             0.0
         } else {

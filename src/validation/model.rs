@@ -169,18 +169,22 @@ fn assemble(
     let err = |e| metrics_error(&table.source, what, e);
     // one LOWESS of the pairs for the E statistics and the curve
     let (apparent, smooth) = crate::metrics::evaluate_smoothed(&pp, &yy).map_err(err)?;
-    let curve = crate::metrics::calibration::calibration_curve_from(
-        &pp,
-        &yy,
-        &smooth,
-        &CurveOptions {
-            bootstrap: opts.curve_bootstrap,
-            seed: opts.seed,
-            ..CurveOptions::default()
+    let (curve, groups) = rayon::join(
+        || {
+            crate::metrics::calibration::calibration_curve_from(
+                &pp,
+                &yy,
+                &smooth,
+                &CurveOptions {
+                    bootstrap: opts.curve_bootstrap,
+                    seed: opts.seed,
+                    ..CurveOptions::default()
+                },
+            )
         },
-    )
-    .map_err(err)?;
-    let groups = calibration_table(&pp, &yy, opts.groups, 0.95).map_err(err)?;
+        || calibration_table(&pp, &yy, opts.groups, 0.95),
+    );
+    let (curve, groups) = (curve.map_err(err)?, groups.map_err(err)?);
     let predictions = rows
         .iter()
         .zip(pp.iter().zip(&yy))
@@ -551,6 +555,8 @@ impl Validation {
 
     /// `predictions.csv`: `row,<id>,predicted,observed`.
     pub fn predictions_csv(&self, id: Option<&str>) -> String {
+        use rayon::prelude::*;
+        use std::fmt::Write;
         let mut s = match id {
             Some(name) => format!(
                 "row,{},predicted,observed\n",
@@ -558,18 +564,31 @@ impl Validation {
             ),
             None => "row,predicted,observed\n".to_string(),
         };
-        for p in &self.predictions {
-            match id {
-                Some(_) => s.push_str(&format!(
-                    "{},{},{:.10},{}\n",
-                    p.row,
-                    crate::table::write::field(p.id.as_deref().unwrap_or("")),
-                    p.predicted,
-                    p.observed
-                )),
-                None => s.push_str(&format!("{},{:.10},{}\n", p.row, p.predicted, p.observed)),
-            }
-        }
+        // Formatted in parallel over fixed chunks, joined in order: the same bytes.
+        let chunks: Vec<String> = self
+            .predictions
+            .par_chunks(8192)
+            .map(|chunk| {
+                let mut out = String::with_capacity(chunk.len() * 24);
+                for p in chunk {
+                    // writing to a String cannot fail
+                    let _ = match id {
+                        Some(_) => writeln!(
+                            out,
+                            "{},{},{:.10},{}",
+                            p.row,
+                            crate::table::write::field(p.id.as_deref().unwrap_or("")),
+                            p.predicted,
+                            p.observed
+                        ),
+                        None => writeln!(out, "{},{:.10},{}", p.row, p.predicted, p.observed),
+                    };
+                }
+                out
+            })
+            .collect();
+        s.reserve(chunks.iter().map(String::len).sum());
+        chunks.iter().for_each(|c| s.push_str(c));
         s
     }
 
