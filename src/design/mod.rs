@@ -19,7 +19,7 @@
 
 pub mod rcs;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -902,6 +902,9 @@ pub fn learn_on_rows(
     learn_on_rows_in_units(table, formula, policy, rows, &BTreeMap::new())
 }
 
+/// Rows of the design matrix filled per parallel work item.
+const DESIGN_BLOCK_ROWS: usize = 4096;
+
 /// [`learn_on_rows`] for columns whose values are converted to the unit the model works in:
 /// `units[column]` multiplies every value of that column (numeric terms and factors) before
 /// its transform, spline knots included; the design records it ([`TermSpec::scale`]), so
@@ -1016,18 +1019,18 @@ pub fn learn_on_rows_in_units(
             }
         }
     }
-    let mut missing = Vec::new();
-    for (name, col) in &all_cols {
-        let n = rows.iter().filter(|&&i| col.is_missing(i)).count();
-        if n > 0 {
-            missing.push(MissingCount {
+    let missing: Vec<MissingCount> = all_cols
+        .par_iter()
+        .filter_map(|(name, col)| {
+            let n = rows.iter().filter(|&&i| col.is_missing(i)).count();
+            (n > 0).then(|| MissingCount {
                 column: name.to_string(),
                 n_missing: crate::privacy::Count::of(n),
-            });
-        }
-    }
+            })
+        })
+        .collect();
     let used: Vec<usize> = rows
-        .iter()
+        .par_iter()
         .copied()
         .filter(|&i| all_cols.iter().all(|(_, c)| !c.is_missing(i)))
         .collect();
@@ -1241,25 +1244,39 @@ pub fn learn_on_rows_in_units(
     };
     let compiled = spec.compile()?;
     let p = compiled.width();
+    // rows filled in parallel over fixed blocks, the blocks' problems kept in row order
     let mut x = Array2::<f64>::zeros((used.len(), p));
-    for (r, &i) in used.iter().enumerate() {
-        let mut row = x.row_mut(r);
-        let Some(row) = row.as_slice_mut() else {
-            return Err(Error::Analysis("design matrix is not contiguous".into()));
-        };
-        for (t, col) in cols.iter().enumerate() {
-            let cell = table_cell(col, i);
-            let out = &mut row[compiled.term_range(t)];
-            if let Err(e) = compiled.expand(t, cell, out) {
-                problems.push(compiled.problem(file, table.row(i), t, cell, e));
-            } else if let Some((bcol, _, _)) = by_cols[t] {
-                let bcell = table_cell(bcol, i);
-                if let Err(e) = compiled.expand_by(t, bcell, out) {
-                    problems.push(compiled.by_problem(file, table.row(i), t, bcell, e));
+    let Some(cells) = x.as_slice_mut() else {
+        return Err(Error::Analysis("design matrix is not contiguous".into()));
+    };
+    let fill_block = |(block, rows): (&mut [f64], &[usize])| -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (row, &i) in block.chunks_exact_mut(p.max(1)).zip(rows) {
+            for (t, col) in cols.iter().enumerate() {
+                let cell = table_cell(col, i);
+                let out = &mut row[compiled.term_range(t)];
+                if let Err(e) = compiled.expand(t, cell, out) {
+                    problems.push(compiled.problem(file, table.row(i), t, cell, e));
+                } else if let Some((bcol, _, _)) = by_cols[t] {
+                    let bcell = table_cell(bcol, i);
+                    if let Err(e) = compiled.expand_by(t, bcell, out) {
+                        problems.push(compiled.by_problem(file, table.row(i), t, bcell, e));
+                    }
                 }
             }
         }
-    }
+        problems
+    };
+    let block_problems: Vec<Vec<Problem>> = if p == 0 {
+        Vec::new()
+    } else {
+        cells
+            .par_chunks_mut(DESIGN_BLOCK_ROWS * p)
+            .zip(used.par_chunks(DESIGN_BLOCK_ROWS))
+            .map(fill_block)
+            .collect()
+    };
+    problems.extend(block_problems.into_iter().flatten());
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
         problems.dedup();
@@ -1492,19 +1509,18 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
     let numeric_summary = |name: &str| -> Option<ColumnSummary> {
         let v = table.num(name).ok()?;
         let mut vals: Vec<f64> = design.rows.iter().filter_map(|&i| v[i]).collect();
-        vals.par_sort_unstable_by(f64::total_cmp);
         // no mean, sd or quantile of fewer than MIN_CELL patients is written
         let numeric = (vals.len() >= crate::privacy::MIN_CELL).then(|| {
             let (mean, sd) = crate::stats::mean_sd(&vals);
-            let q = |p| rcs::quantile7_sorted(&vals, p);
+            let q = crate::stats::quantiles_by_selection(&mut vals, &[0.05, 0.25, 0.5, 0.75, 0.95]);
             NumericSummary {
                 mean,
                 sd,
-                p05: q(0.05),
-                p25: q(0.25),
-                p50: q(0.5),
-                p75: q(0.75),
-                p95: q(0.95),
+                p05: q[0],
+                p25: q[1],
+                p50: q[2],
+                p75: q[3],
+                p95: q[4],
             }
         });
         Some(ColumnSummary {
@@ -1514,58 +1530,84 @@ pub fn training_summary(table: &Table, design: &TrainingDesign) -> Vec<ColumnSum
             levels: None,
         })
     };
-    let mut out: Vec<ColumnSummary> = Vec::new();
-    out.extend(numeric_summary(&design.spec.outcome));
+    let levels_summary = |t: usize, levels: &[String], c: &CompiledSpec| -> ColumnSummary {
+        let term = &design.spec.terms[t];
+        let mut counts = vec![0usize; levels.len()];
+        if let Ok(col) = table.column(&term.variable) {
+            let mut buf = vec![0.0; c.term_range(t).len()];
+            for &i in &design.rows {
+                if c.expand(t, table_cell(col, i), &mut buf).is_ok() {
+                    let idx = buf.iter().position(|&b| b == 1.0).map_or(0, |j| j + 1);
+                    counts[idx] += 1;
+                }
+            }
+        }
+        let n_na = if term.missing_level {
+            counts.last().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        ColumnSummary {
+            column: term.variable.clone(),
+            n: crate::privacy::Count::of(counts.iter().sum::<usize>() - n_na),
+            numeric: None,
+            levels: Some(
+                levels
+                    .iter()
+                    .zip(counts)
+                    .map(|(l, count)| LevelCount {
+                        level: l.clone(),
+                        count: crate::privacy::Count::of(count),
+                    })
+                    .collect(),
+            ),
+        }
+    };
+    // What to summarise, in order, each column once (the outcome, then each term's factor
+    // and variable); then the summaries, side by side.
+    enum Item<'a> {
+        Numeric(&'a str),
+        Levels(usize, &'a [String]),
+    }
+    let is_num = |name: &str| matches!(table.column(name), Ok(Column::Num(_)));
     let compiled = design.spec.compile().ok();
+    let mut plan: Vec<(&str, Item)> = Vec::new();
+    let outcome = design.spec.outcome.as_str();
+    if is_num(outcome) {
+        plan.push((outcome, Item::Numeric(outcome)));
+    }
+    let planned = |plan: &Vec<(&str, Item)>, name: &str| plan.iter().any(|(c, _)| *c == name);
     for (t, term) in design.spec.terms.iter().enumerate() {
         if let Some(b) = &term.by {
             // an interaction: summarise its factor once; its main column has its own term or
             // is summarised below
-            if !out.iter().any(|c| c.column == b.variable) {
-                out.extend(numeric_summary(&b.variable));
+            if !planned(&plan, &b.variable) && is_num(&b.variable) {
+                plan.push((&b.variable, Item::Numeric(&b.variable)));
             }
         }
-        if out.iter().any(|c| c.column == term.variable) {
+        if planned(&plan, &term.variable) {
             continue;
         }
         match (&term.levels, &compiled) {
-            (Some(levels), Some(c)) => {
-                let Ok(col) = table.column(&term.variable) else {
-                    continue;
-                };
-                let mut counts = vec![0usize; levels.len()];
-                let mut buf = vec![0.0; c.term_range(t).len()];
-                for &i in &design.rows {
-                    if c.expand(t, table_cell(col, i), &mut buf).is_ok() {
-                        let idx = buf.iter().position(|&b| b == 1.0).map_or(0, |j| j + 1);
-                        counts[idx] += 1;
-                    }
+            (Some(levels), Some(_)) => {
+                if table.column(&term.variable).is_ok() {
+                    plan.push((&term.variable, Item::Levels(t, levels)));
                 }
-                let n_na = if term.missing_level {
-                    counts.last().copied().unwrap_or(0)
-                } else {
-                    0
-                };
-                out.push(ColumnSummary {
-                    column: term.variable.clone(),
-                    n: crate::privacy::Count::of(counts.iter().sum::<usize>() - n_na),
-                    numeric: None,
-                    levels: Some(
-                        levels
-                            .iter()
-                            .zip(counts)
-                            .map(|(l, count)| LevelCount {
-                                level: l.clone(),
-                                count: crate::privacy::Count::of(count),
-                            })
-                            .collect(),
-                    ),
-                });
             }
-            _ => out.extend(numeric_summary(&term.variable)),
+            _ => {
+                if is_num(&term.variable) {
+                    plan.push((&term.variable, Item::Numeric(&term.variable)));
+                }
+            }
         }
     }
-    out
+    plan.par_iter()
+        .filter_map(|(_, item)| match (item, &compiled) {
+            (Item::Numeric(name), _) => numeric_summary(name),
+            (Item::Levels(t, levels), Some(c)) => Some(levels_summary(*t, levels, c)),
+            (Item::Levels(..), None) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

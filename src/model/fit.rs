@@ -374,27 +374,47 @@ pub(crate) fn fit_with_design(
     let events = design.y.iter().filter(|&&v| v == 1.0).count();
     // apparent indexes and Wald tests of an unweighted fit (a weighted one is a landmark
     // super-model, whose rows are not patients)
-    let (indexes, anova) = if opts.weights.is_none() {
-        let p: Vec<f64> = design
-            .x
-            .rows()
-            .into_iter()
-            .map(|r| {
-                let lp = fit.coefficients[0]
-                    + r.iter()
-                        .zip(&fit.coefficients[1..])
-                        .map(|(x, b)| x * b)
-                        .sum::<f64>();
-                crate::score::logistic(lp)
-            })
-            .collect();
-        (
-            Some(FitIndexes::of(&p, &design.y)),
-            crate::model::anova::wald_tests(&design.spec, &fit.coefficients, &fit.covariance),
-        )
-    } else {
-        (None, Vec::new())
+    let apparent = || {
+        use rayon::prelude::*;
+        let risk = |r: &[f64]| {
+            let lp = fit.coefficients[0]
+                + r.iter()
+                    .zip(&fit.coefficients[1..])
+                    .map(|(x, b)| x * b)
+                    .sum::<f64>();
+            crate::score::logistic(lp)
+        };
+        let p: Vec<f64> = match design.x.as_slice() {
+            Some(cells) if design.x.ncols() > 0 => {
+                cells.par_chunks(design.x.ncols()).map(risk).collect()
+            }
+            _ => design
+                .x
+                .rows()
+                .into_iter()
+                .map(|r| risk(&r.to_vec()))
+                .collect(),
+        };
+        FitIndexes::of(&p, &design.y)
     };
+    // the apparent indexes and the training summary are independent: side by side
+    let ((indexes, anova), summary) = rayon::join(
+        || {
+            if opts.weights.is_none() {
+                (
+                    Some(apparent()),
+                    crate::model::anova::wald_tests(
+                        &design.spec,
+                        &fit.coefficients,
+                        &fit.covariance,
+                    ),
+                )
+            } else {
+                (None, Vec::new())
+            }
+        },
+        || training_summary(table, &design),
+    );
     let model = Model {
         format_version: FORMAT_VERSION,
         formula: formula.text.clone(),
@@ -415,7 +435,7 @@ pub(crate) fn fit_with_design(
         null_log_likelihood: fit.null_log_likelihood,
         lr_chi2: fit.lr_chi2,
         df: fit.df,
-        training_summary: training_summary(table, &design),
+        training_summary: summary,
         design: design.spec.clone(),
         indexes,
         anova,
@@ -461,38 +481,71 @@ pub(crate) fn check_scale(
     columns: &[String],
     formula: &str,
 ) -> Result<()> {
-    // the moments of every column in row-major passes (a strided column walk per column
-    // misses the cache on every row); each column's sums still run in row order
+    // The moments of every column in two parallel passes over fixed blocks of rows (read
+    // row-major: a strided walk per column misses the cache on every row): the largest |x|,
+    // then each block's mean and sum of squares about it (the block is in cache for its
+    // second look), merged in block order (Chan et al.), so the same on any thread count.
     let (n_rows, p) = x.dim();
-    if n_rows == 0 {
+    if n_rows == 0 || p == 0 {
         return Ok(());
     }
-    let n = n_rows as f64;
-    let mut max_abs = vec![0.0f64; p];
-    for row in x.rows() {
-        for (m, v) in max_abs.iter_mut().zip(row) {
-            *m = m.max(v.abs());
-        }
-    }
+    let x = x.as_standard_layout();
+    let Some(cells) = x.as_slice() else {
+        return Ok(());
+    };
+    use rayon::prelude::*;
+    const BLOCK_ROWS: usize = 4096;
+    let max_abs = cells
+        .par_chunks(BLOCK_ROWS * p)
+        .map(|block| {
+            let mut m = vec![0.0f64; p];
+            for row in block.chunks_exact(p) {
+                for (m, v) in m.iter_mut().zip(row) {
+                    *m = m.max(v.abs());
+                }
+            }
+            m
+        })
+        .reduce(
+            || vec![0.0f64; p],
+            |a, b| a.iter().zip(&b).map(|(a, b)| a.max(*b)).collect(),
+        );
     let usable = |m: f64| m != 0.0 && m.is_finite();
     // 1 / max|x_j| (0 for a column the checks skip), so the passes vectorise
     let inv: Vec<f64> = max_abs
         .iter()
         .map(|&m| if usable(m) { 1.0 / m } else { 0.0 })
         .collect();
-    let mut sum = vec![0.0f64; p];
-    for row in x.rows() {
-        for ((s, v), k) in sum.iter_mut().zip(row).zip(&inv) {
-            *s += v * k;
+    let blocks: Vec<(f64, Vec<f64>, Vec<f64>)> = cells
+        .par_chunks(BLOCK_ROWS * p)
+        .map(|block| {
+            let rows = (block.len() / p) as f64;
+            let mut mean = vec![0.0f64; p];
+            for row in block.chunks_exact(p) {
+                for ((s, v), k) in mean.iter_mut().zip(row).zip(&inv) {
+                    *s += v * k;
+                }
+            }
+            mean.iter_mut().for_each(|s| *s /= rows);
+            let mut ss = vec![0.0f64; p];
+            for row in block.chunks_exact(p) {
+                for (((s, v), k), m) in ss.iter_mut().zip(row).zip(&inv).zip(&mean) {
+                    let d = v * k - m;
+                    *s += d * d;
+                }
+            }
+            (rows, mean, ss)
+        })
+        .collect();
+    let (mut n, mut mean, mut ss) = (0.0f64, vec![0.0f64; p], vec![0.0f64; p]);
+    for (nb, mb, sb) in blocks {
+        let total = n + nb;
+        for j in 0..p {
+            let delta = mb[j] - mean[j];
+            mean[j] += delta * nb / total;
+            ss[j] += sb[j] + delta * delta * n * nb / total;
         }
-    }
-    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-    let mut ss = vec![0.0f64; p];
-    for row in x.rows() {
-        for (((s, v), k), m) in ss.iter_mut().zip(row).zip(&inv).zip(&mean) {
-            let d = v * k - m;
-            *s += d * d;
-        }
+        n = total;
     }
     for (j, name) in columns.iter().enumerate().take(p) {
         let max_abs = max_abs[j];
