@@ -297,7 +297,7 @@ fn drawn_rows(model: &Model, n: usize, seed: u64) -> Result<Table> {
                             k += 1;
                         }
                         let l = &levels[k].level;
-                        (l != crate::design::NA_LEVEL).then(|| l.clone())
+                        (l != crate::design::NA_LEVEL).then(|| l.as_str().into())
                     })
                     .collect(),
             )

@@ -562,7 +562,7 @@ impl Rule {
                 match &table.columns[j] {
                     Column::Text(v) => {
                         let mut levels: Vec<&str> =
-                            v.iter().flatten().map(String::as_str).collect();
+                            v.iter().flatten().map(|s| s.as_str()).collect();
                         levels.sort_unstable();
                         levels.dedup();
                         Some((table.names[j].as_str(), levels))

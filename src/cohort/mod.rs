@@ -269,7 +269,7 @@ pub fn load_visits(path: &Path, cohort: Option<&Cohort>, study: &Study) -> Resul
             .as_ref()
             .and_then(|fu| fu.get(id.as_str()).map(|x| x.0))
             .unwrap_or(0);
-        (k, id, months[i].unwrap_or(0.0))
+        (k, id.to_string(), months[i].unwrap_or(0.0))
     };
     let mut order = kept;
     order.sort_by(|&a, &b| {

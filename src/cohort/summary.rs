@@ -164,7 +164,7 @@ pub(crate) fn short(x: f64) -> String {
     }
 }
 
-fn count_levels(v: &[Option<String>]) -> Vec<(String, usize)> {
+fn count_levels(v: &[Option<crate::table::Text>]) -> Vec<(String, usize)> {
     use crate::table::cell::same_label;
     // counted by reference (a short list scanned from the last hit: categories have few
     // levels; a hash map past 64), copied once per level; in byte order of the labels

@@ -213,7 +213,7 @@ fn type_column(
                     }
                 }
             }
-            Column::Text(cells)
+            Column::Text(crate::table::text_cells(cells))
         }
         Kind::PatientRef => {
             for (i, c) in cells.iter().enumerate() {
@@ -221,7 +221,7 @@ fn type_column(
                     missing(i, errors);
                 }
             }
-            Column::Text(cells)
+            Column::Text(crate::table::text_cells(cells))
         }
         Kind::Level(levels) => {
             for (i, c) in cells.iter().enumerate() {
@@ -244,7 +244,7 @@ fn type_column(
                     }
                 }
             }
-            Column::Text(cells)
+            Column::Text(crate::table::text_cells(cells))
         }
         Kind::Binary => Column::Num(
             cells

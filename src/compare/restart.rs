@@ -205,7 +205,7 @@ pub fn restart_data(
         let id = ids[i].clone().unwrap_or_default();
         if patients.last().is_none_or(|p| p.id != id) {
             patients.push(PatientVisits {
-                id,
+                id: id.to_string(),
                 time: t,
                 event: e == 1.0,
                 months: Vec::new(),

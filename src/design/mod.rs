@@ -186,7 +186,7 @@ impl Strata {
 fn stratum_label(col: &Column, i: usize) -> Option<String> {
     match col {
         Column::Num(v) => v[i].map(format_level),
-        Column::Text(v) => v[i].clone(),
+        Column::Text(v) => v[i].as_deref().map(str::to_string),
     }
 }
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use super::cell::{is_missing_bytes, parse_number_bytes, trim_cell};
 use super::read::{count_line_ends, file_row, parse_csv};
 use super::records::{cut_all, cut_record, Lines, Rec, Rows, Shape};
-use super::{Column, Table};
+use super::{Column, Table, Text};
 use crate::error::Result;
 
 /// Records typed per parallel task.
@@ -47,7 +47,7 @@ pub fn careful(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) ->
 /// One column of one chunk.
 enum Part {
     Num(Vec<Option<f64>>),
-    Text(Vec<Option<String>>),
+    Text(Vec<Option<Text>>),
 }
 
 /// The fast path; `None` whenever the careful reader must decide.
@@ -117,7 +117,7 @@ fn fast(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Option
         .enumerate()
         .map(|(j, pieces)| {
             if pieces.iter().any(|p| matches!(p, Part::Text(_))) {
-                let mut cells: Vec<Option<String>> = Vec::with_capacity(n);
+                let mut cells: Vec<Option<Text>> = Vec::with_capacity(n);
                 for (piece, chunk) in pieces.into_iter().zip(recs.chunks(CHUNK_RECORDS)) {
                     match piece {
                         Part::Text(t) => cells.extend(t),
@@ -188,7 +188,7 @@ fn type_chunk(
             }
             if let Part::Text(t) = &mut parts[j] {
                 let s = std::str::from_utf8(cell).ok()?;
-                t.push((!missing).then(|| s.to_string()));
+                t.push((!missing).then(|| Text::from(s)));
             }
         }
     }
@@ -202,7 +202,7 @@ fn texts(
     delimiter: u8,
     j: usize,
     upto: usize,
-) -> Option<Vec<Option<String>>> {
+) -> Option<Vec<Option<Text>>> {
     let rows = Lines::new(data, &chunk[..upto], delimiter);
     let mut fields = Vec::new();
     (0..upto)
@@ -210,7 +210,7 @@ fn texts(
             rows.fields(k, &mut fields);
             let cell = trim_cell(fields.get(j)?);
             let s = std::str::from_utf8(cell).ok()?;
-            Some((!is_missing_bytes(cell)).then(|| s.to_string()))
+            Some((!is_missing_bytes(cell)).then(|| Text::from(s)))
         })
         .collect()
 }

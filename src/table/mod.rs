@@ -21,7 +21,15 @@ pub enum Column {
     /// Finite numbers.
     Num(Vec<Option<f64>>),
     /// Category labels or other text.
-    Text(Vec<Option<String>>),
+    Text(Vec<Option<Text>>),
+}
+
+/// A text cell: a string of up to 24 bytes is stored inline, without an allocation.
+pub type Text = compact_str::CompactString;
+
+/// Cells read as strings, as text cells.
+pub fn text_cells(cells: Vec<Option<String>>) -> Vec<Option<Text>> {
+    cells.into_iter().map(|c| c.map(Text::from)).collect()
 }
 
 impl Column {
@@ -93,7 +101,7 @@ impl Table {
                 .zip(raw.columns)
                 .map(|(name, cells)| {
                     if text.contains(&name.as_str()) {
-                        Column::Text(cells)
+                        Column::Text(text_cells(cells))
                     } else {
                         infer_column(cells)
                     }
@@ -176,7 +184,7 @@ impl Table {
     }
 
     /// A text column by name (identifiers, labels); a numeric column is an error.
-    pub fn text(&self, name: &str) -> Result<&[Option<String>]> {
+    pub fn text(&self, name: &str) -> Result<&[Option<Text>]> {
         match self.column(name)? {
             Column::Text(v) => Ok(v),
             Column::Num(_) => Err(Error::Usage(format!(
@@ -293,12 +301,12 @@ pub fn infer_column(cells: Vec<Option<String>>) -> Column {
                 .collect(),
         )
     } else {
-        Column::Text(cells)
+        Column::Text(text_cells(cells))
     }
 }
 
 /// Every cell of a text column that is not a number, as problems with their cause.
-fn non_numbers(table: &Table, name: &str, cells: &[Option<String>]) -> Vec<Problem> {
+fn non_numbers(table: &Table, name: &str, cells: &[Option<Text>]) -> Vec<Problem> {
     let numbers = cells
         .iter()
         .flatten()

@@ -145,7 +145,7 @@ fn ids(table: &Table, id: Option<&str>) -> Result<Option<Vec<Option<String>>>> {
     match id {
         None => Ok(None),
         Some(name) => Ok(Some(match table.column(name)? {
-            Column::Text(v) => v.clone(),
+            Column::Text(v) => v.iter().map(|c| c.as_deref().map(str::to_string)).collect(),
             Column::Num(v) => v.iter().map(|x| x.map(|x| format!("{x}"))).collect(),
         })),
     }

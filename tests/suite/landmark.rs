@@ -17,7 +17,7 @@ use tolerances::{IPCW_ABS, LANDMARK_COEF_REL, LANDMARK_SE_REL};
 fn text(v: &[&str]) -> Column {
     Column::Text(
         v.iter()
-            .map(|s| (!s.is_empty()).then(|| s.to_string()))
+            .map(|s| (!s.is_empty()).then(|| (*s).into()))
             .collect(),
     )
 }
@@ -78,7 +78,7 @@ fn get(t: &Table, col: &str, row: usize) -> Option<f64> {
 
 fn label(t: &Table, col: &str, row: usize) -> Option<String> {
     match t.column(col).expect("column") {
-        Column::Text(v) => v[row].clone(),
+        Column::Text(v) => v[row].as_deref().map(str::to_string),
         Column::Num(v) => v[row].map(|x| x.to_string()),
     }
 }

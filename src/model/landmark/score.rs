@@ -40,7 +40,10 @@ pub fn score_visits(model: &Model, cohort: &Table, visits: &Table) -> Result<Vis
         .map_err(|e| st.locate(e))?;
     let ids = st.table.text(&spec.landmark.id)?;
     Ok(VisitScores {
-        patient_id: ids.iter().map(|s| s.clone().unwrap_or_default()).collect(),
+        patient_id: ids
+            .iter()
+            .map(|s| s.as_deref().unwrap_or_default().to_string())
+            .collect(),
         month: points.iter().map(|&(_, m)| m).collect(),
         linear_predictor: scores.linear_predictor,
         risk: scores.predicted,

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::cohort::schema::CTX_LSC;
 use crate::error::{Error, Result};
 use crate::metrics::censored::ipcw_weights;
-use crate::table::{Column, Table};
+use crate::table::{Column, Table, Text};
 
 /// Column of the landmark time `s` (months). Outside the landmarks (scoring visits after the
 /// last one, or month 0 before a first landmark > 0) this column and the landmark-time terms
@@ -317,7 +317,7 @@ impl LandmarkOptions {
             }
             let mut values: Vec<String> = match visits.column(c)? {
                 Column::Num(v) => v.iter().flatten().map(|x| format!("{x}")).collect(),
-                Column::Text(v) => v.iter().flatten().cloned().collect(),
+                Column::Text(v) => v.iter().flatten().map(|s| s.to_string()).collect(),
             };
             values.sort();
             values.dedup();
@@ -647,7 +647,12 @@ fn build(
         LANDMARK_2.into(),
     ];
     let mut columns: Vec<Column> = vec![
-        Column::Text(points.iter().map(|&(i, _)| cid[i].clone()).collect()),
+        Column::Text(
+            points
+                .iter()
+                .map(|&(i, _)| cid[i].as_deref().map(Text::from))
+                .collect(),
+        ),
         Column::Num(points.iter().map(|&(_, s)| Some(s_in(s))).collect()),
         Column::Num(points.iter().map(|&(_, s)| Some(s_in(s) / s_max)).collect()),
         Column::Num(
@@ -715,8 +720,8 @@ fn build(
                 });
             } else {
                 text.push(match v {
-                    Some(Value::Text(t)) => Some((*t).to_string()),
-                    Some(Value::Num(x)) => Some(x.to_string()),
+                    Some(Value::Text(t)) => Some(Text::from(*t)),
+                    Some(Value::Num(x)) => Some(Text::from(x.to_string())),
                     None => None,
                 });
             }
