@@ -902,9 +902,6 @@ pub fn learn_on_rows(
     learn_on_rows_in_units(table, formula, policy, rows, &BTreeMap::new())
 }
 
-/// Rows of the design matrix filled per parallel work item.
-const DESIGN_BLOCK_ROWS: usize = 4096;
-
 /// [`learn_on_rows`] for columns whose values are converted to the unit the model works in:
 /// `units[column]` multiplies every value of that column (numeric terms and factors) before
 /// its transform, spline knots included; the design records it ([`TermSpec::scale`]), so
@@ -1244,39 +1241,21 @@ pub fn learn_on_rows_in_units(
     };
     let compiled = spec.compile()?;
     let p = compiled.width();
-    // rows filled in parallel over fixed blocks, the blocks' problems kept in row order
     let mut x = Array2::<f64>::zeros((used.len(), p));
     let Some(cells) = x.as_slice_mut() else {
         return Err(Error::Analysis("design matrix is not contiguous".into()));
     };
-    let fill_block = |(block, rows): (&mut [f64], &[usize])| -> Vec<Problem> {
-        let mut problems = Vec::new();
-        for (row, &i) in block.chunks_exact_mut(p.max(1)).zip(rows) {
-            for (t, col) in cols.iter().enumerate() {
-                let cell = table_cell(col, i);
-                let out = &mut row[compiled.term_range(t)];
-                if let Err(e) = compiled.expand(t, cell, out) {
-                    problems.push(compiled.problem(file, table.row(i), t, cell, e));
-                } else if let Some((bcol, _, _)) = by_cols[t] {
-                    let bcell = table_cell(bcol, i);
-                    if let Err(e) = compiled.expand_by(t, bcell, out) {
-                        problems.push(compiled.by_problem(file, table.row(i), t, bcell, e));
-                    }
-                }
-            }
-        }
-        problems
+    // the rows used are complete: nothing is missing that the design cannot take
+    let design_rows = DesignRows {
+        compiled: &compiled,
+        table,
+        cols: &cols,
+        by_cols: &by_cols
+            .iter()
+            .map(|b| b.map(|(c, _, _)| c))
+            .collect::<Vec<_>>(),
     };
-    let block_problems: Vec<Vec<Problem>> = if p == 0 {
-        Vec::new()
-    } else {
-        cells
-            .par_chunks_mut(DESIGN_BLOCK_ROWS * p)
-            .zip(used.par_chunks(DESIGN_BLOCK_ROWS))
-            .map(fill_block)
-            .collect()
-    };
-    problems.extend(block_problems.into_iter().flatten());
+    problems.extend(design_rows.fill(cells, used.len(), |r| used[r]).0);
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
         problems.dedup();
@@ -1423,33 +1402,13 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
     let n = table.nrows();
     let p = compiled.width();
     let mut x = vec![0.0; n * p];
-    let mut problems = Vec::new();
-    let mut n_missing = 0;
-    for i in 0..n {
-        let row = &mut x[i * p..(i + 1) * p];
-        let mut any_missing = false;
-        for (t, col) in cols.iter().enumerate() {
-            let cell = table_cell(col, i);
-            let out = &mut row[compiled.term_range(t)];
-            let bcell = by_cols[t].map(|c| table_cell(c, i));
-            if (cell == Cell::Missing && !compiled.takes_missing(t)) || bcell == Some(Cell::Missing)
-            {
-                any_missing = true;
-                continue;
-            }
-            if let Err(e) = compiled.expand(t, cell, out) {
-                problems.push(compiled.problem(&table.source, table.row(i), t, cell, e));
-            } else if let Some(bcell) = bcell {
-                if let Err(e) = compiled.expand_by(t, bcell, out) {
-                    problems.push(compiled.by_problem(&table.source, table.row(i), t, bcell, e));
-                }
-            }
-        }
-        if any_missing {
-            row.fill(f64::NAN);
-            n_missing += 1;
-        }
-    }
+    let rows = DesignRows {
+        compiled,
+        table,
+        cols: &cols,
+        by_cols: &by_cols,
+    };
+    let (problems, n_missing) = rows.fill(&mut x, n, |r| r);
     if !problems.is_empty() {
         return Err(Error::InvalidInput(problems));
     }
@@ -1459,6 +1418,82 @@ pub fn replay(compiled: &CompiledSpec, table: &Table) -> Result<ScoringDesign> {
         width: p,
         n_missing,
     })
+}
+
+/// The cells a design reads, for filling its matrix: each term's column and interaction
+/// factor's column. One rule for training ([`learn_on_rows_in_units`]) and scoring
+/// ([`replay`]).
+struct DesignRows<'a> {
+    compiled: &'a CompiledSpec,
+    table: &'a Table,
+    cols: &'a [&'a Column],
+    by_cols: &'a [Option<&'a Column>],
+}
+
+/// Rows of the design matrix filled per parallel work item.
+const DESIGN_BLOCK_ROWS: usize = 4096;
+
+impl DesignRows<'_> {
+    /// Expand table row `i` into `row`; `false` when a cell the design cannot take is
+    /// missing (the row is then left for the caller), each bad cell added to `problems`.
+    fn expand(&self, i: usize, row: &mut [f64], problems: &mut Vec<Problem>) -> bool {
+        let (c, source) = (self.compiled, &self.table.source);
+        let mut complete = true;
+        for (t, col) in self.cols.iter().enumerate() {
+            let cell = table_cell(col, i);
+            let out = &mut row[c.term_range(t)];
+            let bcell = self.by_cols[t].map(|b| table_cell(b, i));
+            if (cell == Cell::Missing && !c.takes_missing(t)) || bcell == Some(Cell::Missing) {
+                complete = false;
+                continue;
+            }
+            if let Err(e) = c.expand(t, cell, out) {
+                problems.push(c.problem(source, self.table.row(i), t, cell, e));
+            } else if let Some(bcell) = bcell {
+                if let Err(e) = c.expand_by(t, bcell, out) {
+                    problems.push(c.by_problem(source, self.table.row(i), t, bcell, e));
+                }
+            }
+        }
+        complete
+    }
+
+    /// Fill `x` (row-major, `n` rows of the design's width) with the table rows
+    /// `row_of(0..n)`, in parallel over fixed blocks of rows; a row with a missing cell is
+    /// all NaN. The problems (in row order) and the count of such rows.
+    fn fill(
+        &self,
+        x: &mut [f64],
+        n: usize,
+        row_of: impl Fn(usize) -> usize + Sync,
+    ) -> (Vec<Problem>, usize) {
+        use rayon::prelude::*;
+        let p = self.compiled.width();
+        if p == 0 || n == 0 {
+            let missing = (0..n)
+                .filter(|&r| !self.expand(row_of(r), &mut [], &mut Vec::new()))
+                .count();
+            return (Vec::new(), missing);
+        }
+        let blocks: Vec<(Vec<Problem>, usize)> = x[..n * p]
+            .par_chunks_mut(DESIGN_BLOCK_ROWS * p)
+            .enumerate()
+            .map(|(b, block)| {
+                let mut problems = Vec::new();
+                let mut missing = 0;
+                for (k, row) in block.chunks_exact_mut(p).enumerate() {
+                    let i = row_of(b * DESIGN_BLOCK_ROWS + k);
+                    if !self.expand(i, row, &mut problems) {
+                        row.fill(f64::NAN);
+                        missing += 1;
+                    }
+                }
+                (problems, missing)
+            })
+            .collect();
+        let missing = blocks.iter().map(|b| b.1).sum();
+        (blocks.into_iter().flat_map(|b| b.0).collect(), missing)
+    }
 }
 
 /// Summary of one formula column over the training rows: aggregates only, never row values.

@@ -18,6 +18,7 @@
 //! A row with a missing predictor gets no score: NaN in memory, an empty cell in files.
 
 pub mod stream;
+mod whole;
 
 use rayon::prelude::*;
 

@@ -84,7 +84,7 @@ impl Default for CsvScoreOptions {
 }
 
 /// What a scoring run did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScoreSummary {
     /// Data rows read.
     pub n_rows: usize,
@@ -545,7 +545,7 @@ impl Scorer {
         let source = input.display().to_string();
         let delimiter = match crate::table::read::Format::from_path(input)? {
             crate::table::read::Format::Csv { delimiter } => delimiter,
-            crate::table::read::Format::Parquet => return self.score_whole(input, output, opts),
+            crate::table::read::Format::Parquet => return self.score_parquet(input, output, opts),
         };
         crate::table::read::check_text_file(input, delimiter)?;
         let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
@@ -806,73 +806,14 @@ impl Scorer {
 
     /// The output header after `row,` and the id column: `linear_predictor` and the risk
     /// columns, with the line end.
-    fn header_tail(&self) -> String {
+    pub(super) fn header_tail(&self) -> String {
         let mut cols = vec!["linear_predictor".to_string()];
         cols.extend(self.risk.columns());
         cols.join(",") + "\n"
     }
-
-    /// Parquet input, or a model with interaction terms or strata: read whole, score in
-    /// memory, write the same columns as the CSV path.
-    fn score_whole(
-        &self,
-        input: &Path,
-        output: &Path,
-        opts: &CsvScoreOptions,
-    ) -> Result<ScoreSummary> {
-        let keep: Vec<&str> = opts.id_column.as_deref().into_iter().collect();
-        let table = crate::table::Table::read_keeping_text(input, &keep)?;
-        let id = match &opts.id_column {
-            Some(c) => Some(table.column(c)?),
-            None => None,
-        };
-        let scores = self.score_table(&table)?;
-        write_atomic_csv(output, |w| {
-            let mut text = b"row,".to_vec();
-            if let Some(c) = &opts.id_column {
-                crate::table::write::push_field_bytes(&mut text, c.as_bytes());
-                text.push(b',');
-            }
-            text.extend_from_slice(self.header_tail().as_bytes());
-            for i in 0..table.nrows() {
-                let _ = write!(text, "{}", i + 1);
-                text.push(b',');
-                if let Some(col) = id {
-                    crate::table::write::push_field_bytes(
-                        &mut text,
-                        crate::design::table_cell(col, i).display().as_bytes(),
-                    );
-                    text.push(b',');
-                }
-                match scores.get(i) {
-                    Some(s) => {
-                        write_f64(&mut text, s.linear_predictor);
-                        let stratum = scores.stratum[i] as usize;
-                        for k in 0..self.risk.n_outputs() {
-                            text.push(b',');
-                            write_f64(&mut text, self.risk.risk(s.linear_predictor, k, stratum));
-                        }
-                    }
-                    None => text.extend(std::iter::repeat_n(b',', self.risk.n_outputs())),
-                }
-                text.push(b'\n');
-                if text.len() > 1 << 20 {
-                    w.write_all(&text).map_err(|e| Error::io(output, e))?;
-                    text.clear();
-                }
-            }
-            w.write_all(&text).map_err(|e| Error::io(output, e))
-        })?;
-        Ok(ScoreSummary {
-            n_rows: table.nrows(),
-            n_scored: table.nrows() - scores.n_missing,
-            n_missing: scores.n_missing,
-            n_far_outside: scores.n_far_outside,
-        })
-    }
 }
 
-fn write_atomic_csv<F>(output: &Path, fill: F) -> Result<()>
+pub(super) fn write_atomic_csv<F>(output: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> Result<()>,
 {

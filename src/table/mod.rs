@@ -5,6 +5,7 @@
 
 pub mod cell;
 pub mod fast;
+pub mod parquet;
 pub mod read;
 pub mod records;
 pub mod write;
@@ -89,7 +90,7 @@ impl Table {
             let bytes = read::read_csv_bytes(path)?;
             return fast::read_typed(&path.display().to_string(), &bytes, delimiter, text);
         }
-        Ok(Table::typed_keeping_text(read_raw(path)?, text))
+        parquet::read_table(path, text)
     }
 
     /// Type a raw table by inference, keeping the columns named in `text` as text.
@@ -173,13 +174,7 @@ impl Table {
     pub fn column(&self, name: &str) -> Result<&Column> {
         match self.index(name) {
             Some(j) => Ok(&self.columns[j]),
-            None => Err(Error::ColumnNotFound {
-                file: self.source.clone(),
-                column: name.to_string(),
-                hint: did_you_mean(name, &self.names)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_else(|| format!(" (columns: {})", self.names.join(", "))),
-            }),
+            None => Err(column_not_found(&self.source, name, &self.names)),
         }
     }
 
@@ -333,6 +328,18 @@ fn non_numbers(table: &Table, name: &str, cells: &[Option<Text>]) -> Vec<Problem
             })
         })
         .collect()
+}
+
+/// [`Error::ColumnNotFound`] for `name` in a file with columns `names`, with a "did you
+/// mean" hint (or the list of columns).
+pub fn column_not_found(source: &str, name: &str, names: &[String]) -> Error {
+    Error::ColumnNotFound {
+        file: source.to_string(),
+        column: name.to_string(),
+        hint: did_you_mean(name, names)
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_else(|| format!(" (columns: {})", names.join(", "))),
+    }
 }
 
 /// The closest name within a small edit distance (case-insensitive; 1 for names of up to 5

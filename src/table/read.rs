@@ -74,7 +74,7 @@ impl Format {
 pub fn read_raw(path: &Path) -> Result<RawTable> {
     match Format::from_path(path)? {
         Format::Csv { delimiter } => read_csv(path, delimiter),
-        Format::Parquet => read_parquet(path),
+        Format::Parquet => super::parquet::read_raw(path),
     }
 }
 
@@ -358,7 +358,7 @@ pub fn physical_lines(path: &Path, offsets: &[u64]) -> Result<Vec<usize>> {
 
 /// Refuse inputs that are not regular files (`/dev/zero`, a pipe): they can be endless, and
 /// every reader reads its input whole or streams it to the end.
-fn regular_file(path: &Path) -> Result<()> {
+pub(crate) fn regular_file(path: &Path) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_file() {
         Ok(())
@@ -498,168 +498,6 @@ fn escape_bytes(raw: &[u8]) -> String {
         }
     }
     s
-}
-
-fn read_parquet(path: &Path) -> Result<RawTable> {
-    regular_file(path)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_parquet(&path.display().to_string(), bytes)
-}
-
-/// Parse the bytes of a Parquet file (`source` names it in messages). A damaged file that
-/// makes the Parquet decoder panic is reported as unreadable, never a crash.
-///
-/// # Errors
-/// As [`read_raw`].
-pub fn parse_parquet(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
-    let guarded = std::panic::catch_unwind(|| parse_parquet_unguarded(source, bytes));
-    guarded.unwrap_or_else(|_| {
-        Err(Error::one(Problem::file_level(
-            source,
-            "a readable Parquet file (the file is damaged: its decoder failed)",
-        )))
-    })
-}
-
-fn parse_parquet_unguarded(source: &str, bytes: Vec<u8>) -> Result<RawTable> {
-    use polars::prelude::*;
-    let source = source.to_string();
-    check_parquet_pages(&source, &bytes)?;
-    let file = std::io::Cursor::new(bytes);
-    let unreadable = |e: PolarsError| {
-        Error::one(Problem::file_level(
-            &source,
-            format!(
-                "a readable Parquet file ({})",
-                crate::rules::engine_message(&e)
-            ),
-        ))
-    };
-    let mut reader = ParquetReader::new(file);
-    let meta = reader.get_metadata().map_err(unreadable)?.clone();
-    // the file's own column list: polars keeps one column per name (the last), so duplicates
-    // must be caught here, with the same rule as a CSV header
-    let file_names: Vec<String> = meta
-        .schema_descr
-        .fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
-    let problems = name_problems(&source, &file_names);
-    if !problems.is_empty() {
-        return Err(Error::InvalidInput(problems));
-    }
-    let df = reader.finish().map_err(unreadable)?;
-    if df.height() == 0 {
-        return Err(Error::one(Problem::file_level(
-            &source,
-            "at least one data row, but the file has only a schema",
-        )));
-    }
-    let mut names = Vec::with_capacity(df.width());
-    let mut columns = Vec::with_capacity(df.width());
-    for col in df.get_columns() {
-        let name = col.name().to_string();
-        let text = col.cast(&DataType::String).map_err(|e| {
-            Error::one(Problem {
-                file: source.clone(),
-                row: None,
-                column: Some(name.clone()),
-                value: Some(format!("{}", col.dtype())),
-                expected: format!("a column of numbers or text ({e})"),
-            })
-        })?;
-        let text = text.str().map_err(|e| {
-            Error::one(Problem::file_level(
-                &source,
-                format!("text after casting column '{name}' ({e})"),
-            ))
-        })?;
-        let cells: Vec<Option<String>> = text
-            .into_iter()
-            .map(|c| {
-                c.map(str::trim)
-                    .filter(|c| !is_missing(c))
-                    .map(str::to_string)
-            })
-            .collect();
-        names.push(name);
-        columns.push(cells);
-    }
-    Ok(RawTable {
-        source,
-        names,
-        columns,
-        lines: Vec::new(),
-    })
-}
-
-/// Check a Parquet file's row counts and page headers before polars decodes it: its decoder
-/// allocates what a header claims (a damaged `num_values` asked for exabytes and aborted the
-/// process), so every data page must hold at most the rows of its row group, every page at
-/// most [`crate::limits::MAX_PARQUET_PAGE_BYTES`] once decompressed, and the file at most
-/// [`crate::limits::MAX_PARQUET_ROWS`] rows.
-fn check_parquet_pages(source: &str, bytes: &[u8]) -> Result<()> {
-    use polars::polars_utils::mmap::{MemReader, MemSlice};
-    use polars_parquet::parquet::page::CompressedPage;
-    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
-    let damaged = |what: String| {
-        Error::one(Problem::file_level(
-            source,
-            format!("a readable Parquet file, but it is damaged: {what}"),
-        ))
-    };
-    let meta = read_metadata(&mut std::io::Cursor::new(bytes))
-        .map_err(|e| damaged(format!("its footer does not parse ({e})")))?;
-    let max_rows = crate::limits::MAX_PARQUET_ROWS;
-    let mut total = 0usize;
-    for rg in &meta.row_groups {
-        total = total.saturating_add(rg.num_rows());
-    }
-    if total > max_rows || meta.num_rows > max_rows {
-        return Err(damaged(format!(
-            "it declares {} rows; at most {max_rows} are read whole (split the file)",
-            total.max(meta.num_rows)
-        )));
-    }
-    let slice = MemSlice::from_vec(bytes.to_vec());
-    let max_page = crate::limits::MAX_PARQUET_PAGE_BYTES;
-    for (g, rg) in meta.row_groups.iter().enumerate() {
-        let rows = rg.num_rows();
-        for col in rg.parquet_columns() {
-            let range = col.byte_range();
-            if range.start > range.end || range.end > bytes.len() as u64 {
-                return Err(damaged(format!(
-                    "row group {g} points past the end of the file"
-                )));
-            }
-            let name = col.descriptor().path_in_schema.join(".");
-            let pages = get_page_iterator(col, MemReader::new(slice.clone()), Vec::new(), max_page)
-                .map_err(|e| damaged(format!("column '{name}': {e}")))?;
-            let mut values = 0usize;
-            for page in pages {
-                let page = page.map_err(|e| damaged(format!("column '{name}': {e}")))?;
-                if let CompressedPage::Data(d) = &page {
-                    let n = d.num_values();
-                    values = values.saturating_add(n);
-                    // a repeated (list) column holds more values than rows
-                    let flat = col.descriptor().descriptor.max_rep_level == 0;
-                    if flat && (n > rows || values > rows) {
-                        return Err(damaged(format!(
-                            "column '{name}' has a page of {n} values in a row group of {rows} rows"
-                        )));
-                    }
-                    if d.uncompressed_size() > max_page {
-                        return Err(damaged(format!(
-                            "column '{name}' has a page of {} bytes",
-                            d.uncompressed_size()
-                        )));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The one rule for column names, CSV header or Parquet schema: each non-empty and given once.

@@ -252,7 +252,7 @@ fn fuzz_parquet_ingest() {
         "\u{8}",
     ];
     let (n, _) = campaign("parquet", &corpus, dict, iterations(2_000), |bytes| {
-        mbdrisk::table::read::parse_parquet("fuzz.parquet", bytes.to_vec()).is_ok()
+        mbdrisk::table::parquet::parse_parquet("fuzz.parquet", bytes.to_vec()).is_ok()
     });
     assert!(n > 0);
 }

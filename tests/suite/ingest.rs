@@ -469,3 +469,112 @@ fn typed_cohort_path_equals_the_text_cell_path() {
     assert_eq!(visits.table.names, slow.table.names);
     assert_eq!(visits.table.columns.len(), slow.table.columns.len());
 }
+
+/// A Parquet file is typed column-wise (numbers of a float64 or integer column taken as
+/// they are): the same table as typing its text cells, for every column type.
+#[test]
+fn parquet_columns_typed_directly_equal_the_text_path() {
+    use mbdrisk::table::{read_raw, Table};
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!(
+        "f64" => [Some(0.1), None, Some(-0.0), Some(1e300), Some(2.5e-7)],
+        "i64" => [Some(9_007_199_254_740_993i64), Some(-3), None, Some(0), Some(7)],
+        "f32" => [Some(0.1f32), Some(2.5), None, Some(-1.0), Some(3.25)],
+        "numtext" => [Some("007"), Some(" 12 "), Some("NA"), None, Some("1e3")],
+        "label" => [Some("CR"), Some("VGPR"), Some(""), Some("PR"), None],
+        "flag" => [Some(true), Some(false), None, Some(true), Some(true)],
+        "nan" => [Some(1.0), Some(f64::NAN), Some(2.0), None, Some(3.0)],
+    )
+    .expect("df");
+    let path = dir.path().join("types.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    let typed = Table::read(&path).expect("typed read");
+    let via_text = Table::infer(read_raw(&path).expect("raw read"));
+    assert_eq!(typed.names, via_text.names);
+    for (j, name) in typed.names.iter().enumerate() {
+        assert_eq!(typed.columns[j], via_text.columns[j], "column {name}");
+    }
+    // and kept as text when asked, as the text path keeps it
+    let kept = Table::read_keeping_text(&path, &["i64"]).expect("keep");
+    let kept_text = Table::typed_keeping_text(read_raw(&path).expect("raw"), &["i64"]);
+    assert_eq!(kept.columns, kept_text.columns);
+}
+
+/// `score` streams a Parquet file one row group at a time: the same bytes as scoring the
+/// same rows from CSV; a bad cell in a late row group is named by its file row and leaves
+/// no output.
+#[test]
+fn score_streams_parquet_by_row_group_like_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 1000usize;
+    let x: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 / 10.0).collect();
+    let g: Vec<&str> = (0..n).map(|i| ["a", "b", "c"][i % 3]).collect();
+    let y: Vec<i64> = (0..n)
+        .map(|i| i64::from((i * 7919) % 10 < 3 + i % 3))
+        .collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("P{i:04}")).collect();
+    let mut csv = String::from("id,y,x,g\n");
+    for i in 0..n {
+        csv.push_str(&format!("{},{},{},{}\n", ids[i], y[i], x[i], g[i]));
+    }
+    let csv_path = write(dir.path(), "d.csv", &csv);
+    let model = dir.path().join("m.json");
+    let o = crate::util::mbdrisk(&[
+        "fit",
+        "--data",
+        csv_path.to_str().expect("utf8"),
+        "--formula",
+        "y ~ rcs(x, 4) + g",
+        "--out",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let write_parquet = |name: &str, g: &[&str]| {
+        let mut df = df!("id" => &ids, "y" => &y, "x" => &x, "g" => g).expect("df");
+        let path = dir.path().join(name);
+        ParquetWriter::new(std::fs::File::create(&path).expect("create"))
+            .with_row_group_size(Some(128))
+            .finish(&mut df)
+            .expect("write");
+        path
+    };
+    let pq = write_parquet("d.parquet", &g);
+    let score = |data: &Path, out: &Path| {
+        crate::util::mbdrisk(&[
+            "score",
+            "--model",
+            model.to_str().expect("utf8"),
+            "--data",
+            data.to_str().expect("utf8"),
+            "--id",
+            "id",
+            "--out",
+            out.to_str().expect("utf8"),
+        ])
+    };
+    let (from_csv, from_pq) = (dir.path().join("s_csv.csv"), dir.path().join("s_pq.csv"));
+    assert!(score(&csv_path, &from_csv).status.success());
+    let o = score(&pq, &from_pq);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    assert_eq!(
+        std::fs::read(&from_csv).expect("csv scores"),
+        std::fs::read(&from_pq).expect("parquet scores")
+    );
+    // an unseen level in data row 900 (row group 8 of 128-row groups): file row 901
+    let mut bad = g.clone();
+    bad[899] = "zz";
+    let pq_bad = write_parquet("bad.parquet", &bad);
+    let out_bad = dir.path().join("s_bad.csv");
+    let o = score(&pq_bad, &out_bad);
+    assert_eq!(o.status.code(), Some(2));
+    let err = crate::util::stderr(&o);
+    assert!(
+        err.contains("row 901") && err.contains("'g'") && err.contains("zz"),
+        "{err}"
+    );
+    assert!(!out_bad.exists(), "no output after a failed row group");
+}
