@@ -25,7 +25,8 @@ pub const MAX_LANDMARKS: usize = 1_000;
 pub const MAX_BATCH_ROWS: usize = 10_000_000;
 /// Size of a model file read whole (`--model`): a model holds aggregates only, a few kB.
 pub const MAX_MODEL_FILE_BYTES: u64 = 8 * 1024 * 1024;
-/// Rows of a Parquet file read whole (streamed scoring of larger files is planned).
+/// Rows of a Parquet file read whole, and of one row group (`score` streams larger files one
+/// row group at a time).
 pub const MAX_PARQUET_ROWS: usize = 100_000_000;
 /// Bytes of one decompressed Parquet page.
 pub const MAX_PARQUET_PAGE_BYTES: usize = 1 << 30;

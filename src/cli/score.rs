@@ -17,7 +17,8 @@ pub struct Args {
     /// Model file written by `mbdrisk fit`.
     #[arg(long)]
     model: PathBuf,
-    /// Data file (CSV or TSV streamed; Parquet read whole) with the model's predictor columns.
+    /// Data file (CSV or TSV streamed in batches; Parquet one row group at a time) with the
+    /// model's predictor columns.
     #[arg(long)]
     data: PathBuf,
     /// Where to write the scores (CSV).

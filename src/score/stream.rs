@@ -506,7 +506,7 @@ fn read_batches(
 impl Scorer {
     /// Score a CSV (`.csv`, `.txt`) or TSV (`.tsv`) file into a CSV at `output`, streaming
     /// (see the [module docs](self) for the output columns and failure modes). A Parquet
-    /// input is read whole and scored in memory, with the same output.
+    /// input is scored one row group at a time, with the same output.
     ///
     /// # Errors
     /// [`Error::ColumnNotFound`] before any row is read when a predictor or the id column is
