@@ -17,6 +17,8 @@
 //!
 //! A row with a missing predictor gets no score: NaN in memory, an empty cell in files.
 
+mod batches;
+pub mod format;
 pub mod stream;
 mod whole;
 

@@ -1,9 +1,9 @@
 //! Streaming a CSV file through a [`Scorer`] into `scores.csv`.
 //!
-//! A reader thread cuts the file into batches of `batch_size` records; each batch is
-//! tokenised, transformed, scored and formatted in parallel (rayon) over fixed chunks of rows,
-//! then written in order. At most three batches exist at once, so memory is flat in the
-//! number of rows.
+//! A reader thread (`batches.rs`) cuts the file into batches of `batch_size` records;
+//! each batch is tokenised, transformed, scored and formatted ([`super::format`]) in parallel
+//! (rayon) over fixed chunks of rows, then written in order. At most three batches exist at
+//! once, so memory is flat in the number of rows.
 //!
 //! Records are read the way the `csv` crate reads them (`\n`, `\r` and `\r\n` end a record,
 //! blank lines are skipped, a `"` at the start of a field opens a quoted field in which
@@ -45,15 +45,17 @@
 //! physical lines of the file (header = row 1; blank lines and line breaks inside quoted cells
 //! count), found when a batch fails from the byte offsets where its records start.
 
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::batches::{read_batches, Batch, Source, READ_BYTES};
+pub use super::format::write_f64;
 use super::{dot_row, Scorer};
 use crate::design::{Cell, CompiledSpec};
 use crate::error::{Error, Problem, Result};
-use crate::table::records::{cut_record, Lines, Rec, Rows};
+use crate::table::records::{Lines, Rows};
 use crate::table::{did_you_mean, file_row};
 
 /// Default number of records read per batch.
@@ -61,9 +63,6 @@ pub const DEFAULT_BATCH_ROWS: usize = 65_536;
 
 /// Rows per parallel work item inside a batch.
 const STREAM_CHUNK_ROWS: usize = 2048;
-
-/// Bytes asked of the file per read on the fast path.
-const READ_BYTES: usize = 1 << 22;
 
 /// Settings of [`Scorer::score_csv`].
 #[derive(Debug, Clone)]
@@ -95,107 +94,6 @@ pub struct ScoreSummary {
     /// Scored rows with a predictor far outside the training data
     /// ([`Scorer::with_training_ranges`]).
     pub n_far_outside: usize,
-}
-
-/// Write `v` with the shortest round-trip representation, in exponent form outside
-/// `[1e-5, 1e15)` so tiny probabilities stay short.
-///
-/// The digits come from `ryu` (shortest round trip, closest to the exact value, as Rust's own
-/// formatting) and are laid out the way `{}` / `{:e}` lay them out; zero and non-finite
-/// values go through `std::fmt`.
-pub fn write_f64(out: &mut Vec<u8>, v: f64) {
-    if v == 0.0 || !v.is_finite() {
-        write_f64_std(out, v);
-        return;
-    }
-    if may_be_a_tie(v) {
-        write_f64_std(out, v);
-        return;
-    }
-    let mut buf = ryu::Buffer::new();
-    let s = buf.format_finite(v).as_bytes();
-    let a = v.abs();
-    // Ryu writes [1e-5, 1e16) as std's `{}` does, save a ".0" after integers, and below
-    // 1e-5 or from 1e16 on as std's `{:e}` does ("1.5e-7", "1e20").
-    if (1e-5..1e15).contains(&a) {
-        out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s));
-        return;
-    }
-    if s.contains(&b'e') {
-        out.extend_from_slice(s);
-        return;
-    }
-    // [1e15, 1e16): ryu writes "dddddddddddddddd[.d]", std `{:e}` wants "d.ddd…e15"
-    let mut ds = [0u8; 24];
-    let mut n = 0usize;
-    let mut int_len = 0i32;
-    let mut seen_point = false;
-    for &b in s {
-        if b.is_ascii_digit() && n < ds.len() {
-            ds[n] = b;
-            n += 1;
-            int_len += i32::from(!seen_point);
-        } else if b == b'.' {
-            seen_point = true;
-        }
-    }
-    while n > 1 && ds[n - 1] == b'0' {
-        n -= 1;
-    }
-    match ds[..n].split_first() {
-        Some((first, rest)) if *first != b'0' => {
-            if v < 0.0 {
-                out.push(b'-');
-            }
-            out.push(*first);
-            if !rest.is_empty() {
-                out.push(b'.');
-                out.extend_from_slice(rest);
-            }
-            out.push(b'e');
-            out.extend_from_slice(itoa::Buffer::new().format(int_len - 1).as_bytes());
-        }
-        _ => write_f64_std(out, v),
-    }
-}
-
-/// `write_f64` through `std::fmt` (the reference layout).
-fn write_f64_std(out: &mut Vec<u8>, v: f64) {
-    let a = v.abs();
-    // write! to a Vec<u8> cannot fail
-    let _ = if a == 0.0 || (1e-5..1e15).contains(&a) {
-        write!(out, "{v}")
-    } else {
-        write!(out, "{v:e}")
-    };
-}
-
-/// Whether `v` could lie exactly halfway between two shortest-length decimals. Ryu then
-/// rounds half to even and `std::fmt` rounds half up, so such values go through `std::fmt`.
-///
-/// A tie between two `n`-digit decimals (`n <= 17`) needs the exact decimal expansion of `v`
-/// to have `n + 1 <= 18` significant digits. With `v = m * 2^b` (`m` odd), a negative `b`
-/// gives exactly `-b` fraction digits, so `e - b` significant digits where `10^(e-1) <= |v|
-/// < 10^e`; a non-negative `b` makes `v` an integer, printed exactly below `2^53`. Computed
-/// scores (mantissas with more than ~21 significant bits) never come close.
-#[inline]
-fn may_be_a_tie(v: f64) -> bool {
-    let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let frac = bits & ((1u64 << 52) - 1);
-    let (m, b) = if biased == 0 {
-        (frac, -1074)
-    } else {
-        (frac | (1u64 << 52), biased - 1075)
-    };
-    let b = b + m.trailing_zeros() as i32;
-    if b >= 0 {
-        v.abs() >= 9_007_199_254_740_992.0
-    } else {
-        // e from the binary exponent: within one of the truth (log10(2) < 0.30103)
-        let e = ((biased.max(1) - 1023) as f64 * std::f64::consts::LOG10_2).floor() as i32 + 1;
-        e - b <= 21
-    }
 }
 
 /// Resolve the header into column indices for each term (and the id column).
@@ -252,255 +150,6 @@ struct ChunkOut {
     problems: Vec<Problem>,
     n_missing: usize,
     n_far_outside: usize,
-}
-
-/// Buffers of one batch, handed from the reader thread to the scorer and back.
-#[derive(Default)]
-struct Batch {
-    /// Raw bytes of the batch (fast path); `lines` index into it.
-    bytes: Vec<u8>,
-    /// The records in `bytes`.
-    lines: Vec<Rec>,
-    /// Records (careful path); the first `filled` are this batch's.
-    records: Vec<csv::ByteRecord>,
-    filled: usize,
-    /// Whether this batch came from the careful path.
-    careful: bool,
-    /// Byte offset in the file of `bytes[0]` (fast path) or of where the careful reader
-    /// started (its records' positions count from there).
-    base: u64,
-    /// An unreadable record or read failure: the run stops here.
-    problems: Vec<Problem>,
-}
-
-impl Batch {
-    fn len(&self) -> usize {
-        if self.careful {
-            self.filled
-        } else {
-            self.lines.len()
-        }
-    }
-
-    /// Byte offset in the file where record `k` of the batch starts.
-    fn start(&self, k: usize) -> Option<u64> {
-        let at = if self.careful {
-            self.records[..self.filled]
-                .get(k)
-                .and_then(csv::ByteRecord::position)
-                .map(csv::Position::byte)
-        } else {
-            self.lines.get(k).map(|l| l.0 as u64)
-        };
-        at.map(|a| self.base + a)
-    }
-
-    /// Renumber `problems` of this batch, whose rows count records from data row `first`
-    /// ([`file_row`]), by the physical line of the file where each record starts, as the
-    /// table reader numbers rows (blank lines and line breaks in quoted cells count).
-    fn to_physical_lines(&self, problems: &mut [Problem], first: usize, input: &Path) {
-        let k_of = |p: &Problem| p.row.and_then(|r| r.checked_sub(file_row(first)));
-        let starts: Vec<u64> = problems
-            .iter()
-            .filter_map(|p| k_of(p).and_then(|k| self.start(k)))
-            .collect();
-        // an unreadable file at this point keeps the record numbers
-        let Ok(lines) = crate::table::read::physical_lines(input, &starts) else {
-            return;
-        };
-        let mut lines = lines.into_iter();
-        for p in problems.iter_mut() {
-            if k_of(p).and_then(|k| self.start(k)).is_some() {
-                p.row = lines.next();
-            }
-        }
-    }
-}
-
-/// The file after the header: large reads on the fast path, or the `csv` crate's reader
-/// (the careful path, for the tests).
-enum Source {
-    Fast {
-        file: std::fs::File,
-        buf: Vec<u8>,
-        pos: usize,
-        len: usize,
-        eof: bool,
-    },
-    Careful(csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>),
-    /// Only while switching from one to the other.
-    Switching,
-}
-
-impl Source {
-    /// Read more of the file after `pos`, keeping `buf[pos..len]` (moved to the front).
-    fn refill(
-        file: &mut std::fs::File,
-        buf: &mut Vec<u8>,
-        pos: &mut usize,
-        len: &mut usize,
-        eof: &mut bool,
-    ) -> std::io::Result<()> {
-        if *pos > 0 {
-            buf.copy_within(*pos..*len, 0);
-            *len -= *pos;
-            *pos = 0;
-        }
-        if *len == buf.len() {
-            let grow = buf.len().max(64);
-            buf.resize(buf.len() + grow, 0);
-        }
-        loop {
-            match file.read(&mut buf[*len..]) {
-                Ok(0) => {
-                    *eof = true;
-                    return Ok(());
-                }
-                Ok(k) => {
-                    *len += k;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Fast path: append up to `batch_size` records to `batch`, cut where the `csv` crate
-    /// ends them (see the [module docs](self)); `batch.bytes` keeps every byte consumed,
-    /// blank lines and line ends included.
-    fn fill_records(
-        &mut self,
-        batch_size: usize,
-        delimiter: u8,
-        batch: &mut Batch,
-    ) -> std::io::Result<()> {
-        let Source::Fast {
-            file,
-            buf,
-            pos,
-            len,
-            eof,
-        } = self
-        else {
-            return Ok(());
-        };
-        while batch.lines.len() < batch_size {
-            let rec = &buf[*pos..*len];
-            if rec.is_empty() && *eof {
-                return Ok(());
-            }
-            match cut_record(rec, delimiter, *eof) {
-                Some((end, next, shape)) => {
-                    // an empty record is a blank line
-                    let start = batch.bytes.len();
-                    if end > 0 {
-                        batch.lines.push((start, start + end, shape));
-                    }
-                    batch.bytes.extend_from_slice(&rec[..next]);
-                    *pos += next;
-                }
-                // the record runs past the bytes read: read more (it is scanned again)
-                None => Source::refill(file, buf, pos, len, eof)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// Switch to the careful path, re-reading from the start of `batch` (whose consumed bytes
-    /// it holds); `batch` is emptied. The tests read whole files this way.
-    fn switch_to_careful(&mut self, batch: &mut Batch, delimiter: u8) {
-        if !matches!(self, Source::Fast { .. }) {
-            return;
-        }
-        if let Source::Fast {
-            file,
-            buf,
-            pos,
-            len,
-            ..
-        } = std::mem::replace(self, Source::Switching)
-        {
-            let mut prefix = std::mem::take(&mut batch.bytes);
-            prefix.extend_from_slice(&buf[pos..len]);
-            batch.lines.clear();
-            let reader = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .has_headers(false)
-                .flexible(true)
-                .buffer_capacity(1 << 20)
-                .from_reader(std::io::Cursor::new(prefix).chain(file));
-            *self = Source::Careful(reader);
-        }
-    }
-}
-
-/// Reader thread: fill batches of `batch_size` records (reusing returned buffers) until the
-/// file ends, a record is unreadable, or the scorer hangs up.
-fn read_batches(
-    mut src: Source,
-    data_start: u64,
-    batch_size: usize,
-    delimiter: u8,
-    source: &str,
-    full: &std::sync::mpsc::SyncSender<Batch>,
-    empty: &std::sync::mpsc::Receiver<Batch>,
-) {
-    let mut n_read = 0usize;
-    let mut consumed = data_start;
-    loop {
-        let mut batch = empty.try_recv().unwrap_or_default();
-        batch.bytes.clear();
-        batch.lines.clear();
-        batch.filled = 0;
-        batch.careful = false;
-        batch.base = consumed;
-        batch.problems.clear();
-        let read_problem = |at: usize, e: &dyn std::fmt::Display| Problem {
-            file: source.to_string(),
-            row: Some(file_row(at)),
-            column: None,
-            value: None,
-            expected: format!("a well-formed CSV record ({e})"),
-        };
-        let mut ended = false;
-        if matches!(src, Source::Fast { .. }) {
-            match src.fill_records(batch_size, delimiter, &mut batch) {
-                Ok(()) => ended = batch.lines.len() < batch_size,
-                Err(e) => {
-                    let at = n_read + batch.lines.len();
-                    batch.problems.push(read_problem(at, &e));
-                }
-            }
-        }
-        if let Source::Careful(reader) = &mut src {
-            batch.careful = true;
-            while batch.filled < batch_size {
-                if batch.records.len() == batch.filled {
-                    batch.records.push(csv::ByteRecord::new());
-                }
-                match reader.read_byte_record(&mut batch.records[batch.filled]) {
-                    Ok(true) => batch.filled += 1,
-                    Ok(false) => break,
-                    Err(e) => {
-                        batch.problems.push(read_problem(n_read + batch.filled, &e));
-                        break;
-                    }
-                }
-            }
-            ended = batch.filled < batch_size;
-        }
-        let filled = batch.len();
-        n_read += filled;
-        consumed += batch.bytes.len() as u64;
-        let last = ended || !batch.problems.is_empty();
-        if filled == 0 && batch.problems.is_empty() {
-            return;
-        }
-        if full.send(batch).is_err() || last {
-            return;
-        }
-    }
 }
 
 impl Scorer {
@@ -847,99 +496,6 @@ mod tests {
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             self.0
-        }
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
-    #[test]
-    fn floats_round_trip_and_stay_short() {
-        for v in [
-            0.0,
-            0.5,
-            1.0,
-            1e-300,
-            0.123456789012345,
-            -3.25,
-            1e20,
-            2.2250738585072014e-308,
-        ] {
-            let mut b = Vec::new();
-            write_f64(&mut b, v);
-            let s = String::from_utf8(b).expect("utf8");
-            assert_eq!(s.parse::<f64>().expect("parse"), v, "{s}");
-            assert!(s.len() < 26, "{s}");
-        }
-    }
-
-    #[test]
-    fn fast_float_output_is_byte_identical_to_std_fmt() {
-        let mut specials = vec![
-            0.0,
-            -0.0,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE,
-            f64::MAX,
-            f64::MIN,
-            5e-324,
-            1e-5,
-            0.99999e-5,
-            1e15,
-            999_999_999_999_999.9,
-            1e16,
-            0.1,
-            0.3,
-            1.0,
-            10.0,
-            100.0,
-            123_456.0,
-            1e14,
-            0.5,
-            1.0 / 3.0,
-            2.0 / 3.0,
-            // an exact tie between two shortest candidates (ryu and std round it differently)
-            1727756845721204.3,
-        ];
-        for t in [1e-5, 1e15, 1e16, 1e-4, 1.0] {
-            for d in [-2i64, -1, 1, 2] {
-                let bits = (f64::to_bits(t) as i64 + d) as u64;
-                specials.push(f64::from_bits(bits));
-            }
-        }
-        for k in -320..=308 {
-            specials.push(10f64.powi(k));
-            specials.push(-1.5 * 10f64.powi(k));
-        }
-        let mut rng = XorShift(0x1234_5678_9abc_def1);
-        let check = |v: f64| {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            write_f64(&mut a, v);
-            write_f64_std(&mut b, v);
-            assert_eq!(
-                String::from_utf8_lossy(&a),
-                String::from_utf8_lossy(&b),
-                "{v:?}"
-            );
-        };
-        for v in specials {
-            check(v);
-        }
-        for _ in 0..300_000 {
-            // arbitrary bit patterns
-            check(f64::from_bits(rng.next()));
-            // scores: linear predictors and probabilities
-            let lp = (rng.unit() - 0.5) * 80.0;
-            check(lp);
-            check(crate::stats::expit(lp));
-            // short decimals
-            check((rng.next() % 100_000) as f64 / 1000.0);
-            // few-bit dyadic values, where ties between shortest candidates live
-            let m = (rng.next() >> (11 + rng.next() % 40)) as f64;
-            check(m / 2f64.powi((rng.next() % 70) as i32));
-            check(m * 2f64.powi((rng.next() % 40) as i32));
         }
     }
 
