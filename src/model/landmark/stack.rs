@@ -35,6 +35,8 @@ use serde::{Deserialize, Serialize};
 use crate::cohort::schema::CTX_LSC;
 use crate::error::{Error, Result};
 use crate::metrics::censored::ipcw_weights;
+use rayon::prelude::*;
+
 use crate::table::{Column, Table, Text};
 
 /// Column of the landmark time `s` (months). Outside the landmarks (scoring visits after the
@@ -384,6 +386,7 @@ struct History {
 }
 
 /// One measurement: a number or a label.
+#[derive(Clone, Copy)]
 enum Value<'a> {
     Num(f64),
     Text(&'a str),
@@ -634,7 +637,6 @@ fn build(
     let hist = histories(cohort, visits, opts)?;
     let months = visits.num(&opts.month)?;
     let cid = cohort.text(&opts.id)?;
-    let n = points.len();
     let s_max = opts.s_max();
     // the landmark-time columns stay within [first, last landmark] (no extrapolation)
     let s_first = opts.landmarks.first().copied().unwrap_or(0.0);
@@ -676,13 +678,24 @@ fn build(
     }
     let is_visit_col = |c: &str| c != opts.id && c != opts.month && visits.index(c).is_some();
     // LOCF value of a column at s, and its full history (for the derived features).
+    // each name's cohort and visit column, looked up once (not per patient and landmark)
+    type Sources<'t> = (Option<&'t Column>, Option<&'t Column>);
+    let sources: std::collections::HashMap<&str, Sources<'_>> = cohort
+        .names
+        .iter()
+        .chain(&visits.names)
+        .map(|c| {
+            let cc = cohort.index(c).map(|j| &cohort.columns[j]);
+            let vc = if is_visit_col(c) {
+                visits.index(c).map(|j| &visits.columns[j])
+            } else {
+                None
+            };
+            (c.as_str(), (cc, vc))
+        })
+        .collect();
     let at = |c: &str, i: usize, s: f64| -> Vec<(f64, Value<'_>)> {
-        let cc = cohort.index(c).map(|j| &cohort.columns[j]);
-        let vc = if is_visit_col(c) {
-            visits.index(c).map(|j| &visits.columns[j])
-        } else {
-            None
-        };
+        let (cc, vc) = sources.get(c).copied().unwrap_or((None, None));
         series(&hist[i], s, cc, vc, months)
     };
     let fresh = |c: &str, hist: &[(f64, Value<'_>)], s: f64| -> Option<usize> {
@@ -708,29 +721,33 @@ fn build(
                 .is_none_or(|j| matches!(cohort.columns[j], Column::Num(_))),
             Column::Text(_) => false,
         };
-        let mut num = Vec::with_capacity(n);
-        let mut text = Vec::with_capacity(n);
-        for &(i, s) in points {
+        // the patients' landmarks in parallel, in order
+        let latest = |i: usize, s: f64| -> Option<Value<'_>> {
             let h = at(c, i, s);
-            let v = fresh(c, &h, s).map(|k| &h[k].1);
-            if numeric {
-                num.push(match v {
-                    Some(Value::Num(x)) => Some(*x),
-                    _ => None,
-                });
-            } else {
-                text.push(match v {
-                    Some(Value::Text(t)) => Some(Text::from(*t)),
-                    Some(Value::Num(x)) => Some(Text::from(x.to_string())),
-                    None => None,
-                });
-            }
-        }
+            fresh(c, &h, s).map(|k| h[k].1)
+        };
         names.push(c.to_string());
         columns.push(if numeric {
-            Column::Num(num)
+            Column::Num(
+                points
+                    .par_iter()
+                    .map(|&(i, s)| match latest(i, s) {
+                        Some(Value::Num(x)) => Some(x),
+                        _ => None,
+                    })
+                    .collect(),
+            )
         } else {
-            Column::Text(text)
+            Column::Text(
+                points
+                    .par_iter()
+                    .map(|&(i, s)| match latest(i, s) {
+                        Some(Value::Text(t)) => Some(Text::from(t)),
+                        Some(Value::Num(x)) => Some(Text::from(x.to_string())),
+                        None => None,
+                    })
+                    .collect(),
+            )
         });
     }
     let visit_only: Vec<(String, bool)> = visits
@@ -787,14 +804,14 @@ fn generic_features<'a, A, F>(
     at: &A,
     fresh: &F,
 ) where
-    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)>,
-    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize>,
+    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)> + Sync,
+    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize> + Sync,
 {
-    let mut push = |name: String, f: &dyn Fn(usize, f64) -> Option<f64>| {
+    let mut push = |name: String, f: &(dyn Fn(usize, f64) -> Option<f64> + Sync)| {
         if names.contains(&name) {
             return;
         }
-        let v: Vec<Option<f64>> = points.iter().map(|&(i, s)| f(i, s)).collect();
+        let v: Vec<Option<f64>> = points.par_iter().map(|&(i, s)| f(i, s)).collect();
         names.push(name);
         columns.push(Column::Num(v));
     };
@@ -900,8 +917,8 @@ fn derived<'a, A, F>(
     at: &A,
     fresh: &F,
 ) where
-    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)>,
-    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize>,
+    A: Fn(&str, usize, f64) -> Vec<(f64, Value<'a>)> + Sync,
+    F: Fn(&str, &[(f64, Value<'a>)], f64) -> Option<usize> + Sync,
 {
     let has = |c: &str| names.iter().any(|n| n == c);
     let (has_ctx, has_p1np, has_mrd, has_ctdna, has_pet) = (
@@ -911,8 +928,8 @@ fn derived<'a, A, F>(
         has("ctdna"),
         has("pet"),
     );
-    let mut push = |name: &str, f: &dyn Fn(usize, f64) -> Option<f64>| {
-        let v: Vec<Option<f64>> = points.iter().map(|&(i, s)| f(i, s)).collect();
+    let mut push = |name: &str, f: &(dyn Fn(usize, f64) -> Option<f64> + Sync)| {
+        let v: Vec<Option<f64>> = points.par_iter().map(|&(i, s)| f(i, s)).collect();
         names.push(name.to_string());
         columns.push(Column::Num(v));
     };
