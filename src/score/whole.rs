@@ -65,10 +65,10 @@ impl Scorer {
         let keep: Vec<&str> = id.into_iter().collect();
         let groups = RowGroups::open(input, &columns, &keep)?;
         let mut summary = ScoreSummary::default();
-        // a reader thread decodes the next row group while this one is scored (at most two
-        // wait in the channel)
+        // a reader thread decodes the next row group while this one is scored (a rendezvous
+        // channel: at most one decoded row group waits)
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Table>>(1);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Table>>(0);
             scope.spawn(move || {
                 for batch in groups {
                     if tx.send(batch).is_err() {
