@@ -620,14 +620,21 @@ pub fn static_figures(
         horizon: study.horizon.clone(),
         event: study.event_name.clone(),
     };
-    let mut out = vec![
-        ("calibration", calibration_plot(&calib)?),
-        ("roc", roc_plot(&roc)?),
-    ];
-    if let Some(c) = c {
-        out.push(("decision_curve", decision_figure(study, rules, c)?));
+    // the figures are independent: drawn side by side
+    let ((calibration, roc), (decision, distribution)) = rayon::join(
+        || rayon::join(|| calibration_plot(&calib), || roc_plot(&roc)),
+        || {
+            rayon::join(
+                || c.map(|c| decision_figure(study, rules, c)).transpose(),
+                || risk_distribution_plot(&dist),
+            )
+        },
+    );
+    let mut out = vec![("calibration", calibration?), ("roc", roc?)];
+    if let Some(d) = decision? {
+        out.push(("decision_curve", d));
     }
-    out.push(("risk_distribution", risk_distribution_plot(&dist)?));
+    out.push(("risk_distribution", distribution?));
     Ok(out)
 }
 
