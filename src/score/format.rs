@@ -106,12 +106,13 @@ fn may_be_a_tie(v: f64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    struct XorShift(u64);
+    /// A small deterministic generator of test bits (the score module's tests share it).
+    pub(in crate::score) struct XorShift(pub(in crate::score) u64);
     impl XorShift {
-        fn next(&mut self) -> u64 {
+        pub(in crate::score) fn next(&mut self) -> u64 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;

@@ -487,17 +487,8 @@ struct ChunkCtx<'a> {
 mod tests {
     use super::*;
     use crate::design::{DesignSpec, LevelKind, TermSpec, Transform};
+    use crate::score::format::tests::XorShift;
     use crate::table::records::split_fields;
-
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
 
     #[test]
     fn byte_parser_agrees_with_str_parse() {
