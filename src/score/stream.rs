@@ -186,16 +186,17 @@ impl Scorer {
             crate::limits::MAX_BATCH_ROWS,
             false,
         )?;
+        let delimiter = match crate::table::read::Format::from_path(input)? {
+            crate::table::read::Format::Csv { delimiter } => delimiter,
+            // row groups are scored as tables: any model
+            crate::table::read::Format::Parquet => return self.score_parquet(input, output, opts),
+        };
         if self.compiled.has_interactions() || self.strata.is_some() {
-            // An interaction term reads two cells; the streaming paths expand one cell per
-            // term, so such models are scored from the whole table (same output).
+            // An interaction term reads two cells; the CSV stream expands one cell per term,
+            // so such models are scored from the whole table (same output).
             return self.score_whole(input, output, opts);
         }
         let source = input.display().to_string();
-        let delimiter = match crate::table::read::Format::from_path(input)? {
-            crate::table::read::Format::Csv { delimiter } => delimiter,
-            crate::table::read::Format::Parquet => return self.score_parquet(input, output, opts),
-        };
         crate::table::read::check_text_file(input, delimiter)?;
         let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
         let mut reader = csv::ReaderBuilder::new()
