@@ -168,6 +168,14 @@ pub struct Strata {
 }
 
 impl Strata {
+    /// Whether the levels were learned from a text column (some label is not a number): such
+    /// a column must be read as text in every batch of rows.
+    pub fn is_text(&self) -> bool {
+        self.levels
+            .iter()
+            .any(|l| crate::table::parse_number(l).is_none())
+    }
+
     /// The stratum code of row `i` of `col`: `None` when missing, `Some(Err(label))` for a
     /// level the model has no baseline for.
     pub fn code(&self, col: &Column, i: usize) -> Option<std::result::Result<u32, String>> {
@@ -561,6 +569,26 @@ impl CompiledSpec {
     /// otherwise a missing cell means the row has no score.
     pub fn takes_missing(&self, t: usize) -> bool {
         self.na[t].is_some()
+    }
+
+    /// The columns read as text labels (a text category, as a term or as an interaction
+    /// factor): a reader that types each batch of rows on its own must keep them text, or a
+    /// batch whose labels all look like numbers (`01`, `1.0`) would read them as numbers.
+    pub fn text_columns(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in 0..self.ops.len() {
+            if matches!(self.ops[t], Op::CatText(_)) {
+                out.push(&self.variables[t]);
+            }
+            if let Some(by) = &self.by[t] {
+                if matches!(by.op, Op::CatText(_)) {
+                    out.push(&by.variable);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Whether any term is an interaction (read with [`CompiledSpec::expand_by`]).

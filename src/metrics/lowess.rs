@@ -76,11 +76,11 @@ pub fn lowess(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Result<Low
     Ok(Lowess { x: xs, fitted })
 }
 
-/// `clowess` with `nsteps = 0` on x sorted ascending. Indices below are R's 1-based ones
-/// (`x1(i)` is `x[i]` of the C code) so the port can be read against the original.
 /// Points from which the anchors' local fits are spread over threads.
 const PARALLEL_FROM: usize = 20_000;
 
+/// `clowess` with `nsteps = 0` on x sorted ascending. Indices below are R's 1-based ones
+/// (`x1(i)` is `x[i]` of the C code) so the port can be read against the original.
 pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f64> {
     use rayon::prelude::*;
     let n = x.len();

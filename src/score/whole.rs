@@ -62,7 +62,15 @@ impl Scorer {
                 columns.push(c);
             }
         }
-        let keep: Vec<&str> = id.into_iter().collect();
+        // each row group is typed on its own: the id, text categories and a text stratum stay
+        // text in all of them, whatever their labels look like
+        let mut keep: Vec<&str> = id.into_iter().collect();
+        keep.extend(compiled.text_columns());
+        keep.extend(
+            self.strata()
+                .filter(|s| s.is_text())
+                .map(|s| s.variable.as_str()),
+        );
         let groups = RowGroups::open(input, &columns, &keep)?;
         let mut summary = ScoreSummary::default();
         // a reader thread decodes the next row group while this one is scored (a rendezvous

@@ -91,10 +91,13 @@ impl RowGroups {
         regular_file(path)?;
         let source = path.display().to_string();
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let meta = polars_parquet::parquet::read::read_metadata(&mut file)
-            .map_err(|e| damaged(&source, format!("its footer does not parse ({e})")))?;
+        let meta = guarded(&source, || {
+            polars_parquet::parquet::read::read_metadata(&mut file)
+                .map_err(|e| damaged(&source, format!("its footer does not parse ({e})")))
+        })?;
         let names = schema_names(&source, &meta)?;
-        if meta.num_rows == 0 {
+        // the rows are those of the row groups (a footer's own count is not trusted)
+        if meta.row_groups.iter().all(|rg| rg.num_rows() == 0) {
             return Err(no_rows(&source));
         }
         for c in columns {
@@ -119,9 +122,12 @@ impl RowGroups {
         &self.names
     }
 
-    /// Rows in the file, from its footer.
+    /// Rows in the file: those of its row groups.
     pub fn rows(&self) -> usize {
-        self.meta.num_rows
+        self.meta
+            .row_groups
+            .iter()
+            .fold(0usize, |t, rg| t.saturating_add(rg.num_rows()))
     }
 
     /// Check, decode and type row group `g` (its first row is data row `offset`).

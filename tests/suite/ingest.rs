@@ -578,3 +578,64 @@ fn score_streams_parquet_by_row_group_like_csv() {
     );
     assert!(!out_bad.exists(), "no output after a failed row group");
 }
+
+/// Regression: each row group is typed on its own, so a text category whose labels look
+/// like numbers (`01`, `02`) in a row group without its other labels must stay text there,
+/// as the CSV path reads it (it was read as numbers and refused as unseen levels).
+#[test]
+fn parquet_row_groups_keep_number_like_text_categories_as_text() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 600usize;
+    // the first 300 rows hold only "01" and "02"; "A" appears after
+    let g: Vec<&str> = (0..n)
+        .map(|i| {
+            if i < 300 {
+                ["01", "02"][i % 2]
+            } else {
+                ["01", "02", "A"][i % 3]
+            }
+        })
+        .collect();
+    let x: Vec<f64> = (0..n).map(|i| ((i * 13) % 50) as f64 / 5.0).collect();
+    let y: Vec<i64> = (0..n)
+        .map(|i| i64::from((i * 7) % 10 < 3 + i % 4))
+        .collect();
+    let mut csv = String::from("y,x,g\n");
+    for i in 0..n {
+        csv.push_str(&format!("{},{},{}\n", y[i], x[i], g[i]));
+    }
+    let csv_path = write(dir.path(), "d.csv", &csv);
+    let model = dir.path().join("m.json");
+    let path = |p: &Path| p.to_str().expect("utf8").to_string();
+    let o = crate::util::mbdrisk(&[
+        "fit",
+        "--data",
+        &path(&csv_path),
+        "--formula",
+        "y ~ x + cat(g)",
+        "--out",
+        &path(&model),
+    ]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let pq = dir.path().join("d.parquet");
+    let mut df = df!("y" => &y, "x" => &x, "g" => &g).expect("df");
+    ParquetWriter::new(std::fs::File::create(&pq).expect("create"))
+        .with_row_group_size(Some(100))
+        .finish(&mut df)
+        .expect("write");
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    for (data, out) in [(&csv_path, &a), (&pq, &b)] {
+        let o = crate::util::mbdrisk(&[
+            "score",
+            "--model",
+            &path(&model),
+            "--data",
+            &path(data),
+            "--out",
+            &path(out),
+        ]);
+        assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    }
+    assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+}
