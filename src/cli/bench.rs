@@ -83,19 +83,18 @@ pub fn run(args: Args) -> mbdrisk::Result<()> {
 }
 
 /// The model's SQL (`export --dialect duckdb`) run in DuckDB through Python on the data file
-/// loaded as a table (CSV only): the query's time, `runs` times. An error says why it could
-/// not run (no python3, no duckdb package, a Parquet file).
+/// (CSV or Parquet) loaded as a table: the query's time, `runs` times. An error says why it
+/// could not run (no python3, no duckdb package, a TSV file).
 fn duckdb_timing(
     model: &mbdrisk::model::fit::Model,
     data: &std::path::Path,
     opts: &BenchOptions,
 ) -> Result<Timing, String> {
-    if !matches!(
-        mbdrisk::table::read::Format::from_path(data),
-        Ok(mbdrisk::table::read::Format::Csv { .. })
-    ) {
-        return Err("only a CSV file is loaded into DuckDB here".into());
-    }
+    let kind = match mbdrisk::table::read::Format::from_path(data) {
+        Ok(mbdrisk::table::read::Format::Csv { delimiter: b',' }) => "csv",
+        Ok(mbdrisk::table::read::Format::Parquet) => "parquet",
+        _ => return Err("only a CSV or Parquet file is loaded into DuckDB here".into()),
+    };
     let sql = mbdrisk::export::to_sql(
         model,
         &mbdrisk::export::SqlOptions {
@@ -112,9 +111,12 @@ try:
     import duckdb
 except ImportError as e:
     print("ERR the Python package duckdb is not installed (pip install duckdb)"); sys.exit(0)
-path, runs, sql = sys.argv[1], int(sys.argv[2]), sys.stdin.read()
+path, runs, kind, sql = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.stdin.read()
 con = duckdb.connect()
-con.execute("CREATE TABLE cohort AS SELECT * FROM read_csv(?, nullstr = ['', 'NA'])", [path])
+if kind == "parquet":
+    con.execute("CREATE TABLE cohort AS SELECT * FROM read_parquet(?)", [path])
+else:
+    con.execute("CREATE TABLE cohort AS SELECT * FROM read_csv(?, nullstr = ['', 'NA'])", [path])
 n = con.execute("SELECT count(*) FROM cohort").fetchone()[0]
 times = []
 for _ in range(runs):
@@ -128,6 +130,7 @@ print("OK", n, " ".join(map(repr, times)))
         .args(["-c", script])
         .arg(data)
         .arg(opts.runs.to_string())
+        .arg(kind)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
