@@ -44,11 +44,9 @@ pub fn careful(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) ->
     ))
 }
 
-/// One column of one chunk.
-enum Part {
-    Num(Vec<Option<f64>>),
-    Text(Vec<Option<Text>>),
-}
+/// The cells of one column in one chunk, as numbers (written in place into the column,
+/// see [`type_chunk`]) or as text.
+type NumSlot = std::mem::MaybeUninit<Option<f64>>;
 
 /// The fast path; `None` whenever the careful reader must decide.
 fn fast(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Option<Table> {
@@ -97,44 +95,70 @@ fn fast(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Option
         .iter()
         .map(|n| keep_text.contains(&n.as_str()))
         .collect();
-    let parts: Vec<Vec<Part>> = recs
-        .par_chunks(CHUNK_RECORDS)
-        .map(|chunk| type_chunk(data, chunk, delimiter, width, &forced))
-        .collect::<Option<Vec<_>>>()?;
     let n = recs.len();
-    // each column's pieces (one per chunk), moved out (no cell is copied but into place)
-    let mut by_column: Vec<Vec<Part>> = (0..width)
-        .map(|_| Vec::with_capacity(parts.len()))
+    // Each numeric column is allocated once at its full length, and every chunk writes its
+    // numbers straight into its own rows of it (no per-chunk pieces copied together).
+    let mut nums: Vec<Vec<Option<f64>>> = forced
+        .iter()
+        .map(|&t| if t { Vec::new() } else { Vec::with_capacity(n) })
         .collect();
-    for chunk_parts in parts {
-        for (j, part) in chunk_parts.into_iter().enumerate() {
-            by_column[j].push(part);
+    let mut by_column: Vec<std::slice::ChunksMut<'_, NumSlot>> = nums
+        .iter_mut()
+        .map(|v| {
+            let spare = v.spare_capacity_mut();
+            let m = spare.len().min(n);
+            spare[..m].chunks_mut(CHUNK_RECORDS)
+        })
+        .collect();
+    let chunks = recs.chunks(CHUNK_RECORDS);
+    let slots: Vec<Vec<&mut [NumSlot]>> = (0..chunks.len())
+        .map(|_| {
+            by_column
+                .iter_mut()
+                .map(|c| c.next().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    drop(by_column);
+    let texts_of_chunks: Vec<Vec<Option<Vec<Option<Text>>>>> = slots
+        .into_par_iter()
+        .zip(recs.par_chunks(CHUNK_RECORDS))
+        .map(|(slots, chunk)| type_chunk(data, chunk, delimiter, &forced, slots))
+        .collect::<Option<Vec<_>>>()?;
+    // each column's text pieces (one per chunk; None where the chunk wrote numbers)
+    let mut pieces: Vec<Vec<Option<Vec<Option<Text>>>>> = (0..width)
+        .map(|_| Vec::with_capacity(texts_of_chunks.len()))
+        .collect();
+    for chunk_texts in texts_of_chunks {
+        for (j, t) in chunk_texts.into_iter().enumerate() {
+            pieces[j].push(t);
         }
     }
     // columns assembled in parallel
-    let columns: Vec<Column> = by_column
+    let columns: Vec<Column> = nums
         .into_par_iter()
+        .zip(pieces)
         .enumerate()
-        .map(|(j, pieces)| {
-            if pieces.iter().any(|p| matches!(p, Part::Text(_))) {
+        .map(|(j, (mut num, pieces))| {
+            if forced[j] || pieces.iter().any(Option::is_some) {
                 let mut cells: Vec<Option<Text>> = Vec::with_capacity(n);
                 for (piece, chunk) in pieces.into_iter().zip(recs.chunks(CHUNK_RECORDS)) {
                     match piece {
-                        Part::Text(t) => cells.extend(t),
-                        Part::Num(_) => {
-                            cells.extend(texts(data, chunk, delimiter, j, chunk.len())?)
-                        }
+                        Some(t) => cells.extend(t),
+                        None => cells.extend(texts(data, chunk, delimiter, j, chunk.len())?),
                     }
                 }
                 Some(Column::Text(cells))
             } else {
-                let mut cells: Vec<Option<f64>> = Vec::with_capacity(n);
-                for piece in pieces {
-                    if let Part::Num(v) = piece {
-                        cells.extend_from_slice(&v);
-                    }
+                if num.capacity() < n {
+                    return None;
                 }
-                Some(Column::Num(cells))
+                // SAFETY: the column is numeric in every chunk, and `type_chunk` wrote a value
+                // into every row of its chunk's slot slice of a numeric column; the slices
+                // (`chunks_mut(CHUNK_RECORDS)` of the first n slots) match the chunks of
+                // `recs` one to one, so all n slots are initialised.
+                unsafe { num.set_len(n) };
+                Some(Column::Num(num))
             }
         })
         .collect::<Option<Vec<_>>>()?;
@@ -146,24 +170,30 @@ fn fast(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) -> Option
     })
 }
 
-/// Type the records of one chunk; `None` on a ragged row or a non-UTF-8 text cell.
+/// Type the records of one chunk: the numbers of a column that is numeric in the chunk are
+/// written into its slots (one per record, every one written), the cells of any other column
+/// returned as text (`Some`). `None` on a ragged row or a non-UTF-8 text cell.
+#[allow(clippy::needless_range_loop)] // k is the record: its fields, its slot, its text
 fn type_chunk(
     data: &[u8],
     chunk: &[Rec],
     delimiter: u8,
-    width: usize,
     forced: &[bool],
-) -> Option<Vec<Part>> {
+    mut slots: Vec<&mut [NumSlot]>,
+) -> Option<Vec<Option<Vec<Option<Text>>>>> {
+    let width = forced.len();
     let rows = Lines::new(data, chunk, delimiter);
-    let mut parts: Vec<Part> = forced
+    if slots.len() != width
+        || forced
+            .iter()
+            .zip(&slots)
+            .any(|(&t, s)| !t && s.len() != rows.n())
+    {
+        return None;
+    }
+    let mut text: Vec<Option<Vec<Option<Text>>>> = forced
         .iter()
-        .map(|&t| {
-            if t {
-                Part::Text(Vec::with_capacity(chunk.len()))
-            } else {
-                Part::Num(Vec::with_capacity(chunk.len()))
-            }
-        })
+        .map(|&t| t.then(|| Vec::with_capacity(chunk.len())))
         .collect();
     let mut fields = Vec::with_capacity(width);
     for k in 0..rows.n() {
@@ -174,25 +204,25 @@ fn type_chunk(
         for (j, raw) in fields.iter().enumerate() {
             let cell = trim_cell(raw);
             let missing = is_missing_bytes(cell);
-            if let Part::Num(v) = &mut parts[j] {
+            if text[j].is_none() {
                 if missing {
-                    v.push(None);
+                    slots[j][k].write(None);
                     continue;
                 }
                 if let Some(x) = parse_number_bytes(cell) {
-                    v.push(Some(x));
+                    slots[j][k].write(Some(x));
                     continue;
                 }
                 // the first cell that is not a number: the column is text in this chunk
-                parts[j] = Part::Text(texts(data, chunk, delimiter, j, k)?);
+                text[j] = Some(texts(data, chunk, delimiter, j, k)?);
             }
-            if let Part::Text(t) = &mut parts[j] {
+            if let Some(t) = &mut text[j] {
                 let s = std::str::from_utf8(cell).ok()?;
                 t.push((!missing).then(|| Text::from(s)));
             }
         }
     }
-    Some(parts)
+    Some(text)
 }
 
 /// The text cells of column `j` in the first `upto` records of `chunk`.
