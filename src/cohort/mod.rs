@@ -75,35 +75,30 @@ pub fn load_cohort(path: &Path, file: &StudyFile) -> Result<Cohort> {
     }
 }
 
-/// The fast path of [`load_cohort`]: a CSV file read by the typed reader with the study's
+/// The fast path of [`load_cohort`]: a file read by the typed readers with the study's
 /// identifier and label columns kept as text, checked on its typed columns. `None` whenever
 /// anything is not right (the header, the study, a cell): the text-cell path then reports
 /// every problem exactly.
 fn typed_cohort(path: &Path, file: &StudyFile) -> Option<(Study, validate::Checked)> {
-    let Ok(crate::table::read::Format::Csv { delimiter }) =
-        crate::table::read::Format::from_path(path)
-    else {
-        return None;
+    let names = match crate::table::read::Format::from_path(path).ok()? {
+        crate::table::read::Format::Csv { delimiter } => {
+            crate::table::read::header_names(path, delimiter)?
+        }
+        crate::table::read::Format::Parquet => crate::table::parquet::column_names(path).ok()?,
     };
-    let names = crate::table::read::header_names(path, delimiter)?;
     let study = Study::resolve(file, &names, &path.display().to_string()).ok()?;
     let checked = typed_checked(path, &study.cohort_schema(), study.is_mm())?;
     Some((study, checked))
 }
 
-/// A CSV file read by the typed reader with the schema's identifier and label columns kept
-/// as text, checked on its typed columns; `None` when it is not a CSV file or anything fails.
+/// A file read by the typed readers (the parallel CSV reader, Parquet column-wise) with the
+/// schema's identifier and label columns kept as text, checked on its typed columns; `None`
+/// when anything fails (the text-cell path then finds and words every problem).
 fn typed_checked(
     path: &Path,
     schema: &[(String, schema::ColumnSpec)],
     mm: bool,
 ) -> Option<validate::Checked> {
-    if !matches!(
-        crate::table::read::Format::from_path(path),
-        Ok(crate::table::read::Format::Csv { .. })
-    ) {
-        return None;
-    }
     let table = Table::read_keeping_text(path, &validate::text_columns(schema)).ok()?;
     validate::check_typed(table, schema, mm)
 }

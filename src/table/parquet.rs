@@ -67,6 +67,14 @@ pub(crate) fn read_table(path: &Path, text: &[&str]) -> Result<Table> {
     })
 }
 
+/// The column names of a Parquet file, from its footer (nothing else is read).
+///
+/// # Errors
+/// As [`RowGroups::open`].
+pub fn column_names(path: &Path) -> Result<Vec<String>> {
+    Ok(RowGroups::open(path, &[], &[])?.names)
+}
+
 /// A Parquet file read one row group at a time, each as a typed table whose rows know their
 /// place in the file (messages name file rows, header = row 1). Memory holds one row group.
 pub struct RowGroups {
