@@ -639,3 +639,31 @@ fn parquet_row_groups_keep_number_like_text_categories_as_text() {
     }
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
 }
+
+/// A Parquet cohort (as pandas or DuckDB would write one: integer, float and text columns)
+/// loads through the typed check to the same table as its CSV.
+#[test]
+fn parquet_cohort_loads_to_the_same_table_as_its_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = write(dir.path(), "cohort.csv", &cohort_text(None));
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv.clone()))
+        .expect("csv options")
+        .finish()
+        .expect("polars reads the csv");
+    let pq = dir.path().join("cohort.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).expect("create"))
+        .finish(&mut df)
+        .expect("write parquet");
+    let from_csv = load_cohort(&csv, &Default::default()).expect("csv");
+    let from_pq = load_cohort(&pq, &Default::default()).expect("parquet");
+    assert_eq!(from_pq.table.names, from_csv.table.names);
+    for (j, name) in from_csv.table.names.iter().enumerate() {
+        assert_eq!(
+            from_pq.table.columns[j], from_csv.table.columns[j],
+            "column {name}"
+        );
+    }
+}
