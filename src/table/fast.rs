@@ -44,8 +44,8 @@ pub fn careful(source: &str, bytes: &[u8], delimiter: u8, keep_text: &[&str]) ->
     ))
 }
 
-/// The cells of one column in one chunk, as numbers (written in place into the column,
-/// see [`type_chunk`]) or as text.
+/// A numeric cell not written yet: each chunk writes its rows of a numeric column in place
+/// (see [`type_chunk`]).
 type NumSlot = std::mem::MaybeUninit<Option<f64>>;
 
 /// The fast path; `None` whenever the careful reader must decide.
