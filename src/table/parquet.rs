@@ -80,7 +80,8 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
 pub struct RowGroups {
     path: std::path::PathBuf,
     source: String,
-    meta: FileMetadata,
+    /// The footer, parsed once: the pages are checked against it and polars decodes with it.
+    meta: std::sync::Arc<FileMetadata>,
     names: Vec<String>,
     columns: Vec<String>,
     text: Vec<String>,
@@ -116,7 +117,7 @@ impl RowGroups {
         Ok(RowGroups {
             path: path.to_path_buf(),
             source,
-            meta,
+            meta: std::sync::Arc::new(meta),
             names,
             columns: columns.iter().map(|c| c.to_string()).collect(),
             text: text.iter().map(|c| c.to_string()).collect(),
@@ -148,7 +149,9 @@ impl RowGroups {
             check_row_group(&self.source, &slice, g, rg)?;
             drop(slice);
             let projection = (!self.columns.is_empty()).then(|| self.columns.clone());
-            let df = ParquetReader::new(file)
+            let mut reader = ParquetReader::new(file);
+            reader.set_metadata(self.meta.clone());
+            let df = reader
                 .with_columns(projection)
                 .with_slice(Some((offset, rows)))
                 .finish()
@@ -218,9 +221,10 @@ fn decode_whole(source: &str, bytes: Vec<u8>) -> Result<DataFrame> {
     // the file's own column list: polars keeps one column per name (the last), so duplicates
     // must be caught here, with the same rule as a CSV header
     schema_names(source, &meta)?;
-    let df = ParquetReader::new(std::io::Cursor::new(slice.as_ref()))
-        .finish()
-        .map_err(|e| unreadable(source, &e))?;
+    // decoded with the footer whose pages were checked (not parsed a second time)
+    let mut reader = ParquetReader::new(std::io::Cursor::new(slice.as_ref()));
+    reader.set_metadata(std::sync::Arc::new(meta));
+    let df = reader.finish().map_err(|e| unreadable(source, &e))?;
     if df.height() == 0 {
         return Err(no_rows(source));
     }
