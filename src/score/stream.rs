@@ -244,20 +244,10 @@ impl Scorer {
             .map(|t| self.compiled.linear_column(t))
             .collect();
         let width = header.len();
-        let mut summary = ScoreSummary {
-            n_rows: 0,
-            n_scored: 0,
-            n_missing: 0,
-            n_far_outside: 0,
-        };
+        let mut summary = ScoreSummary::default();
         write_atomic_csv(output, |w| {
-            let mut head = b"row,".to_vec();
-            if let Some(name) = opts.id_column.as_deref().filter(|_| id_col.is_some()) {
-                crate::table::write::push_field_bytes(&mut head, name.as_bytes());
-                head.push(b',');
-            }
-            head.extend_from_slice(self.header_tail().as_bytes());
-            w.write_all(&head).map_err(|e| Error::io(output, e))?;
+            w.write_all(&self.header(opts))
+                .map_err(|e| Error::io(output, e))?;
             // A reader thread fills batches while the previous one is scored (rayon) and
             // written; at most three batches exist at once, so memory stays flat.
             std::thread::scope(|scope| -> Result<()> {
@@ -423,8 +413,7 @@ impl Scorer {
             }
             if missing {
                 n_missing += 1;
-                text.extend(std::iter::repeat_n(b',', self.risk.n_outputs()));
-                text.push(b'\n');
+                self.push_scores(&mut text, None, 0);
             } else {
                 let lp = dot_row(&x, &self.beta, self.intercept);
                 if !lp.is_finite() {
@@ -438,12 +427,7 @@ impl Scorer {
                     continue;
                 }
                 n_far_outside += usize::from(far);
-                write_f64(&mut text, lp);
-                for k in 0..self.risk.n_outputs() {
-                    text.push(b',');
-                    write_f64(&mut text, self.risk.risk(lp, k, 0));
-                }
-                text.push(b'\n');
+                self.push_scores(&mut text, Some(lp), 0);
             }
         }
         ChunkOut {
@@ -456,10 +440,38 @@ impl Scorer {
 
     /// The output header after `row,` and the id column: `linear_predictor` and the risk
     /// columns, with the line end.
-    pub(super) fn header_tail(&self) -> String {
+    fn header_tail(&self) -> String {
         let mut cols = vec!["linear_predictor".to_string()];
         cols.extend(self.risk.columns());
         cols.join(",") + "\n"
+    }
+
+    /// The output header: `row`, the id column when asked for, then the linear predictor and
+    /// risk columns.
+    pub(super) fn header(&self, opts: &CsvScoreOptions) -> Vec<u8> {
+        let mut text = b"row,".to_vec();
+        if let Some(c) = &opts.id_column {
+            crate::table::write::push_field_bytes(&mut text, c.as_bytes());
+            text.push(b',');
+        }
+        text.extend_from_slice(self.header_tail().as_bytes());
+        text
+    }
+
+    /// A row's cells after `row` and the id, with the line end: the linear predictor and
+    /// each risk (of `stratum`), or empty cells for a row without a score.
+    pub(super) fn push_scores(&self, text: &mut Vec<u8>, lp: Option<f64>, stratum: usize) {
+        match lp {
+            Some(lp) => {
+                write_f64(text, lp);
+                for k in 0..self.risk.n_outputs() {
+                    text.push(b',');
+                    write_f64(text, self.risk.risk(lp, k, stratum));
+                }
+            }
+            None => text.extend(std::iter::repeat_n(b',', self.risk.n_outputs())),
+        }
+        text.push(b'\n');
     }
 }
 

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::stream::{write_atomic_csv, write_f64, CsvScoreOptions, ScoreSummary};
+use super::stream::{write_atomic_csv, CsvScoreOptions, ScoreSummary};
 use super::{Scorer, Scores};
 use crate::error::{Error, Result};
 use crate::table::parquet::RowGroups;
@@ -122,17 +122,6 @@ impl Scorer {
         })
     }
 
-    /// The output header: `row`, the id column, then [`Scorer::header_tail`].
-    fn header(&self, opts: &CsvScoreOptions) -> Vec<u8> {
-        let mut text = b"row,".to_vec();
-        if let Some(c) = &opts.id_column {
-            crate::table::write::push_field_bytes(&mut text, c.as_bytes());
-            text.push(b',');
-        }
-        text.extend_from_slice(self.header_tail().as_bytes());
-        text
-    }
-
     /// Append the output line of each row of `table` (its first row is data row `first_row`,
     /// 1-based) to `text`, handing `text` to `w` whenever it passes 1 MiB.
     #[allow(clippy::too_many_arguments)]
@@ -158,18 +147,8 @@ impl Scorer {
                 );
                 text.push(b',');
             }
-            match scores.get(i) {
-                Some(s) => {
-                    write_f64(text, s.linear_predictor);
-                    let stratum = scores.stratum[i] as usize;
-                    for k in 0..self.risk.n_outputs() {
-                        text.push(b',');
-                        write_f64(text, self.risk.risk(s.linear_predictor, k, stratum));
-                    }
-                }
-                None => text.extend(std::iter::repeat_n(b',', self.risk.n_outputs())),
-            }
-            text.push(b'\n');
+            let lp = scores.get(i).map(|s| s.linear_predictor);
+            self.push_scores(text, lp, scores.stratum[i] as usize);
         };
         const LINES: usize = 8192;
         let n = table.nrows();
