@@ -4,7 +4,7 @@ use super::calibration::{
     calibration_errors_unchecked, recalibration_and_citl, spiegelhalter_unchecked,
 };
 use super::error::MetricsError;
-use super::input::{check_pairs, require_varying};
+use super::input::{check_pairs, require_varying, Counts};
 use super::probabilistic::{brier_unchecked, fixed_fit, log_loss_unchecked};
 use super::ranking::{auc_checked, delong_checked, AucInference};
 use super::Metrics;
@@ -61,12 +61,12 @@ pub fn evaluate_smoothed(
     p: &[f64],
     y: &[f64],
 ) -> Result<(Metrics, crate::metrics::lowess::Lowess), MetricsError> {
-    check_pairs(p, y)?.require_both_classes()?;
+    let counts = check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
     // The smooth and the other metrics are independent: computed side by side.
     let (s, metrics) = rayon::join(
         || crate::metrics::calibration::smooth(p, y),
-        || evaluate_given(p, y, true),
+        || evaluate_given(p, y, counts, true),
     );
     let s = s?;
     let metrics = metrics?.with_errors(crate::metrics::calibration::errors_of_smooth(&s));
@@ -74,15 +74,19 @@ pub fn evaluate_smoothed(
 }
 
 fn evaluate_with(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
-    check_pairs(p, y)?.require_both_classes()?;
+    let counts = check_pairs(p, y)?.require_both_classes()?;
     require_varying(p)?;
-    Ok(evaluate_given(p, y, inference)?.with_errors(calibration_errors_unchecked(p, y)))
+    Ok(evaluate_given(p, y, counts, inference)?.with_errors(calibration_errors_unchecked(p, y)))
 }
 
-/// The metrics of checked pairs but the calibration errors of the smooth (left NaN:
-/// [`Metrics::with_errors`]).
-fn evaluate_given(p: &[f64], y: &[f64], inference: bool) -> Result<Metrics, MetricsError> {
-    let counts = check_pairs(p, y)?;
+/// The metrics of pairs checked by the caller (their `counts`) but the calibration errors of
+/// the smooth (left NaN: [`Metrics::with_errors`]).
+fn evaluate_given(
+    p: &[f64],
+    y: &[f64],
+    counts: Counts,
+    inference: bool,
+) -> Result<Metrics, MetricsError> {
     let (recal, disc) = rayon::join(
         || recalibration_and_citl(p, y, counts),
         || discrimination(p, y, inference),
