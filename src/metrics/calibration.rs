@@ -17,7 +17,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::error::MetricsError;
 use super::input::{check_level, check_pairs, require_varying, Counts};
-use super::lowess::{clowess_sorted, lowess, Lowess, DEFAULT_SPAN};
+use super::lowess::{lowess, lowess_unchecked, Lowess, DEFAULT_SPAN};
 use super::ranking::standard_normal_quantile;
 use crate::stats::quantile_sorted;
 
@@ -285,12 +285,7 @@ pub fn calibration_errors(p: &[f64], y: &[f64]) -> Result<CalibrationErrors, Met
 }
 
 pub(crate) fn calibration_errors_unchecked(p: &[f64], y: &[f64]) -> CalibrationErrors {
-    let order = crate::stats::order(p);
-    let xs: Vec<f64> = order.iter().map(|&i| p[i]).collect();
-    let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
-    let delta = 0.01 * (xs[xs.len() - 1] - xs[0]);
-    let fitted = clowess_sorted(&xs, &ys, DEFAULT_SPAN, delta);
-    errors_of(&xs, &fitted)
+    errors_of_smooth(&lowess_unchecked(p, y, DEFAULT_SPAN, None))
 }
 
 /// Eavg, E50, E90, Emax of a LOWESS smooth of the pairs (its sorted x and fitted values):

@@ -58,22 +58,25 @@ pub fn lowess(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Result<Low
             expected: "a fraction of points in (0, 1], e.g. 2/3",
         });
     }
+    if let Some(d) = delta.filter(|d| !(*d >= 0.0 && d.is_finite())) {
+        return Err(MetricsError::InvalidOption {
+            name: "delta",
+            value: d.to_string(),
+            expected: "a non-negative finite distance on the x scale",
+        });
+    }
+    Ok(lowess_unchecked(x, y, span, delta))
+}
+
+/// [`lowess`] of inputs the caller has checked (same lengths, not empty, finite, a valid
+/// span and delta): R's stable sort by x, the default delta, one pass.
+pub(crate) fn lowess_unchecked(x: &[f64], y: &[f64], span: f64, delta: Option<f64>) -> Lowess {
     let order = crate::stats::order(x);
     let xs: Vec<f64> = order.iter().map(|&i| x[i]).collect();
     let ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
-    let delta = match delta {
-        None => 0.01 * (xs[xs.len() - 1] - xs[0]),
-        Some(d) if d >= 0.0 && d.is_finite() => d,
-        Some(d) => {
-            return Err(MetricsError::InvalidOption {
-                name: "delta",
-                value: d.to_string(),
-                expected: "a non-negative finite distance on the x scale",
-            })
-        }
-    };
+    let delta = delta.unwrap_or_else(|| 0.01 * (xs[xs.len() - 1] - xs[0]));
     let fitted = clowess_sorted(&xs, &ys, span, delta);
-    Ok(Lowess { x: xs, fitted })
+    Lowess { x: xs, fitted }
 }
 
 /// Points from which the anchors' local fits are spread over threads.
@@ -81,7 +84,7 @@ const PARALLEL_FROM: usize = 20_000;
 
 /// `clowess` with `nsteps = 0` on x sorted ascending. Indices below are R's 1-based ones
 /// (`x1(i)` is `x[i]` of the C code) so the port can be read against the original.
-pub(crate) fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f64> {
+fn clowess_sorted(x: &[f64], y: &[f64], f: f64, delta: f64) -> Vec<f64> {
     use rayon::prelude::*;
     let n = x.len();
     if n < 2 {

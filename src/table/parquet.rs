@@ -126,19 +126,6 @@ impl RowGroups {
         })
     }
 
-    /// The file's column names, in order.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    /// Rows in the file: those of its row groups.
-    pub fn rows(&self) -> usize {
-        self.meta
-            .row_groups
-            .iter()
-            .fold(0usize, |t, rg| t.saturating_add(rg.num_rows()))
-    }
-
     /// Check, decode and type row group `g` (its first row is data row `offset`).
     fn read(&self, g: usize, offset: usize) -> Result<Table> {
         let rg = &self.meta.row_groups[g];
